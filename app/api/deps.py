@@ -1,0 +1,46 @@
+"""Dependencies: ``Annotated`` aliases the routes declare."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.container import Container
+from app.services.institutions import InstitutionService, Principal
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_institution_service(container: ContainerDep) -> InstitutionService:
+    return container.institutions
+
+
+InstitutionServiceDep = Annotated[InstitutionService, Depends(get_institution_service)]
+
+
+def get_principal(
+    service: InstitutionServiceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    return service.authenticate(credentials.credentials if credentials else None)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_admin(principal: CurrentPrincipal) -> Principal:
+    principal.require_admin()
+    return principal
+
+
+CurrentAdmin = Annotated[Principal, Depends(get_admin)]

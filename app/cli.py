@@ -1,0 +1,247 @@
+"""The ``microcred`` command line: serve, database, institutions, admin token.
+
+Commands act on the database of the configured environment (``MICROCRED_*`` variables) through
+the same services as the HTTP API, and print JSON for programs to read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import click
+
+from app.container import Container
+from app.db import is_up_to_date, make_engine, upgrade
+from app.errors import AppError
+from app.services.institutions import NewInstitution
+from app.settings import Secrets, Settings, SettingsError, resolve_secrets
+from keys import KeysError
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=_json_default, ensure_ascii=False))
+
+
+def _load() -> tuple[Settings, Secrets]:
+    try:
+        settings = Settings()
+        secrets = resolve_secrets(settings)
+    except (SettingsError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if secrets.admin_token_created:
+        click.echo(
+            "Created the admin token (shown once; `microcred admin-token` shows it again):\n"
+            f"  {secrets.admin_token}",
+            err=True,
+        )
+    return settings, secrets
+
+
+def _prepare_database(settings: Settings) -> None:
+    """Upgrade an embedded SQLite database; require other databases to be at head."""
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        if settings.is_sqlite:
+            upgrade(engine)
+        elif not is_up_to_date(engine):
+            raise click.ClickException(
+                "the database schema is not up to date: run `microcred db upgrade` first"
+            )
+    finally:
+        engine.dispose()
+
+
+def _container() -> Container:
+    settings, secrets = _load()
+    _prepare_database(settings)
+    return Container.from_settings(settings, secrets)
+
+
+class _Group(click.Group):
+    """Turns service errors into a one-line message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (AppError, KeysError) as exc:
+            raise click.ClickException(f"{exc.title}: {exc.detail}") from exc
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="microcred")
+def main() -> None:
+    """microcred: issue EU micro-credentials as signed, verifiable credentials."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False))
+@click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False))
+def serve(
+    host: str, port: int, workers: int, ssl_certfile: str | None, ssl_keyfile: str | None
+) -> None:
+    """Start the HTTP service (creates secrets and the SQLite database on first start)."""
+    import uvicorn
+
+    if bool(ssl_certfile) != bool(ssl_keyfile):
+        raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")
+    settings, _ = _load()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _prepare_database(settings)
+    click.echo(f"microcred serving {settings.base_url} on {host}:{port}", err=True)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply the migrations."""
+    settings = Settings()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        upgrade(engine, revision)
+    finally:
+        engine.dispose()
+    click.echo(f"database at {revision}", err=True)
+
+
+@main.command("admin-token")
+def admin_token() -> None:
+    """Show the admin token (from MICROCRED_ADMIN_TOKEN or the data directory)."""
+    _, secrets = _load()
+    click.echo(secrets.admin_token)
+
+
+@main.group()
+def institution() -> None:
+    """Institutions, their keys and API keys."""
+
+
+@institution.command("create")
+@click.option("--slug", required=True)
+@click.option("--name", required=True)
+@click.option("--country", required=True, help="ISO 3166-1 alpha-2, e.g. SI")
+@click.option("--legal-id", required=True)
+@click.option("--did-method", type=click.Choice(["web", "key"]), default="web", show_default=True)
+@click.option(
+    "--key-type", type=click.Choice(["ed25519", "p256"]), default="ed25519", show_default=True
+)
+@click.option("--homepage")
+def institution_create(
+    slug: str,
+    name: str,
+    country: str,
+    legal_id: str,
+    did_method: str,
+    key_type: str,
+    homepage: str | None,
+) -> None:
+    """Create an institution; prints its DID and its API key (shown once)."""
+    container = _container()
+    try:
+        new = NewInstitution(slug, name, country, legal_id, did_method, key_type, homepage)
+        info, token = container.institutions.create(new, actor="cli")
+    finally:
+        container.close()
+    _echo_json({**asdict(info), "api_key": token})
+
+
+@institution.command("list")
+def institution_list() -> None:
+    """List the institutions."""
+    container = _container()
+    try:
+        _echo_json([asdict(i) for i in container.institutions.list()])
+    finally:
+        container.close()
+
+
+@institution.command("show")
+@click.argument("slug")
+def institution_show(slug: str) -> None:
+    """Show one institution with its keys."""
+    container = _container()
+    try:
+        _echo_json(asdict(container.institutions.get(slug)))
+    finally:
+        container.close()
+
+
+@institution.command("rotate-key")
+@click.argument("slug")
+def institution_rotate_key(slug: str) -> None:
+    """Make a new signing key; the old one stays in the DID document."""
+    container = _container()
+    try:
+        _echo_json(asdict(container.institutions.rotate_key(slug, actor="cli")))
+    finally:
+        container.close()
+
+
+@institution.command("withdraw-key")
+@click.argument("slug")
+@click.argument("key_id")
+def institution_withdraw_key(slug: str, key_id: str) -> None:
+    """Withdraw a compromised key (by id or fragment): it leaves the DID document."""
+    container = _container()
+    try:
+        _echo_json(asdict(container.institutions.withdraw_key(slug, key_id, actor="cli")))
+    finally:
+        container.close()
+
+
+@institution.command("create-api-key")
+@click.argument("slug")
+@click.option("--label")
+def institution_create_api_key(slug: str, label: str | None) -> None:
+    """Create a further API key (shown once)."""
+    container = _container()
+    try:
+        info, token = container.institutions.create_api_key(slug, label, actor="cli")
+    finally:
+        container.close()
+    _echo_json({**asdict(info), "api_key": token})
+
+
+@institution.command("revoke-api-key")
+@click.argument("slug")
+@click.argument("api_key_id")
+def institution_revoke_api_key(slug: str, api_key_id: str) -> None:
+    """Revoke an API key."""
+    container = _container()
+    try:
+        _echo_json(asdict(container.institutions.revoke_api_key(slug, api_key_id, actor="cli")))
+    finally:
+        container.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""The wiring of one running service: settings, secrets, database and services.
+
+Built once by :func:`app.main.create_app` (or the CLI) and kept on ``app.state``; nothing here
+is a module-level global.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import make_engine, make_session_factory
+from app.models import utcnow
+from app.services.institutions import InstitutionService
+from app.settings import Secrets, Settings
+from app.uow import UnitOfWork
+
+
+@dataclass
+class Container:
+    settings: Settings
+    secrets: Secrets
+    session_factory: sessionmaker[Session]
+    engine: Engine | None = None
+    clock: Callable[[], datetime] = utcnow
+    institutions: InstitutionService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.institutions = InstitutionService(
+            self.uow,
+            base_url=self.settings.base_url,
+            master_key=self.secrets.master_key,
+            admin_token=self.secrets.admin_token,
+            clock=self.clock,
+        )
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, secrets: Secrets) -> Container:
+        engine = make_engine(settings.resolved_database_url)
+        return cls(settings, secrets, make_session_factory(engine), engine)
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()

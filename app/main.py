@@ -1,0 +1,46 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api.routes import institutions, public
+from app.container import Container
+from app.errors import install_error_handlers
+from app.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from app.settings import Settings, resolve_secrets
+
+log = logging.getLogger("microcred")
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+    """Build the service. With no arguments, settings come from the environment and the
+    secrets from the environment or the data directory (``uvicorn --factory`` uses this)."""
+    if container is None:
+        settings = settings or Settings()
+        container = Container.from_settings(settings, resolve_secrets(settings))
+    owned = container.engine is not None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            container.close()
+
+    app = FastAPI(
+        title="microcred",
+        version="0.1.0",
+        summary="Issue EU micro-credentials as W3C Verifiable Credentials",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    install_error_handlers(app)
+    app.include_router(institutions.router)
+    app.include_router(public.router)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,139 @@
+"""Typed settings from the environment (prefix ``MICROCRED_``), and first-start secrets.
+
+Settings are built in :func:`app.main.create_app` or the CLI, never at import time.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from keys import MASTER_KEY_BYTES
+
+# Values people paste from examples; refused as secrets.
+_PLACEHOLDERS = {"", "changeme", "change-me", "changethis", "secret", "admin", "password", "test"}
+_ADMIN_TOKEN_FILE = "admin-token"
+_MASTER_KEY_FILE = "master.key"
+
+
+class SettingsError(Exception):
+    """The configuration cannot be used (a missing or placeholder secret in production...)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MICROCRED_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    admin_token: SecretStr | None = None
+    master_key: SecretStr | None = None
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    log_level: str = "INFO"
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        value = value.rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'microcred.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+@dataclass(frozen=True, repr=False)
+class Secrets:
+    """The master key (32 bytes) and the admin token, resolved once at start."""
+
+    master_key: bytes
+    admin_token: str
+    admin_token_created: bool = False
+
+    def __repr__(self) -> str:
+        return "Secrets(<hidden>)"
+
+
+def _decode_master_key(text: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise SettingsError("MICROCRED_MASTER_KEY is not base64url") from exc
+    if len(raw) != MASTER_KEY_BYTES:
+        raise SettingsError(f"MICROCRED_MASTER_KEY must encode {MASTER_KEY_BYTES} bytes")
+    return raw
+
+
+def _check_admin_token(token: str) -> str:
+    if token.strip().lower() in _PLACEHOLDERS or len(token) < 24:
+        raise SettingsError("MICROCRED_ADMIN_TOKEN is a placeholder or shorter than 24 characters")
+    return token
+
+
+def _write_secret(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text + "\n")
+
+
+def _read_or_create(path: Path, make: str) -> tuple[str, bool]:
+    try:
+        _write_secret(path, make)
+        return make, True
+    except FileExistsError:
+        return path.read_text().strip(), False
+
+
+def resolve_secrets(settings: Settings, *, create: bool = True) -> Secrets:
+    """Secrets from the environment, else from the data directory (created on first start).
+
+    In production every secret must come from the environment; nothing is generated.
+    """
+    env_master = settings.master_key.get_secret_value() if settings.master_key else None
+    env_token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    if settings.env == "production":
+        missing = [
+            name
+            for name, value in (
+                ("MICROCRED_MASTER_KEY", env_master),
+                ("MICROCRED_ADMIN_TOKEN", env_token),
+            )
+            if not value
+        ]
+        if missing:
+            raise SettingsError(f"production mode needs {', '.join(missing)} to be set")
+    token_created = False
+    if env_master:
+        master_text = env_master
+    elif create:
+        fresh = base64.urlsafe_b64encode(secrets.token_bytes(MASTER_KEY_BYTES)).decode()
+        master_text, _ = _read_or_create(settings.data_dir / _MASTER_KEY_FILE, fresh)
+    else:
+        master_text = (settings.data_dir / _MASTER_KEY_FILE).read_text().strip()
+    if env_token:
+        token = env_token
+    elif create:
+        token, token_created = _read_or_create(
+            settings.data_dir / _ADMIN_TOKEN_FILE, "mcadm_" + secrets.token_urlsafe(32)
+        )
+    else:
+        token = (settings.data_dir / _ADMIN_TOKEN_FILE).read_text().strip()
+    return Secrets(_decode_master_key(master_text), _check_admin_token(token), token_created)

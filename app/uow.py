@@ -1,0 +1,48 @@
+"""Unit of work: one session, one transaction, rolled back unless the service commits."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.repositories import (
+    ApiKeyRepository,
+    EventRepository,
+    InstitutionRepository,
+    SigningKeyRepository,
+)
+
+
+class UnitOfWork:
+    session: Session
+    institutions: InstitutionRepository
+    signing_keys: SigningKeyRepository
+    api_keys: ApiKeyRepository
+    events: EventRepository
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        self.institutions = InstitutionRepository(self.session)
+        self.signing_keys = SigningKeyRepository(self.session)
+        self.api_keys = ApiKeyRepository(self.session)
+        self.events = EventRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def flush(self) -> None:
+        self.session.flush()

@@ -1,0 +1,89 @@
+"""Key generation and sealing of private keys at rest.
+
+A private key never leaves this module in clear: it is generated here, serialised as PKCS#8
+and sealed with AES-256-GCM (NIST SP 800-38D) under the service's 32-byte master key, with
+the key record's id as associated data, so a sealed blob copied to another record does not
+open. The blob is ``version (1 byte) || nonce (12 bytes) || ciphertext+tag``.
+Callers get back the public key and the sealed blob, and later a :class:`~keys.signer.Signer`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_der_private_key,
+)
+
+from keys.errors import SealError, UnsupportedKeyType
+from keys.multikey import ED25519, P256, PublicKey
+from keys.signer import LocalSigner, PrivateKey
+
+MASTER_KEY_BYTES = 32
+_VERSION = b"\x01"
+
+
+@dataclass(frozen=True, repr=False)
+class SealedKey:
+    """A freshly generated key: its public half and the sealed private half."""
+
+    public_key: PublicKey
+    sealed: bytes
+
+    def __repr__(self) -> str:
+        return f"SealedKey(public_key={self.public_key!r})"
+
+
+def _check_master_key(master_key: bytes) -> AESGCM:
+    if len(master_key) != MASTER_KEY_BYTES:
+        raise SealError(f"master key must be {MASTER_KEY_BYTES} bytes")
+    return AESGCM(master_key)
+
+
+def _public_of(private: PrivateKey) -> PublicKey:
+    if isinstance(private, ed25519.Ed25519PrivateKey):
+        raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return PublicKey(ED25519, raw)
+    raw = private.public_key().public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
+    return PublicKey(P256, raw)
+
+
+def generate_sealed_key(key_type: str, master_key: bytes, associated_data: bytes) -> SealedKey:
+    """Generate an Ed25519 or P-256 key and seal its private half."""
+    private: PrivateKey
+    if key_type == ED25519:
+        private = ed25519.Ed25519PrivateKey.generate()
+    elif key_type == P256:
+        private = ec.generate_private_key(ec.SECP256R1())
+    else:
+        raise UnsupportedKeyType(f"unsupported key type {key_type!r}")
+    der = private.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+    aead = _check_master_key(master_key)
+    nonce = os.urandom(12)
+    sealed = _VERSION + nonce + aead.encrypt(nonce, der, associated_data)
+    return SealedKey(_public_of(private), sealed)
+
+
+def open_signer(
+    sealed: bytes, master_key: bytes, associated_data: bytes, verification_method: str
+) -> LocalSigner:
+    """Open a sealed private key and return a signer for ``verification_method``."""
+    aead = _check_master_key(master_key)
+    if len(sealed) < 1 + 12 + 16 or sealed[:1] != _VERSION:
+        raise SealError("sealed key has an unknown format")
+    try:
+        der = aead.decrypt(sealed[1:13], sealed[13:], associated_data)
+    except InvalidTag as exc:
+        raise SealError("sealed key does not open with this master key and record") from exc
+    private = load_der_private_key(der, password=None)
+    if not isinstance(private, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey):
+        raise SealError("sealed key is of an unsupported type")
+    return LocalSigner(verification_method, private, _public_of(private))
