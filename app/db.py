@@ -1,7 +1,7 @@
 """Database engine, sessions and migrations.
 
 SQLite is the embedded default. pysqlite's own transaction handling defers ``BEGIN`` and
-cannot nest savepoints, so we turn it off and emit ``BEGIN`` ourselves (the recipe from
+cannot nest savepoints, so we turn it off and emit ``BEGIN IMMEDIATE`` ourselves (the recipe from
 SQLAlchemy's SQLite dialect documentation); WAL mode lets readers run beside a writer.
 """
 
@@ -38,7 +38,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE takes the write lock up front: two writers queue on busy_timeout
+            # instead of one failing with "database is locked" when it upgrades its lock.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

@@ -7,6 +7,7 @@ import re
 import uuid
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -88,7 +89,9 @@ class BodySizeLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    # An HTTPException passes through FastAPI's body parsing unchanged and
+                    # reaches the problem+json handler.
+                    raise _TooLarge(413, f"the request body exceeds {self.max_bytes} bytes")
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -104,5 +107,5 @@ class BodySizeLimitMiddleware:
                 await self._reject(scope, send)
 
 
-class _TooLarge(Exception):
+class _TooLarge(HTTPException):
     pass

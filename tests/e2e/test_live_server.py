@@ -1,0 +1,181 @@
+"""The service as a user runs it: `microcred serve` in a fresh data directory, the CLI beside
+it, real HTTP over loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import keys
+
+pytestmark = pytest.mark.e2e
+MICROCRED = shutil.which("microcred") or str(Path(sys.executable).parent / "microcred")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Live:
+    def __init__(self, env: dict[str, str], port: int) -> None:
+        self.env, self.port = env, port
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen[str] | None = None
+        self.stderr = ""
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [MICROCRED, *args], env=self.env, capture_output=True, text=True, timeout=60
+        )
+        if check:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    def start(self, *extra: str) -> None:
+        self.proc = subprocess.Popen(
+            [MICROCRED, "serve", "--port", str(self.port), *extra],
+            env=self.env,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.proc.stderr.read() if self.proc.stderr else ""
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError("server did not become healthy")
+
+    def stop(self) -> str:
+        assert self.proc is not None
+        self.proc.terminate()
+        _, err = self.proc.communicate(timeout=20)
+        self.proc = None
+        return err
+
+
+@pytest.fixture
+def live(tmp_path: Path, new_database) -> Iterator[Live]:  # type: ignore[no-untyped-def]
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MICROCRED_")}
+    env.update(
+        MICROCRED_DATA_DIR=str(tmp_path / "var"),
+        MICROCRED_BASE_URL=f"http://127.0.0.1:{port}",
+        MICROCRED_LOG_LEVEL="WARNING",
+    )
+    if os.environ.get("MICROCRED_TEST_DATABASE_URL"):
+        env["MICROCRED_DATABASE_URL"] = new_database().url
+    server = Live(env, port)
+    yield server
+    if server.proc is not None:
+        server.stop()
+
+
+def test_first_start_to_resolvable_did(live: Live) -> None:
+    if "MICROCRED_DATABASE_URL" in live.env:
+        refused = subprocess.run(
+            [MICROCRED, "serve", "--port", str(live.port)],
+            env=live.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert refused.returncode != 0 and "microcred db upgrade" in refused.stderr
+        live.cli("db", "upgrade")
+    live.start()
+    data_dir = Path(live.env["MICROCRED_DATA_DIR"])
+    assert (data_dir / "master.key").stat().st_mode & 0o777 == 0o600
+    token = live.cli("admin-token").stdout.strip()
+    assert token.startswith("mcadm_")
+
+    created = json.loads(
+        live.cli(
+            "institution", "create", "--slug", "ts-lj", "--name", "Tehniški šolski center",
+            "--country", "SI", "--legal-id", "5051631",
+        ).stdout
+    )  # fmt: skip
+    assert created["did"] == f"did:web:127.0.0.1%3A{live.port}:institutions:ts-lj"
+    assert created["api_key"].startswith("mc_")
+
+    # Anyone resolves the DID by the did:web rules, over HTTP from the live server.
+    doc = httpx.get(keys.did_web_url(created["did"])).json()
+    assert doc["id"] == created["did"]
+    assert doc["verificationMethod"][0]["publicKeyMultibase"].startswith("z6Mk")
+
+    # The admin API with the admin token, and an institution's API key on its own record.
+    admin = {"Authorization": f"Bearer {token}"}
+    made = httpx.post(
+        f"{live.url}/api/v1/institutions",
+        json={"slug": "sc-nm", "name": "Šolski center", "country": "si", "legal_id": "1",
+              "key_type": "p256"},
+        headers=admin,
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    own = httpx.get(
+        f"{live.url}/api/v1/institutions/ts-lj",
+        headers={"Authorization": f"Bearer {created['api_key']}"},
+    )
+    assert own.status_code == 200
+
+    rotated = json.loads(live.cli("institution", "rotate-key", "ts-lj").stdout)
+    assert [k["state"] for k in rotated["keys"]] == ["active", "retired"]
+    doc = httpx.get(f"{live.url}/institutions/ts-lj/did.json").json()
+    assert len(doc["verificationMethod"]) == 2
+    listed = json.loads(live.cli("institution", "list").stdout)
+    assert [i["slug"] for i in listed] == ["sc-nm", "ts-lj"]
+
+    first_log = live.stop()
+    assert "Created the admin token" in first_log
+    assert created["api_key"] not in first_log
+    # A restart keeps everything and does not print the token again.
+    live.start()
+    assert httpx.get(f"{live.url}/institutions/sc-nm/did.json").status_code == 200
+    assert "Created the admin token" not in live.stop()
+    assert live.cli("admin-token").stdout.strip() == token
+
+
+def test_cli_errors_are_one_line_and_exit_nonzero(live: Live) -> None:
+    if "MICROCRED_DATABASE_URL" in live.env:
+        live.cli("db", "upgrade")
+    bad = live.cli(
+        "institution", "create", "--slug", "x", "--name", "X", "--country", "ZZ",
+        "--legal-id", "1", check=False,
+    )  # fmt: skip
+    assert bad.returncode == 1 and "country" in bad.stderr
+    missing = live.cli("institution", "rotate-key", "nope", check=False)
+    assert missing.returncode == 1 and "nope" in missing.stderr
+
+
+def test_workers_and_production_mode(live: Live) -> None:
+    if "MICROCRED_DATABASE_URL" in live.env:
+        live.cli("db", "upgrade")
+    live.start("--workers", "2")
+    assert httpx.get(f"{live.url}/healthz").json()["database"] == "ok"
+    live.stop()
+    prod = {**live.env, "MICROCRED_ENV": "production"}
+    refused = subprocess.run(
+        [MICROCRED, "serve", "--port", str(live.port)],
+        env=prod, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert refused.returncode != 0
+    assert "MICROCRED_MASTER_KEY" in refused.stderr and "MICROCRED_ADMIN_TOKEN" in refused.stderr
+    weak = {**prod, "MICROCRED_MASTER_KEY": "A" * 43, "MICROCRED_ADMIN_TOKEN": "changeme"}
+    refused = subprocess.run(
+        [MICROCRED, "admin-token"], env=weak, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode != 0 and "placeholder" in refused.stderr

@@ -1,0 +1,129 @@
+"""keys: Multikey/JWK encodings against published vectors, sealing, signing, DIDs."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+import keys
+
+# did:key test vectors (W3C CCG did:key spec, "Test Vectors": Ed25519 and P-256 keys).
+ED25519_VECTOR = "z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"
+P256_VECTOR = "zDnaerDaTF5BXEavCrfRZEk316dpbLsfPDZ3WJ5hRTPFU2169"
+
+
+def test_multikey_round_trip_of_published_vectors() -> None:
+    for value, key_type in ((ED25519_VECTOR, keys.ED25519), (P256_VECTOR, keys.P256)):
+        key = keys.public_key_from_multibase(value)
+        assert key.key_type == key_type
+        assert key.multibase == value
+
+
+def test_jwk_round_trip_for_both_key_types() -> None:
+    for value in (ED25519_VECTOR, P256_VECTOR):
+        key = keys.public_key_from_multibase(value)
+        jwk = keys.public_jwk(key, kid="did:example:1#k")
+        assert jwk["kid"] == "did:example:1#k"
+        assert "d" not in jwk
+        assert keys.public_key_from_jwk(jwk) == key
+
+
+def test_rfc8037_ed25519_public_jwk() -> None:
+    # RFC 8037, appendix A.2: the public key of the example.
+    jwk = {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
+    key = keys.public_key_from_jwk(jwk)
+    assert keys.public_jwk(key) == jwk
+
+
+def test_private_jwk_and_bad_multibase_are_refused() -> None:
+    with pytest.raises(keys.InvalidKeyEncoding):
+        keys.public_key_from_jwk({"kty": "OKP", "crv": "Ed25519", "x": "AA", "d": "AA"})
+    with pytest.raises(keys.InvalidKeyEncoding):
+        keys.public_key_from_multibase("uABC")
+    with pytest.raises(keys.UnsupportedKeyType):
+        keys.public_key_from_multibase(keys.encode_base58btc(b"\x12\x00" + b"\x00" * 32))
+
+
+@pytest.mark.parametrize("key_type", keys.KEY_TYPES)
+def test_sealed_key_signs_and_verifies(key_type: str) -> None:
+    master = os.urandom(32)
+    sealed = keys.generate_sealed_key(key_type, master, b"row-1")
+    signer = keys.open_signer(sealed.sealed, master, b"row-1", "did:example:1#key-1")
+    assert signer.public_key == sealed.public_key
+    assert signer.algorithm == key_type
+    signature = signer.sign(b"message")
+    assert len(signature) == 64
+    assert keys.verify_signature(sealed.public_key, signature, b"message")
+    assert not keys.verify_signature(sealed.public_key, signature, b"messagE")
+    assert "did:example:1#key-1" in repr(signer)
+    assert "private" not in repr(signer).lower() and "private" not in repr(sealed).lower()
+
+
+def test_seal_is_aes_gcm_bound_to_the_record_id() -> None:
+    master = os.urandom(32)
+    sealed = keys.generate_sealed_key(keys.ED25519, master, b"row-1")
+    # The blob is AES-256-GCM with the record id as associated data, as documented.
+    der = AESGCM(master).decrypt(sealed.sealed[1:13], sealed.sealed[13:], b"row-1")
+    private = load_der_private_key(der, password=None)
+    assert isinstance(private, ed25519.Ed25519PrivateKey)
+    assert der not in sealed.sealed
+    with pytest.raises(keys.SealError):
+        keys.open_signer(sealed.sealed, master, b"row-2", "did:example:1#key-1")
+    with pytest.raises(keys.SealError):
+        keys.open_signer(sealed.sealed, os.urandom(32), b"row-1", "did:example:1#key-1")
+    tampered = sealed.sealed[:-1] + bytes([sealed.sealed[-1] ^ 1])
+    with pytest.raises(keys.SealError):
+        keys.open_signer(tampered, master, b"row-1", "did:example:1#key-1")
+
+
+def test_did_web_encodes_port_and_path() -> None:
+    assert (
+        keys.did_web("http://127.0.0.1:8000", "institutions", "ts-lj")
+        == "did:web:127.0.0.1%3A8000:institutions:ts-lj"
+    )
+    assert keys.did_web("https://example.org") == "did:web:example.org"
+    assert (
+        keys.did_web("https://example.org/mc/", "institutions", "a")
+        == "did:web:example.org:mc:institutions:a"
+    )
+
+
+def test_did_web_url_follows_the_method_rules() -> None:
+    assert keys.did_web_url("did:web:example.org") == "https://example.org/.well-known/did.json"
+    assert (
+        keys.did_web_url("did:web:example.org%3A8443:institutions:a#key-1")
+        == "https://example.org:8443/institutions/a/did.json"
+    )
+    assert (
+        keys.did_web_url("did:web:127.0.0.1%3A8000:institutions:a")
+        == "http://127.0.0.1:8000/institutions/a/did.json"
+    )
+    with pytest.raises(keys.InvalidKeyEncoding):
+        keys.did_web_url("did:key:z6Mk")
+
+
+def test_did_key_document_is_derived_from_the_key() -> None:
+    did = f"did:key:{ED25519_VECTOR}"
+    doc = keys.did_key_document(did)
+    vm = doc["verificationMethod"][0]
+    assert vm["id"] == f"{did}#{ED25519_VECTOR}"
+    assert vm["type"] == "Multikey" and vm["controller"] == did
+    assert doc["assertionMethod"] == [vm["id"]]
+    assert keys.did_key(keys.did_key_public_key(did)) == did
+
+
+def test_public_api_is_pinned() -> None:
+    assert set(keys.__all__) == {
+        "ED25519", "KEY_TYPES", "MASTER_KEY_BYTES", "P256", "InvalidKeyEncoding", "KeysError",
+        "LocalSigner", "PublicKey", "SealError", "SealedKey", "Signer", "UnsupportedKeyType",
+        "decode_base58btc", "did_document", "did_key", "did_key_document", "did_key_public_key",
+        "did_web", "did_web_url", "encode_base58btc", "generate_sealed_key", "multikey_method",
+        "open_signer", "public_jwk", "public_key_from_jwk", "public_key_from_multibase",
+        "verify_signature",
+    }  # fmt: skip
+    for name in keys.__all__:
+        assert getattr(keys, name) is not None
