@@ -99,7 +99,9 @@ def serve(
     if bool(ssl_certfile) != bool(ssl_keyfile):
         raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")
     settings, _ = _load()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     _prepare_database(settings)
     click.echo(f"microcred serving {settings.base_url} on {host}:{port}", err=True)
     uvicorn.run(
@@ -179,7 +181,7 @@ def institution_list() -> None:
     """List the institutions."""
     container = _container()
     try:
-        _echo_json([asdict(i) for i in container.institutions.list()])
+        _echo_json([asdict(i) for i in container.institutions.list_institutions()])
     finally:
         container.close()
 

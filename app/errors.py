@@ -20,7 +20,7 @@ opaque 500 whose request id is in the log next to the traceback).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -41,7 +41,11 @@ class AppError(Exception):
     title = "Internal Server Error"
 
     def __init__(
-        self, detail: str, *, errors: Sequence[dict[str, Any]] | None = None, code: str | None = None
+        self,
+        detail: str,
+        *,
+        errors: Sequence[dict[str, Any]] | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -93,7 +97,7 @@ def problem(
     title: str,
     detail: str,
     errors: Sequence[dict[str, Any]] = (),
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": _TYPE_BASE + code.replace("_", "-"),
@@ -109,7 +113,9 @@ def problem(
             body["request_id"] = request_id
     if errors:
         body["errors"] = list(errors)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return JSONResponse(
+        body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {})
+    )
 
 
 def _field_name(loc: Sequence[Any]) -> str:

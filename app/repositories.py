@@ -26,7 +26,7 @@ class InstitutionRepository:
     def by_id(self, institution_id: int) -> Institution | None:
         return self.session.get(Institution, institution_id)
 
-    def list(self) -> Sequence[Institution]:
+    def ordered_by_slug(self) -> Sequence[Institution]:
         return self.session.scalars(select(Institution).order_by(Institution.slug)).all()
 
 
@@ -70,7 +70,9 @@ class ApiKeyRepository:
         return self.session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).one_or_none()
 
     def get(self, institution_id: int, api_key_id: str) -> ApiKey | None:
-        stmt = select(ApiKey).where(ApiKey.institution_id == institution_id, ApiKey.id == api_key_id)
+        stmt = select(ApiKey).where(
+            ApiKey.institution_id == institution_id, ApiKey.id == api_key_id
+        )
         return self.session.scalars(stmt).one_or_none()
 
     def for_institution(self, institution_id: int) -> Sequence[ApiKey]:

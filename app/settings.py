@@ -20,7 +20,7 @@ from keys import MASTER_KEY_BYTES
 
 # Values people paste from examples; refused as secrets.
 _PLACEHOLDERS = {"", "changeme", "change-me", "changethis", "secret", "admin", "password", "test"}
-_ADMIN_TOKEN_FILE = "admin-token"
+_ADMIN_TOKEN_FILE = "admin-token"  # noqa: S105 - a file name, not a secret
 _MASTER_KEY_FILE = "master.key"
 
 

@@ -202,9 +202,9 @@ class InstitutionService:
         with self._uow() as uow:
             return self._info(uow, self._require(uow, slug))
 
-    def list(self) -> list[InstitutionInfo]:
+    def list_institutions(self) -> list[InstitutionInfo]:
         with self._uow() as uow:
-            return [self._info(uow, i) for i in uow.institutions.list()]
+            return [self._info(uow, i) for i in uow.institutions.ordered_by_slug()]
 
     def events(self, slug: str) -> list[dict[str, Any]]:
         with self._uow() as uow:
@@ -316,7 +316,10 @@ class InstitutionService:
             published = self._published_keys(uow, institution)
             return keys.did_document(
                 institution.did,
-                [(k.fragment, keys.public_key_from_multibase(k.public_key_multibase)) for k in published],
+                [
+                    (k.fragment, keys.public_key_from_multibase(k.public_key_multibase))
+                    for k in published
+                ],
             )
 
     def jwks(self, slug: str) -> dict[str, Any]:
@@ -444,7 +447,9 @@ class InstitutionService:
         if not new.legal_id.strip():
             raise Unprocessable.field("legal_id", "must not be empty")
         if pycountry.countries.get(alpha_2=new.country.upper()) is None or len(new.country) != 2:
-            raise Unprocessable.field("country", f"{new.country!r} is not an ISO 3166-1 alpha-2 code")
+            raise Unprocessable.field(
+                "country", f"{new.country!r} is not an ISO 3166-1 alpha-2 code"
+            )
         if new.did_method not in DID_METHODS:
             raise Unprocessable.field("did_method", "must be 'web' or 'key'")
         if new.key_type not in KEY_TYPES:

@@ -64,7 +64,7 @@ def test_private_keys_are_sealed_to_their_row(
         )
         assert der not in dump and der[-32:] not in dump
     # A blob moved to another row does not open there.
-    (id_a, blob_a), (id_b, _) = rows
+    (_id_a, blob_a), (id_b, _) = rows
     with pytest.raises(keys.SealError):
         keys.open_signer(blob_a, secrets.master_key, id_b.encode(), "did:x#k")
 

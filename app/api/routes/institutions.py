@@ -31,7 +31,7 @@ def create_institution(
 
 @router.get("", response_model=list[InstitutionPublic])
 def list_institutions(service: InstitutionServiceDep, _: CurrentAdmin) -> list[InstitutionPublic]:
-    return [InstitutionPublic.model_validate(i) for i in service.list()]
+    return [InstitutionPublic.model_validate(i) for i in service.list_institutions()]
 
 
 @router.get("/{slug}", response_model=InstitutionPublic)
