@@ -10,24 +10,21 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import httpx
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.hashes import SHA256
 
-import httpx  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519  # noqa: E402
-from cryptography.hazmat.primitives.hashes import SHA256  # noqa: E402
-
-import keys  # noqa: E402
-from app.container import Container  # noqa: E402
-from app.db import make_engine, make_session_factory, upgrade  # noqa: E402
-from app.main import create_app  # noqa: E402
-from app.services.institutions import NewInstitution  # noqa: E402
-from app.settings import Secrets, Settings  # noqa: E402
+import keys
+from app.container import Container
+from app.db import make_engine, make_session_factory, upgrade
+from app.main import create_app
+from app.services.institutions import NewInstitution
+from app.settings import Secrets, Settings
 
 
 def rate(fn: Callable[[], object], seconds: float = 1.0) -> float:
@@ -55,7 +52,9 @@ def main() -> None:
         gen = rate(lambda kt=key_type: keys.generate_sealed_key(kt, master, b"id"))
         print(f"{'generate + seal ' + key_type:44} {gen:10.0f} {gen / ref:18.2f}")
         sealed = keys.generate_sealed_key(key_type, master, b"id")
-        unseal = rate(lambda s=sealed: keys.open_signer(s.sealed, master, b"id", "d#k").sign(message))
+        unseal = rate(
+            lambda s=sealed: keys.open_signer(s.sealed, master, b"id", "d#k").sign(message)
+        )
         print(f"{'open sealed ' + key_type + ' + sign':44} {unseal:10.0f} {unseal / ref:18.2f}")
 
     with tempfile.TemporaryDirectory() as tmp:
