@@ -31,7 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from keys import KeysError
 
 PROBLEM_JSON = "application/problem+json"
-_TYPE_BASE = "https://microcred.eu/problems/"
+_TYPE_BASE = "urn:microcred:problem:"
 log = logging.getLogger("microcred.errors")
 
 

@@ -48,7 +48,7 @@ class BodySizeLimitMiddleware:
 
     async def _reject(self, scope: Scope, send: Send) -> None:
         body: dict[str, Any] = {
-            "type": "https://microcred.eu/problems/payload-too-large",
+            "type": "urn:microcred:problem:payload-too-large",
             "title": "Payload Too Large",
             "status": 413,
             "detail": f"the request body exceeds {self.max_bytes} bytes",
