@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run install dev test test-sqlite test-postgres lint typecheck bench clean
+.PHONY: run install dev interop test test-sqlite test-postgres lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed $@
+
+# Independent verifiers (Digital Bazaar's vc stack, jose) for the cross-implementation tests.
+INTEROP := tests/interop
+$(INTEROP)/node_modules/.package-lock.json: $(INTEROP)/package-lock.json
+	npm ci --prefix $(INTEROP) --no-audit --no-fund
+
+interop: $(INTEROP)/node_modules/.package-lock.json
 
 install: $(VENV)/.installed
 
@@ -37,11 +44,11 @@ lint: dev
 typecheck: dev
 	$(BIN)/mypy
 
-test-sqlite: dev
+test-sqlite: dev interop
 	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered
 
 ## The same suite against PostgreSQL (127.0.0.1:5432, database test).
-test-postgres: dev
+test-postgres: dev interop
 	MICROCRED_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest
 
 bench: dev

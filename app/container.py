@@ -9,15 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib.resources import files
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import make_engine, make_session_factory
 from app.models import utcnow
+from app.services.achievements import AchievementService
 from app.services.institutions import InstitutionService
+from app.services.issuance import IssuanceService
 from app.settings import Secrets, Settings
 from app.uow import UnitOfWork
+from verifier.jsonld import bundled_document_loader
 
 
 @dataclass
@@ -28,6 +32,9 @@ class Container:
     engine: Engine | None = None
     clock: Callable[[], datetime] = utcnow
     institutions: InstitutionService = field(init=False)
+    achievements: AchievementService = field(init=False)
+    issuance: IssuanceService = field(init=False)
+    microcred_context: bytes = field(init=False)
 
     def __post_init__(self) -> None:
         self.institutions = InstitutionService(
@@ -36,6 +43,18 @@ class Container:
             master_key=self.secrets.master_key,
             admin_token=self.secrets.admin_token,
             clock=self.clock,
+        )
+        self.achievements = AchievementService(self.uow, clock=self.clock)
+        self.issuance = IssuanceService(
+            self.uow,
+            self.institutions,
+            base_url=self.settings.base_url,
+            document_loader=bundled_document_loader(),
+            clock=self.clock,
+        )
+
+        self.microcred_context = (
+            files("verifier").joinpath("contexts/microcred-v1.jsonld").read_bytes()
         )
 
     def uow(self) -> UnitOfWork:

@@ -12,9 +12,11 @@ Exception tree of the application layer::
     ├── Unprocessable        422, names the field(s) and reason(s)
     └── ServiceUnavailable   503 (the database does not answer)
 
-Errors of the core packages (``keys.KeysError``...) carry ``code`` and ``title`` and are mapped
-here too; validation errors, unknown routes and methods, and unexpected errors likewise (an
-opaque 500 whose request id is in the log next to the traceback).
+Errors of the core packages (``keys.KeysError``, ``verifier.VerifierError``,
+``issuer.IssuerError``: documents the core cannot represent, 422) carry ``code`` and
+``title`` and are mapped here too; validation errors, unknown routes and methods, and
+unexpected errors likewise (an opaque 500 whose request id is in the log next to the
+traceback).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from issuer.errors import IssuerError
 from keys import KeysError
+from verifier.errors import VerifierError
 
 PROBLEM_JSON = "application/problem+json"
 _TYPE_BASE = "urn:microcred:problem:"
@@ -136,6 +140,12 @@ async def _keys_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(request, 422, exc.code, exc.title, exc.detail)
 
 
+async def _core_error(request: Request, exc: Exception) -> JSONResponse:
+    """A document the core cannot process faithfully (undefined term, unknown context...)."""
+    assert isinstance(exc, VerifierError | IssuerError)
+    return problem(request, 422, exc.code, exc.title, exc.detail)
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
@@ -179,6 +189,8 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(KeysError, _keys_error)
+    app.add_exception_handler(VerifierError, _core_error)
+    app.add_exception_handler(IssuerError, _core_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api.routes import institutions, public
+from app.api.routes import achievements, credentials, institutions, public, vc_api
 from app.container import Container
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
@@ -40,6 +40,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.container = container
     install_error_handlers(app)
     app.include_router(institutions.router)
+    app.include_router(achievements.router)
+    app.include_router(credentials.router)
+    app.include_router(vc_api.router)
     app.include_router(public.router)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=container.settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)

@@ -5,19 +5,23 @@ Rows are the storage shape only; services turn them into API schemas or domain v
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     text,
@@ -137,3 +141,67 @@ class Event(Base):
     actor: Mapped[str] = mapped_column(String(255))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Achievement(Base):
+    """A course an institution awards micro-credentials for (the ELM specification)."""
+
+    __tablename__ = "achievement"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[dict[str, str]] = mapped_column(JSON)
+    description: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    learning_outcomes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    ects: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    workload_hours: Mapped[int | None] = mapped_column(Integer)
+    eqf_level: Mapped[int] = mapped_column(Integer)
+    nqf_level: Mapped[str | None] = mapped_column(String(255))
+    assessment_type: Mapped[dict[str, str]] = mapped_column(JSON)
+    participation_form: Mapped[str] = mapped_column(String(16))
+    quality_assurance: Mapped[dict[str, str]] = mapped_column(JSON)
+    prerequisites: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    supervision: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    stackability: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    further_information: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Credential(Base):
+    """One issued credential: the signed artefacts exactly as returned, and the record.
+
+    ``credential_json`` holds the bytes of the JSON-LD credential with its proof, as signed and
+    returned; ``credential_jwt`` the compact vc+jwt. Neither is ever re-serialised.
+    """
+
+    __tablename__ = "credential"
+    __table_args__ = (
+        UniqueConstraint("institution_id", "idempotency_key", name="uq_credential_idempotency"),
+        Index("ix_credential_institution_issued", "institution_id", "issued_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    achievement_id: Mapped[str | None] = mapped_column(ForeignKey("achievement.id"), index=True)
+    public_id: Mapped[str] = mapped_column(String(64), unique=True)
+    wallet_token: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(16))
+    learner_given_name: Mapped[str | None] = mapped_column(String(255))
+    learner_family_name: Mapped[str | None] = mapped_column(String(255))
+    learner_email: Mapped[str | None] = mapped_column(String(320))
+    learner_date_of_birth: Mapped[date | None] = mapped_column(Date)
+    learner_identifier: Mapped[str | None] = mapped_column(String(255))
+    learner_did: Mapped[str | None] = mapped_column(String(512))
+    grade: Mapped[str | None] = mapped_column(String(255))
+    awarded_on: Mapped[date | None] = mapped_column(Date)
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    verification_method: Mapped[str] = mapped_column(String(600))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    credential_json: Mapped[bytes] = mapped_column(LargeBinary)
+    credential_jwt: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_hash: Mapped[str | None] = mapped_column(String(64))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.models import ApiKey, Event, Institution, SigningKey
+from app.models import Achievement, ApiKey, Credential, Event, Institution, SigningKey
 
 
 class InstitutionRepository:
@@ -94,3 +95,91 @@ class EventRepository:
     def for_institution(self, institution_id: int) -> Sequence[Event]:
         stmt = select(Event).where(Event.institution_id == institution_id).order_by(Event.id)
         return self.session.scalars(stmt).all()
+
+
+class AchievementRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, achievement: Achievement) -> None:
+        self.session.add(achievement)
+
+    def get(self, institution_id: int, achievement_id: str) -> Achievement | None:
+        stmt = select(Achievement).where(
+            Achievement.institution_id == institution_id, Achievement.id == achievement_id
+        )
+        return self.session.scalars(stmt).one_or_none()
+
+    def page(
+        self, institution_id: int, limit: int, offset: int
+    ) -> tuple[Sequence[Achievement], int]:
+        where = Achievement.institution_id == institution_id
+        total = self.session.scalar(select(func.count()).select_from(Achievement).where(where))
+        stmt = (
+            select(Achievement)
+            .where(where)
+            .order_by(Achievement.created_at, Achievement.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return self.session.scalars(stmt).all(), int(total or 0)
+
+
+@dataclass(frozen=True)
+class CredentialFilter:
+    achievement_id: str | None = None
+    learner: str | None = None
+    status: str | None = None
+
+
+class CredentialRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, credential: Credential) -> None:
+        self.session.add(credential)
+
+    def get(self, institution_id: int, credential_id: str) -> Credential | None:
+        stmt = select(Credential).where(
+            Credential.institution_id == institution_id, Credential.id == credential_id
+        )
+        return self.session.scalars(stmt).one_or_none()
+
+    def by_idempotency_key(self, institution_id: int, key: str) -> Credential | None:
+        stmt = select(Credential).where(
+            Credential.institution_id == institution_id, Credential.idempotency_key == key
+        )
+        return self.session.scalars(stmt).one_or_none()
+
+    def by_public_id(self, public_id: str) -> Credential | None:
+        stmt = select(Credential).where(Credential.public_id == public_id)
+        return self.session.scalars(stmt).one_or_none()
+
+    def page(
+        self, institution_id: int, where: CredentialFilter, limit: int, offset: int
+    ) -> tuple[Sequence[Credential], int]:
+        conditions = [Credential.institution_id == institution_id]
+        if where.achievement_id:
+            conditions.append(Credential.achievement_id == where.achievement_id)
+        if where.status:
+            conditions.append(Credential.status == where.status)
+        if where.learner:
+            pattern = f"%{where.learner.lower()}%"
+            conditions.append(
+                or_(
+                    func.lower(Credential.learner_family_name).like(pattern),
+                    func.lower(Credential.learner_given_name).like(pattern),
+                    func.lower(Credential.learner_email).like(pattern),
+                    Credential.learner_identifier == where.learner,
+                    Credential.learner_did == where.learner,
+                )
+            )
+        total = self.session.scalar(select(func.count()).select_from(Credential).where(*conditions))
+        stmt = (
+            select(Credential)
+            .where(*conditions)
+            .order_by(Credential.issued_at.desc(), Credential.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return self.session.scalars(stmt).all(), int(total or 0)

@@ -7,7 +7,9 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.repositories import (
+    AchievementRepository,
     ApiKeyRepository,
+    CredentialRepository,
     EventRepository,
     InstitutionRepository,
     SigningKeyRepository,
@@ -20,6 +22,8 @@ class UnitOfWork:
     signing_keys: SigningKeyRepository
     api_keys: ApiKeyRepository
     events: EventRepository
+    achievements: AchievementRepository
+    credentials: CredentialRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -30,6 +34,8 @@ class UnitOfWork:
         self.signing_keys = SigningKeyRepository(self.session)
         self.api_keys = ApiKeyRepository(self.session)
         self.events = EventRepository(self.session)
+        self.achievements = AchievementRepository(self.session)
+        self.credentials = CredentialRepository(self.session)
         return self
 
     def __exit__(

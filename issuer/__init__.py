@@ -3,4 +3,7 @@
 Filled in by the issuance issue; the package exists so the layer contract holds from day one.
 """
 
-__all__: list[str] = []
+from issuer.data_integrity import add_proof
+from issuer.errors import IssuerError, ProofCreationError
+
+__all__ = ["IssuerError", "ProofCreationError", "add_proof"]

@@ -8,7 +8,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.container import Container
+from app.services.achievements import AchievementService
 from app.services.institutions import InstitutionService, Principal
+from app.services.issuance import IssuanceService
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -44,3 +46,25 @@ def get_admin(principal: CurrentPrincipal) -> Principal:
 
 
 CurrentAdmin = Annotated[Principal, Depends(get_admin)]
+
+
+def get_institution_principal(principal: CurrentPrincipal) -> Principal:
+    principal.require_institution()
+    return principal
+
+
+CurrentInstitution = Annotated[Principal, Depends(get_institution_principal)]
+
+
+def get_achievement_service(container: ContainerDep) -> AchievementService:
+    return container.achievements
+
+
+AchievementServiceDep = Annotated[AchievementService, Depends(get_achievement_service)]
+
+
+def get_issuance_service(container: ContainerDep) -> IssuanceService:
+    return container.issuance
+
+
+IssuanceServiceDep = Annotated[IssuanceService, Depends(get_issuance_service)]

@@ -94,6 +94,10 @@ class Principal:
         if self.kind != "admin":
             raise Forbidden("this operation needs the admin token")
 
+    def require_institution(self) -> None:
+        if self.kind != "institution":
+            raise Forbidden("this operation needs an institution API key, not the admin token")
+
     def require_institution_or_admin(self, slug: str) -> None:
         if self.kind != "admin" and self.institution_slug != slug:
             raise Forbidden("this API key belongs to another institution")

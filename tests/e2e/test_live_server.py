@@ -4,86 +4,16 @@ it, real HTTP over loopback."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 import keys
+from tests.e2e.live import MICROCRED, Live
 
 pytestmark = pytest.mark.e2e
-MICROCRED = shutil.which("microcred") or str(Path(sys.executable).parent / "microcred")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Live:
-    def __init__(self, env: dict[str, str], port: int) -> None:
-        self.env, self.port = env, port
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc: subprocess.Popen[str] | None = None
-        self.stderr = ""
-
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [MICROCRED, *args], env=self.env, capture_output=True, text=True, timeout=60
-        )
-        if check:
-            assert result.returncode == 0, result.stderr
-        return result
-
-    def start(self, *extra: str) -> None:
-        self.proc = subprocess.Popen(
-            [MICROCRED, "serve", "--port", str(self.port), *extra],
-            env=self.env,
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            text=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.proc.stderr.read() if self.proc.stderr else ""
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise AssertionError("server did not become healthy")
-
-    def stop(self) -> str:
-        assert self.proc is not None
-        self.proc.terminate()
-        _, err = self.proc.communicate(timeout=20)
-        self.proc = None
-        return err
-
-
-@pytest.fixture
-def live(tmp_path: Path, new_database) -> Iterator[Live]:  # type: ignore[no-untyped-def]
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MICROCRED_")}
-    env.update(
-        MICROCRED_DATA_DIR=str(tmp_path / "var"),
-        MICROCRED_BASE_URL=f"http://127.0.0.1:{port}",
-        MICROCRED_LOG_LEVEL="WARNING",
-    )
-    if os.environ.get("MICROCRED_TEST_DATABASE_URL"):
-        env["MICROCRED_DATABASE_URL"] = new_database().url
-    server = Live(env, port)
-    yield server
-    if server.proc is not None:
-        server.stop()
 
 
 def test_first_start_to_resolvable_did(live: Live) -> None:

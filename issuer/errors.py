@@ -1,0 +1,45 @@
+"""Errors raised by the ``issuer`` package.
+
+Exception tree::
+
+    IssuerError                root; every error carries ``code``, ``title`` and ``detail``
+    └── ProofCreationError     a Data Integrity proof that cannot be created (VC Data
+                               Integrity 1.0, section 4.2): codes ``proof_exists``,
+                               ``naive_datetime``, ``unsupported_key_type``
+
+A document the issuer cannot represent faithfully in JSON-LD (an undefined term, an unknown
+context) raises :class:`verifier.JsonLdError` from the canonicalization the verifier defines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+
+class IssuerError(Exception):
+    """Root of the errors of the ``issuer`` package.
+
+    ``code`` is machine-readable (one of the class's ``titles``), ``title`` its human summary,
+    ``detail`` what exactly went wrong in this instance.
+    """
+
+    titles: ClassVar[Mapping[str, str]] = {"issuer_error": "Issuance error"}
+
+    def __init__(self, code: str, detail: str) -> None:
+        if code not in self.titles:
+            raise ValueError(f"{type(self).__name__} has no code {code!r}")
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.title = self.titles[code]
+        self.detail = detail
+
+
+class ProofCreationError(IssuerError):
+    """The document or the signer cannot take a Data Integrity proof."""
+
+    titles: ClassVar[Mapping[str, str]] = {
+        "proof_exists": "The document already has a proof",
+        "naive_datetime": "A proof time without a time zone",
+        "unsupported_key_type": "No cryptosuite for this key type",
+    }

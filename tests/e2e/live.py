@@ -1,0 +1,69 @@
+"""A live `microcred serve` process and the CLI beside it, as a user runs them."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+MICROCRED = shutil.which("microcred") or str(Path(sys.executable).parent / "microcred")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Live:
+    def __init__(self, env: dict[str, str], port: int) -> None:
+        self.env, self.port = env, port
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen[str] | None = None
+        self.stderr = ""
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [MICROCRED, *args], env=self.env, capture_output=True, text=True, timeout=60
+        )
+        if check:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    def start(self, *extra: str) -> None:
+        self.proc = subprocess.Popen(
+            [MICROCRED, "serve", "--port", str(self.port), *extra],
+            env=self.env,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.proc.stderr.read() if self.proc.stderr else ""
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError("server did not become healthy")
+
+    def stop(self) -> str:
+        assert self.proc is not None
+        self.proc.terminate()
+        _, err = self.proc.communicate(timeout=20)
+        self.proc = None
+        return err
+
+    def prepare_database(self) -> None:
+        """PostgreSQL is migrated by the operator (`microcred db upgrade`); SQLite by serve."""
+        if "MICROCRED_DATABASE_URL" in self.env:
+            self.cli("db", "upgrade")
+
+    def admin(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.cli('admin-token').stdout.strip()}"}

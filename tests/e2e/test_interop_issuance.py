@@ -1,0 +1,87 @@
+"""Cross-implementation: what microcred issues verifies in Digital Bazaar's @digitalbazaar/vc
+stack (JSON-LD + Data Integrity) and in `jose` (vc+jwt), resolving did:web over HTTP from the
+live service and loading the microcred context from it."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.live import Live
+from tests.interop import harness
+
+pytestmark = pytest.mark.e2e
+
+ACHIEVEMENT = {
+    "title": {"en": "3D printing: FDM basics", "sl": "3D tisk: osnove FDM"},
+    "description": {"en": "Preparing, slicing and printing models.", "sl": "Priprava modelov."},
+    "learning_outcomes": [{"title": {"en": "Prepares a model for printing"},
+                           "esco_skill": "http://data.europa.eu/esco/skill/0e3ae9e2-5cf5-4ea8"}],
+    "ects": 2, "workload_hours": 50, "eqf_level": 4,
+    "assessment_type": "practical demonstration", "participation_form": "blended",
+    "quality_assurance": "Internal QA", "prerequisites": "None",
+    "supervision": "Supervised, identity checked", "stackability": "Stacks",
+    "further_information": "Tel. 01 234 5678 \\ \"quoted\"\ttab",
+}  # fmt: skip
+LEARNER = {"given_name": "Đurđa", "family_name": "Šćepanović", "date_of_birth": "2003-05-04",
+           "identifier": "ME-42"}  # fmt: skip
+
+
+def issue(live: Live, admin: dict[str, str], slug: str, **extra: str) -> dict[str, Any]:
+    made = httpx.post(
+        f"{live.url}/api/v1/institutions",
+        json={"slug": slug, "name": "Srednja stručna škola", "country": "ME", "legal_id": "7",
+              **extra},
+        headers=admin,
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    headers = {"Authorization": f"Bearer {made.json()['api_key']}"}
+    ach = httpx.post(f"{live.url}/api/v1/achievements", json=ACHIEVEMENT, headers=headers)
+    assert ach.status_code == 201, ach.text
+    issued = httpx.post(
+        f"{live.url}/api/v1/credentials",
+        json={"achievement_id": ach.json()["id"], "learner": LEARNER, "grade": "odličan (5)"},
+        headers=headers,
+    )
+    assert issued.status_code == 201, issued.text
+    return issued.json()
+
+
+def test_issued_credentials_verify_in_independent_verifiers(live: Live) -> None:
+    harness.ensure_installed()
+    live.prepare_database()
+    live.start()
+    admin = live.admin()
+    issued = [
+        issue(live, admin, "ed-web"),
+        issue(live, admin, "p256-web", key_type="p256"),
+        issue(live, admin, "ed-key", did_method="key"),
+        issue(live, admin, "p256-key", did_method="key", key_type="p256"),
+    ]
+    inputs: list[dict[str, Any] | str] = []
+    for item in issued:
+        inputs += [item["credential"], item["jwt"]]
+    tampered = copy.deepcopy(issued[0]["credential"])
+    tampered["credentialSubject"]["familyName"] = {"en": "Someone Else"}
+    inputs.append(tampered)
+    results = harness.node_verify_many(inputs, allow_hosts=[f"127.0.0.1:{live.port}"])
+    for result, item in zip(results[:-1], inputs[:-1], strict=True):
+        assert result["verified"], (result, item if isinstance(item, str) else item["issuer"])
+    assert [r["format"] for r in results[:2]] == ["di", "jwt"]
+    assert not results[-1]["verified"] and results[-1]["code"] == "signature"
+
+    # Rotation keeps old credentials valid; withdrawing the key makes them fail everywhere.
+    rotated = httpx.post(f"{live.url}/api/v1/institutions/ed-web/keys/rotate", headers=admin)
+    assert rotated.status_code == 200
+    old = [issued[0]["credential"], issued[0]["jwt"]]
+    after_rotation = harness.node_verify_many(old, allow_hosts=[f"127.0.0.1:{live.port}"])
+    assert all(r["verified"] for r in after_rotation), after_rotation
+    withdrawn = httpx.post(
+        f"{live.url}/api/v1/institutions/ed-web/keys/key-1/withdraw", headers=admin
+    )
+    assert withdrawn.status_code == 200
+    after_withdrawal = harness.node_verify_many(old, allow_hosts=[f"127.0.0.1:{live.port}"])
+    assert not any(r["verified"] for r in after_withdrawal), after_withdrawal
