@@ -176,3 +176,13 @@ def test_the_context_redefines_no_protected_vc_term() -> None:
     assert not (set(ours) - {"@version", "@protected"}) & set(vc)
     # Loading both in safe mode is the real check: a redefinition raises there.
     json.dumps(ours)
+
+
+def test_the_microcred_v1_context_is_frozen() -> None:
+    """v1 is immutable once credentials cite it: a change needs a v2 at a new URL."""
+    import hashlib
+    from importlib.resources import files
+
+    data = files("verifier").joinpath("contexts/microcred-v1.jsonld").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == MICROCRED_V1_SHA256
+MICROCRED_V1_SHA256 = "4a5c01b39bad53a8cba62e876023420d35520743e12ed272698bac101f7adc67"
