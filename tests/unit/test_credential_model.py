@@ -59,6 +59,7 @@ LEARNER = Learner("Ana", "Horvat", date(2004, 3, 1), identifier="S-123")
 AWARD = Award(uuid.UUID("5f1d2c3b-0000-4000-8000-0000000000aa"), NOW, date(2026, 11, 20), NOW,
               grade="excellent")  # fmt: skip
 CONTEXT_URL = "http://127.0.0.1:8000/contexts/microcred/v1"
+MICROCRED_V1_SHA256 = "4a5c01b39bad53a8cba62e876023420d35520743e12ed272698bac101f7adc67"
 
 
 @pytest.fixture(scope="module")
@@ -185,4 +186,3 @@ def test_the_microcred_v1_context_is_frozen() -> None:
 
     data = files("verifier").joinpath("contexts/microcred-v1.jsonld").read_bytes()
     assert hashlib.sha256(data).hexdigest() == MICROCRED_V1_SHA256
-MICROCRED_V1_SHA256 = "4a5c01b39bad53a8cba62e876023420d35520743e12ed272698bac101f7adc67"
