@@ -57,8 +57,8 @@ class Container:
             files("verifier").joinpath("contexts/microcred-v1.jsonld").read_bytes()
         )
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+    def uow(self, *, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, read_only=read_only)
 
     @classmethod
     def from_settings(cls, settings: Settings, secrets: Secrets) -> Container:

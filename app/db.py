@@ -42,7 +42,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         def _on_begin(conn: Any) -> None:
             # IMMEDIATE takes the write lock up front: two writers queue on busy_timeout
             # instead of one failing with "database is locked" when it upgrades its lock.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Units of work that only read begin deferred and never wait for writers (WAL).
+            read_only = conn.get_execution_options().get("microcred_read_only", False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -67,8 +67,14 @@ class ApiKeyRepository:
     def add(self, api_key: ApiKey) -> None:
         self.session.add(api_key)
 
-    def by_prefix(self, prefix: str) -> ApiKey | None:
-        return self.session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).one_or_none()
+    def by_prefix_with_institution(self, prefix: str) -> tuple[ApiKey, Institution] | None:
+        stmt = (
+            select(ApiKey, Institution)
+            .join(Institution, Institution.id == ApiKey.institution_id)
+            .where(ApiKey.prefix == prefix)
+        )
+        row = self.session.execute(stmt).one_or_none()
+        return None if row is None else (row[0], row[1])
 
     def get(self, institution_id: int, api_key_id: str) -> ApiKey | None:
         stmt = select(ApiKey).where(

@@ -1,8 +1,13 @@
-"""Unit of work: one session, one transaction, rolled back unless the service commits."""
+"""Unit of work: one session, one transaction, rolled back unless the service commits.
+
+A unit of work that only reads says so (``read_only=True``): on SQLite it then takes no write
+lock (a deferred ``BEGIN`` in WAL mode), so reads never queue behind writers.
+"""
 
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,6 +20,12 @@ from app.repositories import (
     SigningKeyRepository,
 )
 
+READ_ONLY_OPTION = "microcred_read_only"
+
+
+class UowFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+
 
 class UnitOfWork:
     session: Session
@@ -25,11 +36,14 @@ class UnitOfWork:
     achievements: AchievementRepository
     credentials: CredentialRepository
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
+        self._read_only = read_only
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
+        if self._read_only:
+            self.session.connection(execution_options={READ_ONLY_OPTION: True})
         self.institutions = InstitutionRepository(self.session)
         self.signing_keys = SigningKeyRepository(self.session)
         self.api_keys = ApiKeyRepository(self.session)

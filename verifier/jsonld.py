@@ -456,22 +456,35 @@ _IRI_ESCAPES: dict[int, str] = {
 }
 
 
+# Most strings need no escape at all: a regex search is far cheaper than str.translate.
+_NEEDS_LITERAL_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
+_NEEDS_IRI_ESCAPE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def _escape_iri(value: str) -> str:
+    return value.translate(_IRI_ESCAPES) if _NEEDS_IRI_ESCAPE.search(value) else value
+
+
+def _escape_literal(value: str) -> str:
+    return value.translate(_LITERAL_ESCAPES) if _NEEDS_LITERAL_ESCAPE.search(value) else value
+
+
 def _term(component: Mapping[str, Any]) -> str:
     if component["type"] == "IRI":
-        return "<" + str(component["value"]).translate(_IRI_ESCAPES) + ">"
+        return "<" + _escape_iri(str(component["value"])) + ">"
     return str(component["value"])  # blank node, "_:..."
 
 
 def _nquad(quad: Mapping[str, Any]) -> str:
     obj = quad["object"]
     if obj["type"] == "literal":
-        text = '"' + str(obj["value"]).translate(_LITERAL_ESCAPES) + '"'
+        text = '"' + _escape_literal(str(obj["value"])) + '"'
         datatype = obj.get("datatype")
         if datatype == _RDF_LANGSTRING:
             if obj.get("language"):
                 text += "@" + obj["language"]
         elif datatype != _XSD_STRING:
-            text += "^^<" + str(datatype).translate(_IRI_ESCAPES) + ">"
+            text += "^^<" + _escape_iri(str(datatype)) + ">"
     else:
         text = _term(obj)
     graph = quad.get("name")

@@ -1,4 +1,9 @@
-"""Dependencies: ``Annotated`` aliases the routes declare."""
+"""Dependencies: ``Annotated`` aliases the routes declare.
+
+Dependencies that do no I/O are ``async``: FastAPI then calls them on the event loop instead of
+handing each to the thread pool. Authentication reads the database, so it stays a plain
+function and runs in the pool.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from app.services.issuance import IssuanceService
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
@@ -23,7 +28,7 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_institution_service(container: ContainerDep) -> InstitutionService:
+async def get_institution_service(container: ContainerDep) -> InstitutionService:
     return container.institutions
 
 
@@ -40,7 +45,7 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_admin(principal: CurrentPrincipal) -> Principal:
+async def get_admin(principal: CurrentPrincipal) -> Principal:
     principal.require_admin()
     return principal
 
@@ -48,7 +53,7 @@ def get_admin(principal: CurrentPrincipal) -> Principal:
 CurrentAdmin = Annotated[Principal, Depends(get_admin)]
 
 
-def get_institution_principal(principal: CurrentPrincipal) -> Principal:
+async def get_institution_principal(principal: CurrentPrincipal) -> Principal:
     principal.require_institution()
     return principal
 
@@ -56,14 +61,14 @@ def get_institution_principal(principal: CurrentPrincipal) -> Principal:
 CurrentInstitution = Annotated[Principal, Depends(get_institution_principal)]
 
 
-def get_achievement_service(container: ContainerDep) -> AchievementService:
+async def get_achievement_service(container: ContainerDep) -> AchievementService:
     return container.achievements
 
 
 AchievementServiceDep = Annotated[AchievementService, Depends(get_achievement_service)]
 
 
-def get_issuance_service(container: ContainerDep) -> IssuanceService:
+async def get_issuance_service(container: ContainerDep) -> IssuanceService:
     return container.issuance
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from app.errors import NotFound, Unprocessable
 from app.models import Achievement, utcnow
-from app.uow import UnitOfWork
+from app.uow import UnitOfWork, UowFactory
 from issuer.credential import AchievementSpec, LearningOutcome, missing_elements
 
 LangMap = dict[str, str]
@@ -114,9 +114,7 @@ def _info(row: Achievement) -> AchievementInfo:
 
 
 class AchievementService:
-    def __init__(
-        self, uow_factory: Callable[[], UnitOfWork], *, clock: Callable[[], datetime] = utcnow
-    ) -> None:
+    def __init__(self, uow_factory: UowFactory, *, clock: Callable[[], datetime] = utcnow) -> None:
         self._uow = uow_factory
         self._clock = clock
 
@@ -142,13 +140,13 @@ class AchievementService:
         return info
 
     def get(self, institution_id: int, achievement_id: str) -> AchievementInfo:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             return _info(self._require(uow, institution_id, achievement_id))
 
     def page(
         self, institution_id: int, limit: int, offset: int
     ) -> tuple[list[AchievementInfo], int]:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             rows, total = uow.achievements.page(institution_id, limit, offset)
             return [_info(r) for r in rows], total
 

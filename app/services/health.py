@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import ServiceUnavailable
-from app.uow import UnitOfWork
+from app.uow import UowFactory
 
 
-def check_database(uow_factory: Callable[[], UnitOfWork]) -> None:
+def check_database(uow_factory: UowFactory) -> None:
     try:
-        with uow_factory() as uow:
+        with uow_factory(read_only=True) as uow:
             uow.session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         raise ServiceUnavailable("the database does not answer") from exc

@@ -21,13 +21,14 @@ from sqlalchemy.exc import IntegrityError
 import keys
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from app.models import ApiKey, Event, Institution, SigningKey, utcnow
-from app.uow import UnitOfWork
+from app.uow import UnitOfWork, UowFactory
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 _SLUG_RE = re.compile(SLUG_PATTERN)
 _API_KEY_RE = re.compile(r"^mc_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})$")
 KEY_TYPES = {"ed25519": keys.ED25519, "p256": keys.P256}
 DID_METHODS = ("web", "key")
+_SIGNER_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _hash_secret(token: str) -> str:
 class InstitutionService:
     def __init__(
         self,
-        uow_factory: Callable[[], UnitOfWork],
+        uow_factory: UowFactory,
         *,
         base_url: str,
         master_key: bytes,
@@ -122,6 +123,7 @@ class InstitutionService:
         self._master_key = master_key
         self._admin_token_hash = _hash_secret(admin_token)
         self._clock = clock
+        self._signers: dict[str, keys.Signer] = {}
 
     # -- authentication ------------------------------------------------------------------
 
@@ -133,16 +135,14 @@ class InstitutionService:
             return Principal("admin")
         match = _API_KEY_RE.match(token)
         if match:
-            with self._uow() as uow:
-                row = uow.api_keys.by_prefix(match.group(1))
-                if (
-                    row is not None
-                    and hmac.compare_digest(row.secret_hash, _hash_secret(token))
-                    and row.revoked_at is None
-                ):
-                    institution = uow.institutions.by_id(row.institution_id)
-                    assert institution is not None
-                    return Principal("institution", institution.id, institution.slug, row.id)
+            with self._uow(read_only=True) as uow:
+                found = uow.api_keys.by_prefix_with_institution(match.group(1))
+                if found is not None:
+                    row, institution = found
+                    if hmac.compare_digest(row.secret_hash, _hash_secret(token)) and (
+                        row.revoked_at is None
+                    ):
+                        return Principal("institution", institution.id, institution.slug, row.id)
         raise Unauthorized("the bearer token is not a valid admin token or API key")
 
     # -- institutions ----------------------------------------------------------------------
@@ -203,15 +203,15 @@ class InstitutionService:
         return info, token
 
     def get(self, slug: str) -> InstitutionInfo:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             return self._info(uow, self._require(uow, slug))
 
     def list_institutions(self) -> list[InstitutionInfo]:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             return [self._info(uow, i) for i in uow.institutions.ordered_by_slug()]
 
     def events(self, slug: str) -> list[dict[str, Any]]:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             institution = self._require(uow, slug)
             return [
                 {"kind": e.kind, "subject": e.subject, "actor": e.actor, "at": e.at, "data": e.data}
@@ -265,17 +265,30 @@ class InstitutionService:
 
     def signer(self, slug: str) -> keys.Signer:
         """A signer over the institution's active key (opened from its sealed form)."""
-        with self._uow() as uow:
-            institution = self._require(uow, slug)
-            key = uow.signing_keys.active_for(institution.id)
-            if key is None:
-                raise Conflict(f"institution {slug!r} has no active signing key")
-            return keys.open_signer(
+        with self._uow(read_only=True) as uow:
+            return self.active_signer(uow, self._require(uow, slug))
+
+    def active_signer(self, uow: UnitOfWork, institution: Institution) -> keys.Signer:
+        """The signer of ``institution``'s active key, read in the caller's unit of work.
+
+        The key row is read every time (a rotation or withdrawal applies at once); the opened
+        key is kept per key id, since a sealed key never changes.
+        """
+        key = uow.signing_keys.active_for(institution.id)
+        if key is None:
+            raise Conflict(f"institution {institution.slug!r} has no active signing key")
+        signer = self._signers.get(key.id)
+        if signer is None:
+            if len(self._signers) >= _SIGNER_CACHE_SIZE:
+                self._signers.clear()
+            signer = keys.open_signer(
                 key.sealed_private,
                 self._master_key,
                 key.id.encode(),
                 f"{institution.did}#{key.fragment}",
             )
+            self._signers[key.id] = signer
+        return signer
 
     # -- API keys ----------------------------------------------------------------------------
 
@@ -291,7 +304,7 @@ class InstitutionService:
         return info, token
 
     def list_api_keys(self, slug: str) -> list[ApiKeyInfo]:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             institution = self._require(uow, slug)
             return [_api_key_info(r) for r in uow.api_keys.for_institution(institution.id)]
 
@@ -313,7 +326,7 @@ class InstitutionService:
 
     def did_document(self, slug: str) -> dict[str, Any]:
         """The DID document: every key that is not withdrawn, the active key first."""
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             institution = self._require(uow, slug)
             if institution.did_method == "key":
                 return keys.did_key_document(institution.did)
@@ -328,7 +341,7 @@ class InstitutionService:
 
     def jwks(self, slug: str) -> dict[str, Any]:
         """The published keys as a JWK Set (RFC 7517, section 5); ``kid`` is the DID URL."""
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             institution = self._require(uow, slug)
             jwks = []
             for k in self._published_keys(uow, institution):

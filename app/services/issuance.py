@@ -25,7 +25,7 @@ from app.models import Credential, Event, Institution, utcnow
 from app.repositories import CredentialFilter
 from app.services.achievements import to_spec
 from app.services.institutions import InstitutionService, Principal
-from app.uow import UnitOfWork
+from app.uow import UowFactory
 from issuer.credential import (
     MICROCRED_CONTEXT_PATH,
     Award,
@@ -112,7 +112,7 @@ def _dump(document: Mapping[str, Any]) -> bytes:
 class IssuanceService:
     def __init__(
         self,
-        uow_factory: Callable[[], UnitOfWork],
+        uow_factory: UowFactory,
         institutions: InstitutionService,
         *,
         base_url: str,
@@ -138,7 +138,7 @@ class IssuanceService:
         institution_id = _institution_of(principal)
         fingerprint = request.fingerprint()
         now = self._clock()
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             if idempotency_key:
                 earlier = uow.credentials.by_idempotency_key(institution_id, idempotency_key)
                 if earlier is not None:
@@ -153,7 +153,7 @@ class IssuanceService:
             assert institution is not None
             spec = to_spec(achievement)
             profile = issuer_profile(institution)
-            slug = institution.slug
+            signer = self._institutions.active_signer(uow, institution)
         problems = missing_elements(spec, request.learner)
         if problems:
             raise Unprocessable(
@@ -179,7 +179,6 @@ class IssuanceService:
         document = build_credential(
             spec, profile, request.learner, award, context_url=self.context_url
         )
-        signer = self._institutions.signer(slug)
         secured = add_proof(document, signer, created=now, loader=self._loader)
         jwt = encode_vc_jwt(document, signer)
         row = Credential(
@@ -251,7 +250,7 @@ class IssuanceService:
     # -- reading -------------------------------------------------------------------------
 
     def get(self, principal: Principal, credential_id: str) -> IssuedCredential:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             row = uow.credentials.get(_institution_of(principal), credential_id)
             if row is None:
                 raise NotFound(f"no credential {credential_id!r} in this institution")
@@ -260,7 +259,7 @@ class IssuanceService:
     def page(
         self, principal: Principal, where: CredentialFilter, limit: int, offset: int
     ) -> tuple[list[IssuedCredential], int]:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             rows, total = uow.credentials.page(_institution_of(principal), where, limit, offset)
             return [self._issued(r) for r in rows], total
 
@@ -275,10 +274,11 @@ class IssuanceService:
         data model and define every term (safe mode). Returns the stored bytes.
         """
         institution_id = _institution_of(principal)
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             institution = uow.institutions.by_id(institution_id)
             assert institution is not None
-            did, slug = institution.did, institution.slug
+            did = institution.did
+            signer = self._institutions.active_signer(uow, institution)
         issuer = credential.get("issuer")
         issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
         problems = data_model_problems(credential)
@@ -297,7 +297,6 @@ class IssuanceService:
                 code="invalid_credential",
             )
         now = self._clock()
-        signer = self._institutions.signer(slug)
         secured = add_proof(dict(credential), signer, created=now, loader=self._loader)
         stored = _dump(secured)
         row = Credential(
