@@ -327,3 +327,14 @@ async def test_vc_api_issue_refuses_bad_credentials(
         assert field in [e["field"] for e in r.json().get("errors", [])], r.json()
     else:
         assert "undefinedTermXyz" in r.json()["detail"]
+
+
+async def test_vc_api_refuses_undefined_terms_under_vc_2_0(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    inst, headers = await institution(client, admin_headers)
+    credential = {**VC_API_CREDENTIAL, "issuer": inst["did"],
+                  "credentialSubject": {"id": "did:example:x", "favouriteColour": "green"}}  # fmt: skip
+    r = await client.post("/credentials/issue", json={"credential": credential}, headers=headers)
+    assert r.status_code == 422
+    assert r.json()["code"] == "undefined_term" and "favouriteColour" in r.json()["detail"]
