@@ -19,6 +19,7 @@ from app.models import utcnow
 from app.services.achievements import AchievementService
 from app.services.institutions import InstitutionService
 from app.services.issuance import IssuanceService
+from app.services.status import StatusService
 from app.settings import Secrets, Settings
 from app.uow import UnitOfWork
 from verifier.jsonld import bundled_document_loader
@@ -34,6 +35,7 @@ class Container:
     institutions: InstitutionService = field(init=False)
     achievements: AchievementService = field(init=False)
     issuance: IssuanceService = field(init=False)
+    status: StatusService = field(init=False)
     microcred_context: bytes = field(init=False)
 
     def __post_init__(self) -> None:
@@ -45,11 +47,21 @@ class Container:
             clock=self.clock,
         )
         self.achievements = AchievementService(self.uow, clock=self.clock)
-        self.issuance = IssuanceService(
+        loader = bundled_document_loader()
+        self.status = StatusService(
             self.uow,
             self.institutions,
             base_url=self.settings.base_url,
-            document_loader=bundled_document_loader(),
+            document_loader=loader,
+            list_size=self.settings.status_list_size,
+            clock=self.clock,
+        )
+        self.issuance = IssuanceService(
+            self.uow,
+            self.institutions,
+            self.status,
+            base_url=self.settings.base_url,
+            document_loader=loader,
             clock=self.clock,
         )
 

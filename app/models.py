@@ -137,7 +137,7 @@ class Event(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"), index=True)
     kind: Mapped[str] = mapped_column(String(64))
-    subject: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255), index=True)
     actor: Mapped[str] = mapped_column(String(255))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -179,6 +179,9 @@ class Credential(Base):
     __tablename__ = "credential"
     __table_args__ = (
         UniqueConstraint("institution_id", "idempotency_key", name="uq_credential_idempotency"),
+        # The database itself refuses to hand out a status index twice.
+        UniqueConstraint("revocation_list_id", "revocation_index", name="uq_credential_revocation"),
+        UniqueConstraint("suspension_list_id", "suspension_index", name="uq_credential_suspension"),
         Index("ix_credential_institution_issued", "institution_id", "issued_at"),
     )
 
@@ -205,3 +208,35 @@ class Credential(Base):
     credential_jwt: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_hash: Mapped[str | None] = mapped_column(String(64))
+    revocation_list_id: Mapped[int | None] = mapped_column(ForeignKey("status_list.id"))
+    revocation_index: Mapped[int | None] = mapped_column(Integer)
+    suspension_list_id: Mapped[int | None] = mapped_column(ForeignKey("status_list.id"))
+    suspension_index: Mapped[int | None] = mapped_column(Integer)
+
+
+class StatusList(Base):
+    """One W3C Bitstring Status List of an institution, for one purpose.
+
+    ``allocated`` counts the indexes handed out; the n-th allocation gets the n-th value of a
+    keyed permutation (``permutation_key``), so indexes look random and never repeat.
+    ``version`` grows with every bit change; ``signed_*`` hold the signed list credential of
+    ``signed_version`` and are rebuilt lazily when the versions differ.
+    """
+
+    __tablename__ = "status_list"
+    __table_args__ = (Index("ix_status_list_open", "institution_id", "purpose", "allocated"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    allocated: Mapped[int] = mapped_column(Integer, default=0)
+    permutation_key: Mapped[bytes] = mapped_column(LargeBinary)
+    bits: Mapped[bytes] = mapped_column(LargeBinary)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    signed_version: Mapped[int | None] = mapped_column(Integer)
+    signed_json: Mapped[bytes | None] = mapped_column(LargeBinary)
+    signed_jwt: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

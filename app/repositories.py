@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Achievement, ApiKey, Credential, Event, Institution, SigningKey
+from app.models import (
+    Achievement,
+    ApiKey,
+    Credential,
+    Event,
+    Institution,
+    SigningKey,
+    StatusList,
+)
 
 
 class InstitutionRepository:
@@ -145,11 +153,23 @@ class CredentialRepository:
     def add(self, credential: Credential) -> None:
         self.session.add(credential)
 
-    def get(self, institution_id: int, credential_id: str) -> Credential | None:
+    def get(
+        self, institution_id: int, credential_id: str, *, for_update: bool = False
+    ) -> Credential | None:
         stmt = select(Credential).where(
             Credential.institution_id == institution_id, Credential.id == credential_id
         )
+        if for_update:
+            stmt = stmt.with_for_update()
         return self.session.scalars(stmt).one_or_none()
+
+    def events(self, credential_id: str) -> Sequence[Event]:
+        stmt = (
+            select(Event)
+            .where(Event.subject == credential_id, Event.kind.like("credential.%"))
+            .order_by(Event.id)
+        )
+        return self.session.scalars(stmt).all()
 
     def by_idempotency_key(self, institution_id: int, key: str) -> Credential | None:
         stmt = select(Credential).where(
@@ -189,3 +209,81 @@ class CredentialRepository:
             .offset(offset)
         )
         return self.session.scalars(stmt).all(), int(total or 0)
+
+
+@dataclass(frozen=True)
+class PublishedState:
+    """What serving a status list needs to know before it touches the list body."""
+
+    id: int
+    public_id: str
+    institution_id: int
+    purpose: str
+    version: int
+    signed_version: int | None
+
+
+class StatusListRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, status_list: StatusList) -> None:
+        self.session.add(status_list)
+
+    def open_list(self, institution_id: int, purpose: str) -> StatusList | None:
+        """The newest list of this purpose with room left, locked for allocation."""
+        stmt = (
+            select(StatusList)
+            .where(
+                StatusList.institution_id == institution_id,
+                StatusList.purpose == purpose,
+                StatusList.allocated < StatusList.size,
+            )
+            .order_by(StatusList.id.desc())
+            .limit(1)
+            .with_for_update()
+        )
+        return self.session.scalars(stmt).one_or_none()
+
+    def get_for_update(self, list_id: int) -> StatusList | None:
+        stmt = select(StatusList).where(StatusList.id == list_id).with_for_update()
+        return self.session.scalars(stmt).one_or_none()
+
+    def get(self, list_id: int) -> StatusList | None:
+        return self.session.get(StatusList, list_id)
+
+    def published_state(self, slug: str, public_id: str) -> PublishedState | None:
+        stmt = (
+            select(
+                StatusList.id,
+                StatusList.public_id,
+                StatusList.institution_id,
+                StatusList.purpose,
+                StatusList.version,
+                StatusList.signed_version,
+            )
+            .join(Institution, Institution.id == StatusList.institution_id)
+            .where(StatusList.public_id == public_id, Institution.slug == slug)
+        )
+        row = self.session.execute(stmt).one_or_none()
+        return None if row is None else PublishedState(*row)
+
+    def signed_body(self, list_id: int, fmt: str) -> bytes | str | None:
+        column = StatusList.signed_jwt if fmt == "jwt" else StatusList.signed_json
+        return self.session.scalar(select(column).where(StatusList.id == list_id))
+
+    def store_signed(self, list_id: int, version: int, signed_json: bytes, signed_jwt: str) -> None:
+        """Keep a signed list of ``version``, unless a bit changed meanwhile."""
+        self.session.execute(
+            update(StatusList)
+            .where(StatusList.id == list_id, StatusList.version == version)
+            .values(signed_json=signed_json, signed_jwt=signed_jwt, signed_version=version)
+        )
+
+    def invalidate_signatures(self, institution_id: int) -> None:
+        """Make every list of the institution be signed again (e.g. after a key withdrawal)."""
+        self.session.execute(
+            update(StatusList)
+            .where(StatusList.institution_id == institution_id)
+            .values(signed_version=None)
+        )

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = None
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
+    status_max_age: int = Field(default=60, ge=0, le=86400)
+    status_list_size: int = Field(default=131072, ge=131072, multiple_of=8)
 
     @field_validator("base_url")
     @classmethod

@@ -18,6 +18,7 @@ from app.repositories import (
     EventRepository,
     InstitutionRepository,
     SigningKeyRepository,
+    StatusListRepository,
 )
 
 READ_ONLY_OPTION = "microcred_read_only"
@@ -35,6 +36,7 @@ class UnitOfWork:
     events: EventRepository
     achievements: AchievementRepository
     credentials: CredentialRepository
+    status_lists: StatusListRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -50,6 +52,7 @@ class UnitOfWork:
         self.events = EventRepository(self.session)
         self.achievements = AchievementRepository(self.session)
         self.credentials = CredentialRepository(self.session)
+        self.status_lists = StatusListRepository(self.session)
         return self
 
     def __exit__(

@@ -5,5 +5,12 @@ Filled in by the issuance issue; the package exists so the layer contract holds 
 
 from issuer.data_integrity import add_proof
 from issuer.errors import IssuerError, ProofCreationError
+from issuer.status_list import bitstring_status_list_credential, permuted_index
 
-__all__ = ["IssuerError", "ProofCreationError", "add_proof"]
+__all__ = [
+    "IssuerError",
+    "ProofCreationError",
+    "add_proof",
+    "bitstring_status_list_credential",
+    "permuted_index",
+]

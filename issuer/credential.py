@@ -30,7 +30,7 @@ The document is a plain ``dict``; securing it is :mod:`issuer.data_integrity` an
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -305,10 +305,12 @@ def build_credential(
     award: Award,
     *,
     context_url: str,
+    credential_status: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The unsecured micro-credential (VC 2.0 + ELM 3), ready for a proof or a JWT.
 
-    ``context_url`` is where the microcred context is served (``<base>/contexts/microcred/v1``).
+    ``context_url`` is where the microcred context is served (``<base>/contexts/microcred/v1``);
+    ``credential_status`` the Bitstring Status List entries (VC 2.0, section 4.10).
     """
     ns = award.credential_id
     lang = spec.primary_language
@@ -373,4 +375,6 @@ def build_credential(
     }
     if award.valid_until is not None:
         credential["validUntil"] = xsd_datetime(award.valid_until)
+    if credential_status:
+        credential["credentialStatus"] = [dict(entry) for entry in credential_status]
     return credential

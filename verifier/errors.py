@@ -8,12 +8,18 @@ Exception tree::
     │                          ``unknown_context``, ``undefined_term``, ``relative_iri``,
     │                          ``reserved_term``, ``invalid_jsonld``, ``canonicalization_limit``,
     │                          ``context_digest_mismatch`` (a bundled context file altered)
-    └── ProofError             a proof that cannot be configured or hashed (VC Data Integrity
-                               1.0, section 4): codes ``invalid_proof_configuration``,
-                               ``unsupported_key_type``
+    ├── ProofError             a proof that cannot be configured or hashed (VC Data Integrity
+    │                          1.0, section 4): codes ``invalid_proof_configuration``,
+    │                          ``unsupported_key_type``
+    └── StatusListError        a bitstring that cannot be encoded, expanded or indexed
+                               (Bitstring Status List v1.0, sections 3.3-3.4): codes
+                               ``status_list_encoding``, ``status_list_too_short``,
+                               ``status_list_too_large``, ``status_index_out_of_range``,
+                               ``status_purpose_unsupported``
 
 A credential that fails verification is not an exception: :func:`verifier.verify_proof`
-returns a :class:`verifier.ProofCheck` whose ``code`` says why. These exceptions are for the
+returns a :class:`verifier.ProofCheck` and :func:`verifier.check_status_entry` a
+:class:`verifier.StatusCheck` whose ``code`` says why. These exceptions are for the
 callers that build or hash documents (the issuer) and for programming errors.
 """
 
@@ -61,4 +67,17 @@ class ProofError(VerifierError):
     titles: ClassVar[Mapping[str, str]] = {
         "invalid_proof_configuration": "Invalid proof configuration",
         "unsupported_key_type": "No cryptosuite for this key type",
+    }
+
+
+class StatusListError(VerifierError):
+    """A status list bitstring that cannot be encoded, expanded or indexed, or a status purpose
+    microcred does not issue (Bitstring Status List v1.0, sections 2.1 and 3.3-3.4)."""
+
+    titles: ClassVar[Mapping[str, str]] = {
+        "status_list_encoding": "Status list is not multibase base64url GZIP",
+        "status_list_too_short": "Status list shorter than the 131,072-entry minimum",
+        "status_list_too_large": "Status list expands beyond the size limit",
+        "status_index_out_of_range": "Status list index outside the list",
+        "status_purpose_unsupported": "Unsupported status purpose",
     }

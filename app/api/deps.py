@@ -16,6 +16,7 @@ from app.container import Container
 from app.services.achievements import AchievementService
 from app.services.institutions import InstitutionService, Principal
 from app.services.issuance import IssuanceService
+from app.services.status import StatusService
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -73,3 +74,10 @@ async def get_issuance_service(container: ContainerDep) -> IssuanceService:
 
 
 IssuanceServiceDep = Annotated[IssuanceService, Depends(get_issuance_service)]
+
+
+async def get_status_service(container: ContainerDep) -> StatusService:
+    return container.status
+
+
+StatusServiceDep = Annotated[StatusService, Depends(get_status_service)]

@@ -257,6 +257,9 @@ class InstitutionService:
                 self._rotate(uow, institution, actor)
             key.state = "withdrawn"
             key.withdrawn_at = self._clock()
+            self._signers.pop(key.id, None)
+            # Status lists signed with the withdrawn key must be signed again.
+            uow.status_lists.invalidate_signatures(institution.id)
             self._event(uow, institution.id, "key.withdrawn", key.id, actor, {})
             uow.flush()
             info = self._info(uow, institution)

@@ -13,7 +13,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from app.models import Credential, Event, Institution, utcnow
 from app.repositories import CredentialFilter
 from app.services.achievements import to_spec
 from app.services.institutions import InstitutionService, Principal
+from app.services.status import StatusService, StatusSlot
 from app.uow import UowFactory
 from issuer.credential import (
     MICROCRED_CONTEXT_PATH,
@@ -90,6 +91,7 @@ class IssuedCredential:
     verification_method: str
     credential_json: bytes
     jwt: str | None
+    events: tuple[dict[str, Any], ...] = ()
 
 
 def issuer_profile(institution: Institution) -> IssuerProfile:
@@ -114,6 +116,7 @@ class IssuanceService:
         self,
         uow_factory: UowFactory,
         institutions: InstitutionService,
+        status: StatusService,
         *,
         base_url: str,
         document_loader: DocumentLoader,
@@ -121,6 +124,7 @@ class IssuanceService:
     ) -> None:
         self._uow = uow_factory
         self._institutions = institutions
+        self._status = status
         self._base_url = base_url.rstrip("/")
         self._loader = document_loader
         self._clock = clock
@@ -167,6 +171,7 @@ class IssuanceService:
         if request.valid_until is not None and request.valid_until <= now:
             raise Unprocessable.field("valid_until", "must be in the future")
 
+        slots = self._status.allocate(institution_id)
         credential_id = uuid.uuid4()
         award = Award(
             credential_id=credential_id,
@@ -177,7 +182,12 @@ class IssuanceService:
             grade=request.grade,
         )
         document = build_credential(
-            spec, profile, request.learner, award, context_url=self.context_url
+            spec,
+            profile,
+            request.learner,
+            award,
+            context_url=self.context_url,
+            credential_status=[slot.entry() for slot in slots],
         )
         secured = add_proof(document, signer, created=now, loader=self._loader)
         jwt = encode_vc_jwt(document, signer)
@@ -206,6 +216,7 @@ class IssuanceService:
             idempotency_key=idempotency_key,
             request_hash=fingerprint,
         )
+        _attach_slots(row, slots)
         return self._store(row, principal, fingerprint)
 
     def _store(
@@ -254,7 +265,16 @@ class IssuanceService:
             row = uow.credentials.get(_institution_of(principal), credential_id)
             if row is None:
                 raise NotFound(f"no credential {credential_id!r} in this institution")
-            return self._issued(row)
+            events = tuple(
+                {
+                    "kind": e.kind,
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "reason": e.data.get("reason"),
+                }
+                for e in uow.credentials.events(row.id)
+            )
+            return replace(self._issued(row), events=events)
 
     def page(
         self, principal: Principal, where: CredentialFilter, limit: int, offset: int
@@ -296,6 +316,15 @@ class IssuanceService:
                 errors=[{"field": f"credential.{f}", "reason": r} for f, r in problems],
                 code="invalid_credential",
             )
+        slots: tuple[StatusSlot, ...] = ()
+        wanted = options.get("credentialStatus")
+        if isinstance(wanted, Mapping) and wanted.get("type") == "BitstringStatusListEntry":
+            if "credentialStatus" in credential:
+                raise Unprocessable.field(
+                    "options.credentialStatus", "the credential carries a credentialStatus already"
+                )
+            slots = self._status.allocate(institution_id)
+            credential = {**credential, "credentialStatus": [s.entry() for s in slots]}
         now = self._clock()
         secured = add_proof(dict(credential), signer, created=now, loader=self._loader)
         stored = _dump(secured)
@@ -312,6 +341,7 @@ class IssuanceService:
             credential_json=stored,
             credential_jwt=None,
         )
+        _attach_slots(row, slots)
         self._store(row, principal, "")
         return stored
 
@@ -334,6 +364,14 @@ class IssuanceService:
             credential_json=row.credential_json,
             jwt=row.credential_jwt,
         )
+
+
+def _attach_slots(row: Credential, slots: tuple[StatusSlot, ...]) -> None:
+    for slot in slots:
+        if slot.purpose == "revocation":
+            row.revocation_list_id, row.revocation_index = slot.list_id, slot.index
+        else:
+            row.suspension_list_id, row.suspension_index = slot.list_id, slot.index
 
 
 def _institution_of(principal: Principal) -> int:

@@ -333,8 +333,8 @@ async def test_vc_api_refuses_undefined_terms_under_vc_2_0(
     client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
     inst, headers = await institution(client, admin_headers)
-    credential = {**VC_API_CREDENTIAL, "issuer": inst["did"],
-                  "credentialSubject": {"id": "did:example:x", "favouriteColour": "green"}}  # fmt: skip
+    subject = {"id": "did:example:x", "favouriteColour": "green"}
+    credential = {**VC_API_CREDENTIAL, "issuer": inst["did"], "credentialSubject": subject}
     r = await client.post("/credentials/issue", json={"credential": credential}, headers=headers)
     assert r.status_code == 422
     assert r.json()["code"] == "undefined_term" and "favouriteColour" in r.json()["detail"]

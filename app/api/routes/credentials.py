@@ -7,12 +7,13 @@ re-serialisation of them.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import CurrentInstitution, IssuanceServiceDep
+from app.api.deps import CurrentInstitution, IssuanceServiceDep, StatusServiceDep
 from app.api.schemas import CredentialCreate, CredentialSummary, Page, next_page_url
 from app.repositories import CredentialFilter
 from app.services.issuance import IssuedCredential, IssueRequest
@@ -34,7 +35,7 @@ _CREDENTIAL_SCHEMA = {
 
 def credential_body(issued: IssuedCredential) -> bytes:
     """The JSON response with the stored credential bytes spliced in verbatim."""
-    head = {
+    head: dict[str, object] = {
         "id": issued.id,
         "achievement_id": issued.achievement_id,
         "status": issued.status,
@@ -44,6 +45,8 @@ def credential_body(issued: IssuedCredential) -> bytes:
         "wallet_url": issued.wallet_url,
         "jwt": issued.jwt,
     }
+    if issued.events:
+        head["events"] = list(issued.events)
     encoded = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode()
     return encoded[:-1] + b',"credential":' + issued.credential_json + b"}"
 
@@ -119,13 +122,71 @@ def list_credentials(
     )
 
 
-@router.get(
-    "/{credential_id}",
-    responses={200: {"content": {"application/json": {"schema": _CREDENTIAL_SCHEMA}}}},
-)
+_DETAIL: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {"schema": _CREDENTIAL_SCHEMA}}}
+}
+
+
+@router.get("/{credential_id}", responses=_DETAIL)
 def get_credential(
     credential_id: str, service: IssuanceServiceDep, principal: CurrentInstitution
 ) -> Response:
     return Response(
         credential_body(service.get(principal, credential_id)), media_type="application/json"
     )
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+def _change(
+    action: str,
+    credential_id: str,
+    body: StatusChange | None,
+    service: IssuanceServiceDep,
+    status: StatusServiceDep,
+    principal: CurrentInstitution,
+) -> Response:
+    status.change(principal, credential_id, action, body.reason if body else None)
+    return Response(
+        credential_body(service.get(principal, credential_id)), media_type="application/json"
+    )
+
+
+@router.post("/{credential_id}/revoke", responses=_DETAIL)
+def revoke(
+    credential_id: str,
+    service: IssuanceServiceDep,
+    status: StatusServiceDep,
+    principal: CurrentInstitution,
+    body: StatusChange | None = None,
+) -> Response:
+    """Revoke a credential: final; its bit in the revocation list is set."""
+    return _change("revoke", credential_id, body, service, status, principal)
+
+
+@router.post("/{credential_id}/suspend", responses=_DETAIL)
+def suspend(
+    credential_id: str,
+    service: IssuanceServiceDep,
+    status: StatusServiceDep,
+    principal: CurrentInstitution,
+    body: StatusChange | None = None,
+) -> Response:
+    """Suspend a credential until it is reinstated."""
+    return _change("suspend", credential_id, body, service, status, principal)
+
+
+@router.post("/{credential_id}/reinstate", responses=_DETAIL)
+def reinstate(
+    credential_id: str,
+    service: IssuanceServiceDep,
+    status: StatusServiceDep,
+    principal: CurrentInstitution,
+    body: StatusChange | None = None,
+) -> Response:
+    """Lift a suspension."""
+    return _change("reinstate", credential_id, body, service, status, principal)

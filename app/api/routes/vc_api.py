@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import CurrentInstitution, IssuanceServiceDep
+from app.api.deps import CurrentInstitution, IssuanceServiceDep, StatusServiceDep
 
 router = APIRouter(tags=["vc-api"])
 
@@ -30,3 +30,32 @@ def issue(
         status_code=201,
         media_type="application/json",
     )
+
+
+class StatusEntryRef(BaseModel):
+    type: str = Field(pattern="^BitstringStatusListEntry$")
+    statusPurpose: str
+
+
+class UpdateStatusRequest(BaseModel):
+    credentialId: str = Field(min_length=1, max_length=512)
+    credentialStatus: StatusEntryRef | list[StatusEntryRef]
+    status: bool
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+@router.post("/credentials/status")
+def update_status(
+    body: UpdateStatusRequest, status: StatusServiceDep, principal: CurrentInstitution
+) -> dict[str, Any]:
+    """VC API: set (``status: true``) or clear a credential's status bit of a purpose."""
+    entries = (
+        body.credentialStatus
+        if isinstance(body.credentialStatus, list)
+        else [body.credentialStatus]
+    )
+    for entry in entries:
+        status.change_by_vc_id(
+            principal, body.credentialId, entry.statusPurpose, body.status, body.reason
+        )
+    return {"credentialId": body.credentialId, "status": body.status}

@@ -1,0 +1,236 @@
+"""Use cases of credential status: W3C Bitstring Status Lists (v1.0) per institution.
+
+- Allocation: each credential gets one index in a revocation list and one in a suspension
+  list. The n-th allocation of a list takes the n-th value of a keyed pseudorandom
+  permutation, so indexes reveal nothing about issuance order and never repeat; the list row
+  is locked while its counter moves (``FOR UPDATE`` on PostgreSQL, the write lock on SQLite),
+  and a unique constraint on (list, index) backs that up.
+- Changes: revoke (final), suspend, reinstate. One transaction locks the credential and the
+  list, flips the bit, bumps the list's version and records the event.
+- Publication: the signed list credential is kept with the version it was signed at; a read
+  that finds the list changed signs it again (once) and keeps that. Reads of an unchanged list
+  cost one small query, and ``If-None-Match`` answers 304 without the body.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from issuer.status_list import bitstring_status_list_credential, permuted_index
+from verifier.status_list import MIN_LIST_SIZE, PURPOSES, get_bit, set_bit, status_entry
+
+from app.errors import Conflict, NotFound, Unprocessable
+from app.models import Credential, Event, Institution, StatusList, utcnow
+from app.services.institutions import InstitutionService, Principal
+from app.uow import UnitOfWork, UowFactory
+from issuer.data_integrity import add_proof
+from issuer.vc_jose import encode_vc_jwt
+from verifier.jsonld import DocumentLoader
+
+ACTIONS: dict[str, tuple[str, bool, str, str]] = {
+    # action -> (purpose of the list it changes, bit value, new status, event kind)
+    "revoke": ("revocation", True, "revoked", "credential.revoked"),
+    "suspend": ("suspension", True, "suspended", "credential.suspended"),
+    "reinstate": ("suspension", False, "active", "credential.reinstated"),
+}
+
+
+@dataclass(frozen=True)
+class StatusSlot:
+    list_id: int
+    purpose: str
+    index: int
+    list_url: str
+
+    def entry(self) -> dict[str, Any]:
+        return status_entry(self.list_url, self.index, self.purpose)
+
+
+@dataclass(frozen=True)
+class PublishedList:
+    """A signed list to send; ``body`` is None when the client's ETag matches (304)."""
+
+    body: bytes | None
+    etag: str
+    media_type: str
+
+
+class StatusService:
+    def __init__(
+        self,
+        uow_factory: UowFactory,
+        institutions: InstitutionService,
+        *,
+        base_url: str,
+        document_loader: DocumentLoader,
+        list_size: int = MIN_LIST_SIZE,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._uow = uow_factory
+        self._institutions = institutions
+        self._base_url = base_url.rstrip("/")
+        self._loader = document_loader
+        self._list_size = list_size
+        self._clock = clock
+
+    def list_url(self, slug: str, public_id: str) -> str:
+        return f"{self._base_url}/status/{slug}/{public_id}"
+
+    # -- allocation ----------------------------------------------------------------------
+
+    def allocate(self, institution_id: int) -> tuple[StatusSlot, ...]:
+        """One index in each of the institution's open lists (revocation, suspension)."""
+        with self._uow() as uow:
+            institution = uow.institutions.by_id(institution_id)
+            assert institution is not None
+            slots = tuple(self._allocate(uow, institution, purpose) for purpose in PURPOSES)
+            uow.commit()
+        return slots
+
+    def _allocate(self, uow: UnitOfWork, institution: Institution, purpose: str) -> StatusSlot:
+        status_list = uow.status_lists.open_list(institution.id, purpose)
+        if status_list is None:
+            now = self._clock()
+            status_list = StatusList(
+                public_id=secrets.token_urlsafe(12),
+                institution_id=institution.id,
+                purpose=purpose,
+                size=self._list_size,
+                allocated=0,
+                permutation_key=secrets.token_bytes(32),
+                bits=bytes(self._list_size // 8),
+                version=0,
+                created_at=now,
+                updated_at=now,
+            )
+            uow.status_lists.add(status_list)
+            uow.flush()
+        counter = status_list.allocated
+        status_list.allocated = counter + 1
+        index = permuted_index(status_list.permutation_key, counter, status_list.size)
+        uow.flush()
+        return StatusSlot(
+            status_list.id, purpose, index, self.list_url(institution.slug, status_list.public_id)
+        )
+
+    # -- changes -------------------------------------------------------------------------
+
+    def change(
+        self, principal: Principal, credential_id: str, action: str, reason: str | None
+    ) -> None:
+        """Revoke, suspend or reinstate one credential, in one transaction."""
+        principal.require_institution()
+        assert principal.institution_id is not None
+        purpose, value, new_status, event_kind = ACTIONS[action]
+        with self._uow() as uow:
+            row = uow.credentials.get(principal.institution_id, credential_id, for_update=True)
+            if row is None:
+                raise NotFound(f"no credential {credential_id!r} in this institution")
+            _check_transition(row, action)
+            list_id = row.revocation_list_id if purpose == "revocation" else row.suspension_list_id
+            index = row.revocation_index if purpose == "revocation" else row.suspension_index
+            if list_id is None or index is None:
+                raise Conflict(
+                    "this credential carries no status entry to change", code="no_status_entry"
+                )
+            status_list = uow.status_lists.get_for_update(list_id)
+            assert status_list is not None
+            bits = bytearray(status_list.bits)
+            if get_bit(bits, index) != value:
+                set_bit(bits, index, value)
+                status_list.bits = bytes(bits)
+                status_list.version += 1
+                status_list.updated_at = self._clock()
+            row.status = new_status
+            uow.events.add(
+                Event(
+                    institution_id=row.institution_id,
+                    kind=event_kind,
+                    subject=row.id,
+                    actor=principal.actor,
+                    at=self._clock(),
+                    data={"reason": reason} if reason else {},
+                )
+            )
+            uow.commit()
+
+    def change_by_vc_id(
+        self, principal: Principal, vc_id: str, purpose: str, status: bool, reason: str | None
+    ) -> str:
+        """The VC API form: set (``status`` true) or clear the bit of ``purpose``."""
+        if not vc_id.startswith("urn:uuid:"):
+            raise NotFound(f"no credential {vc_id!r} in this institution")
+        if purpose == "revocation":
+            if not status:
+                raise Conflict("a revocation is final and cannot be undone", code="revoked")
+            action = "revoke"
+        elif purpose == "suspension":
+            action = "suspend" if status else "reinstate"
+        else:
+            raise Unprocessable.field(
+                "credentialStatus.statusPurpose", "must be revocation or suspension"
+            )
+        credential_id = vc_id.removeprefix("urn:uuid:")
+        self.change(principal, credential_id, action, reason)
+        return credential_id
+
+    # -- publication ---------------------------------------------------------------------
+
+    def published(
+        self, slug: str, public_id: str, fmt: str, if_none_match: str | None = None
+    ) -> PublishedList:
+        """The signed list (``fmt`` ``ld`` or ``jwt``), without a body when it is unchanged."""
+        media_type = "application/vc+jwt" if fmt == "jwt" else "application/vc+ld+json"
+        with self._uow(read_only=True) as uow:
+            state = uow.status_lists.published_state(slug, public_id)
+            if state is None:
+                raise NotFound(f"no status list {public_id!r} of {slug!r}")
+            etag = f'"{state.public_id}.{state.version}.{fmt}"'
+            if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
+                return PublishedList(None, etag, media_type)
+            body = None
+            if state.signed_version == state.version:
+                body = uow.status_lists.signed_body(state.id, fmt)
+        if body is None:
+            body = self._sign(state.id, fmt)
+        data = body.encode("ascii") if isinstance(body, str) else body
+        return PublishedList(data, etag, media_type)
+
+    def _sign(self, list_id: int, fmt: str) -> bytes | str:
+        with self._uow(read_only=True) as uow:
+            status_list = uow.status_lists.get(list_id)
+            assert status_list is not None
+            institution = uow.institutions.by_id(status_list.institution_id)
+            assert institution is not None
+            signer = self._institutions.active_signer(uow, institution)
+            version, bits, purpose = status_list.version, status_list.bits, status_list.purpose
+            url = self.list_url(institution.slug, status_list.public_id)
+            did = institution.did
+        now = self._clock()
+        document = bitstring_status_list_credential(
+            list_url=url, issuer=did, purpose=purpose, bits=bits, valid_from=now
+        )
+        signed_json = json.dumps(
+            add_proof(document, signer, created=now, loader=self._loader),
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode("utf-8")
+        signed_jwt = encode_vc_jwt(document, signer)
+        with self._uow() as uow:
+            uow.status_lists.store_signed(list_id, version, signed_json, signed_jwt)
+            uow.commit()
+        return signed_jwt if fmt == "jwt" else signed_json
+
+
+def _check_transition(row: Credential, action: str) -> None:
+    if row.status == "revoked":
+        raise Conflict("the credential is revoked; revocation is final", code="revoked")
+    if action == "suspend" and row.status == "suspended":
+        raise Conflict("the credential is suspended already", code="suspended")
+    if action == "reinstate" and row.status != "suspended":
+        raise Conflict("only a suspended credential can be reinstated", code="not_suspended")

@@ -1,0 +1,105 @@
+"""Status lists on a real database with committed data: allocation and bit changes under
+concurrency, lists that fill up, and re-signing after a key withdrawal."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from sqlalchemy import select
+from verifier.status_list import get_bit
+
+from app.container import Container
+from app.models import Credential, StatusList
+from app.services.issuance import IssueRequest
+from app.services.status import StatusService
+from issuer.credential import Learner
+from tests.integration.conftest import setup_institution
+
+
+def test_parallel_issuing_and_revoking_lose_no_bit_and_reuse_no_index(
+    committed: Container,
+) -> None:
+    principal, achievement_id = setup_institution(committed)
+    errors: list[BaseException] = []
+    revoked: list[str] = []
+    suspended: list[str] = []
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(6):
+                issued, _ = committed.issuance.issue(
+                    principal, IssueRequest(achievement_id, Learner("Ana", f"L{n}-{i}"))
+                )
+                if i % 2 == 0:
+                    committed.status.change(principal, issued.id, "revoke", "test")
+                    with lock:
+                        revoked.append(issued.id)
+                elif i % 3 == 0:
+                    committed.status.change(principal, issued.id, "suspend", None)
+                    with lock:
+                        suspended.append(issued.id)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with committed.uow() as uow:
+        rows = uow.session.scalars(select(Credential)).all()
+        lists = {sl.id: sl for sl in uow.session.scalars(select(StatusList)).all()}
+        assert len(rows) == 36
+        for purpose in ("revocation", "suspension"):
+            slots = Counter(
+                (getattr(r, f"{purpose}_list_id"), getattr(r, f"{purpose}_index")) for r in rows
+            )
+            assert max(slots.values()) == 1, f"an index was handed out twice ({purpose})"
+        for r in rows:
+            revocation = lists[r.revocation_list_id]
+            suspension = lists[r.suspension_list_id]
+            assert get_bit(revocation.bits, r.revocation_index) == (r.id in revoked)
+            assert get_bit(suspension.bits, r.suspension_index) == (r.id in suspended)
+            assert r.status == (
+                "revoked" if r.id in revoked else "suspended" if r.id in suspended else "active"
+            )
+        assert sum(sl.allocated for sl in lists.values()) == 72
+
+
+def test_a_full_list_opens_a_new_one(committed: Container) -> None:
+    principal, _ = setup_institution(committed)
+    small = StatusService(
+        committed.uow,
+        committed.institutions,
+        base_url="http://127.0.0.1:8000",
+        document_loader=committed.issuance._loader,
+        list_size=16,
+    )
+    assert principal.institution_id is not None
+    slots = [small.allocate(principal.institution_id)[0] for _ in range(40)]
+    per_list: dict[int, list[int]] = {}
+    for slot in slots:
+        per_list.setdefault(slot.list_id, []).append(slot.index)
+    assert [len(v) for v in per_list.values()] == [16, 16, 8]
+    for indexes in per_list.values():
+        assert len(set(indexes)) == len(indexes) and all(0 <= i < 16 for i in indexes)
+    assert next(iter(per_list.values())) != sorted(next(iter(per_list.values())))
+
+
+def test_withdrawing_a_key_makes_lists_be_signed_again(committed: Container) -> None:
+    principal, achievement_id = setup_institution(committed)
+    issued, _ = committed.issuance.issue(principal, IssueRequest(achievement_id, Learner("A", "B")))
+    url = issued.credential_json.decode()
+    entry_url = url.split('"statusListCredential":"')[1].split('"')[0]
+    public_id = entry_url.rsplit("/", 1)[1]
+    first = committed.status.published("ts-lj", public_id, "ld")
+    assert first.body is not None and b"#key-1" in first.body
+    committed.institutions.rotate_key("ts-lj", actor="test")
+    unchanged = committed.status.published("ts-lj", public_id, "ld")
+    assert unchanged.body == first.body  # rotation alone keeps the signed list
+    committed.institutions.withdraw_key("ts-lj", "key-1", actor="test")
+    resigned = committed.status.published("ts-lj", public_id, "ld")
+    assert resigned.body is not None and b"#key-2" in resigned.body
