@@ -1,4 +1,10 @@
-"""Repositories: the only place with SQL. They add and query; they never commit."""
+"""Repositories: the only place with SQL. They add and query; they never commit.
+
+Row locks are ``FOR NO KEY UPDATE`` on PostgreSQL (``key_share=True``): we never change keys,
+and a plain ``FOR UPDATE`` would conflict with the ``KEY SHARE`` locks that inserting a
+credential or an event takes on the rows it references, which deadlocks issuance against
+allocation. SQLite ignores row locks; its write lock (``BEGIN IMMEDIATE``) serialises writers.
+"""
 
 from __future__ import annotations
 
@@ -29,10 +35,17 @@ class InstitutionRepository:
     def by_slug(self, slug: str, *, for_update: bool = False) -> Institution | None:
         stmt = select(Institution).where(Institution.slug == slug)
         if for_update:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(key_share=True)
         return self.session.scalars(stmt).one_or_none()
 
-    def by_id(self, institution_id: int) -> Institution | None:
+    def by_id(self, institution_id: int, *, for_update: bool = False) -> Institution | None:
+        if for_update:
+            stmt = (
+                select(Institution)
+                .where(Institution.id == institution_id)
+                .with_for_update(key_share=True)
+            )
+            return self.session.scalars(stmt).one_or_none()
         return self.session.get(Institution, institution_id)
 
     def ordered_by_slug(self) -> Sequence[Institution]:
@@ -160,7 +173,7 @@ class CredentialRepository:
             Credential.institution_id == institution_id, Credential.id == credential_id
         )
         if for_update:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(key_share=True)
         return self.session.scalars(stmt).one_or_none()
 
     def events(self, credential_id: str) -> Sequence[Event]:
@@ -241,12 +254,12 @@ class StatusListRepository:
             )
             .order_by(StatusList.id.desc())
             .limit(1)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
         return self.session.scalars(stmt).one_or_none()
 
     def get_for_update(self, list_id: int) -> StatusList | None:
-        stmt = select(StatusList).where(StatusList.id == list_id).with_for_update()
+        stmt = select(StatusList).where(StatusList.id == list_id).with_for_update(key_share=True)
         return self.session.scalars(stmt).one_or_none()
 
     def get(self, list_id: int) -> StatusList | None:

@@ -21,16 +21,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from issuer.status_list import bitstring_status_list_credential, permuted_index
-from verifier.status_list import MIN_LIST_SIZE, PURPOSES, get_bit, set_bit, status_entry
-
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models import Credential, Event, Institution, StatusList, utcnow
 from app.services.institutions import InstitutionService, Principal
 from app.uow import UnitOfWork, UowFactory
 from issuer.data_integrity import add_proof
+from issuer.status_list import bitstring_status_list_credential, permuted_index
 from issuer.vc_jose import encode_vc_jwt
 from verifier.jsonld import DocumentLoader
+from verifier.status_list import MIN_LIST_SIZE, PURPOSES, get_bit, set_bit, status_entry
 
 ACTIONS: dict[str, tuple[str, bool, str, str]] = {
     # action -> (purpose of the list it changes, bit value, new status, event kind)
@@ -86,7 +85,9 @@ class StatusService:
     def allocate(self, institution_id: int) -> tuple[StatusSlot, ...]:
         """One index in each of the institution's open lists (revocation, suspension)."""
         with self._uow() as uow:
-            institution = uow.institutions.by_id(institution_id)
+            # The institution row is the lock: without it, two first allocations (or two at a
+            # full list) would each open a list, and a list with one member protects no one.
+            institution = uow.institutions.by_id(institution_id, for_update=True)
             assert institution is not None
             slots = tuple(self._allocate(uow, institution, purpose) for purpose in PURPOSES)
             uow.commit()

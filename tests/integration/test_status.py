@@ -7,7 +7,6 @@ import threading
 from collections import Counter
 
 from sqlalchemy import select
-from verifier.status_list import get_bit
 
 from app.container import Container
 from app.models import Credential, StatusList
@@ -15,6 +14,7 @@ from app.services.issuance import IssueRequest
 from app.services.status import StatusService
 from issuer.credential import Learner
 from tests.integration.conftest import setup_institution
+from verifier.status_list import get_bit
 
 
 def test_parallel_issuing_and_revoking_lose_no_bit_and_reuse_no_index(
@@ -103,3 +103,30 @@ def test_withdrawing_a_key_makes_lists_be_signed_again(committed: Container) -> 
     committed.institutions.withdraw_key("ts-lj", "key-1", actor="test")
     resigned = committed.status.published("ts-lj", public_id, "ld")
     assert resigned.body is not None and b"#key-2" in resigned.body
+
+
+def test_first_allocations_at_once_open_one_list_per_purpose(committed: Container) -> None:
+    """Racing first issuances must share one list: a list with one member protects no one."""
+    principal, _ = setup_institution(committed)
+    assert principal.institution_id is not None
+    institution_id = principal.institution_id
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def allocate() -> None:
+        barrier.wait()
+        try:
+            committed.status.allocate(institution_id)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=allocate) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with committed.uow() as uow:
+        lists = uow.session.scalars(select(StatusList)).all()
+        assert sorted(sl.purpose for sl in lists) == ["revocation", "suspension"]
+        assert all(sl.allocated == 8 for sl in lists)
