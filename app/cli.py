@@ -12,6 +12,7 @@ import sys
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -243,6 +244,25 @@ def institution_revoke_api_key(slug: str, api_key_id: str) -> None:
         _echo_json(asdict(container.institutions.revoke_api_key(slug, api_key_id, actor="cli")))
     finally:
         container.close()
+
+
+@main.command(
+    "verify",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def verify(args: tuple[str, ...]) -> None:
+    """Verify a credential: FILE, a verification URL or - (stdin); --json, --trust DID,
+    --allow-host HOST:PORT, --now ISO, --skew SECONDS. Exit 0 valid, 1 not, 2 usage error.
+
+    The configured MICROCRED_BASE_URL host is allowed, so a development server on
+    127.0.0.1 can be checked; everything else is fetched as an outsider would.
+    """
+    from verifier.cli import main as verifier_main
+
+    host = urlsplit(Settings().base_url).netloc
+    sys.exit(verifier_main([*args, "--allow-host", host]))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib.resources import files
 
 from sqlalchemy import Engine
@@ -20,8 +20,10 @@ from app.services.achievements import AchievementService
 from app.services.institutions import InstitutionService
 from app.services.issuance import IssuanceService
 from app.services.status import StatusService
+from app.services.verification import LocalFetcher, VerificationService
 from app.settings import Secrets, Settings
 from app.uow import UnitOfWork
+from verifier.fetch import HttpFetcher
 from verifier.jsonld import bundled_document_loader
 
 
@@ -36,6 +38,7 @@ class Container:
     achievements: AchievementService = field(init=False)
     issuance: IssuanceService = field(init=False)
     status: StatusService = field(init=False)
+    verification: VerificationService = field(init=False)
     microcred_context: bytes = field(init=False)
 
     def __post_init__(self) -> None:
@@ -65,6 +68,20 @@ class Container:
             clock=self.clock,
         )
 
+        outbound = HttpFetcher(
+            timeout=self.settings.fetch_timeout,
+            max_bytes=self.settings.fetch_max_bytes,
+            allow_hosts=self.settings.outbound_allow_hosts,
+        )
+        self.verification = VerificationService(
+            self.uow,
+            base_url=self.settings.base_url,
+            fetcher=LocalFetcher(self.settings.base_url, self.institutions, self.status, outbound),
+            document_loader=loader,
+            trusted_issuers=self.settings.trusted_issuer_dids,
+            clock_skew=timedelta(seconds=self.settings.clock_skew_seconds),
+            clock=self.clock,
+        )
         self.microcred_context = (
             files("verifier").joinpath("contexts/microcred-v1.jsonld").read_bytes()
         )

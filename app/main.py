@@ -8,11 +8,19 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api.routes import achievements, credentials, institutions, public, vc_api
+from app.api.routes import (
+    achievements,
+    credentials,
+    institutions,
+    public,
+    vc_api,
+    verification,
+)
 from app.container import Container
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.settings import Settings, resolve_secrets
+from app.web.routes import router as pages_router
 
 log = logging.getLogger("microcred")
 
@@ -43,6 +51,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(achievements.router)
     app.include_router(credentials.router)
     app.include_router(vc_api.router)
+    # The pages first: GET /v/{id} renders HTML and hands other Accept values to
+    # verification.negotiated().
+    app.include_router(pages_router)
+    app.include_router(verification.router)
     app.include_router(public.router)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=container.settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)

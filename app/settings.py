@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
     status_max_age: int = Field(default=60, ge=0, le=86400)
+    trusted_issuers: str = ""
+    fetch_allow_hosts: str = ""
+    fetch_timeout: float = Field(default=5.0, gt=0, le=60)
+    fetch_max_bytes: int = Field(default=1_048_576, ge=1024)
+    clock_skew_seconds: int = Field(default=300, ge=0, le=86400)
     status_list_size: int = Field(default=131072, ge=131072, multiple_of=8)
 
     @field_validator("base_url")
@@ -55,6 +60,19 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'microcred.db').resolve()}"
+
+    @staticmethod
+    def _items(value: str) -> tuple[str, ...]:
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+
+    @property
+    def trusted_issuer_dids(self) -> tuple[str, ...]:
+        return self._items(self.trusted_issuers)
+
+    @property
+    def outbound_allow_hosts(self) -> tuple[str, ...]:
+        """host[:port] values outbound fetches may reach even on private addresses."""
+        return self._items(self.fetch_allow_hosts)
 
     @property
     def is_sqlite(self) -> bool:

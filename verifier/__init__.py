@@ -1,8 +1,12 @@
 """Standalone verifier library: proofs, JWTs, DID resolution, status lists, completeness.
 
-Filled in by the verifier issue; the package exists so the layer contract holds from day one.
+Framework-free and offline by default: the clock, the JSON-LD document loader, the fetcher
+(the only network access) and the allowed algorithms are parameters. Start with
+:func:`verify_credential`, which returns a :class:`VerificationResult`; ``python -m verifier``
+is the command line (:mod:`verifier.cli`).
 """
 
+from verifier.completeness import ANNEX_I_ELEMENTS, completeness
 from verifier.data_integrity import (
     CRYPTOSUITES,
     ProofCheck,
@@ -11,7 +15,18 @@ from verifier.data_integrity import (
     proof_configuration,
     verify_proof,
 )
-from verifier.errors import JsonLdError, ProofError, StatusListError, VerifierError
+from verifier.did_resolution import DidResolver, ResolvedKey
+from verifier.errors import (
+    CredentialFormatError,
+    DidResolutionError,
+    FetchError,
+    JoseError,
+    JsonLdError,
+    ProofError,
+    StatusListError,
+    VerifierError,
+)
+from verifier.fetch import Fetched, Fetcher, HttpFetcher
 from verifier.jsonld import (
     BUNDLED_CONTEXTS,
     DocumentLoader,
@@ -19,6 +34,7 @@ from verifier.jsonld import (
     canonicalize,
     expand,
 )
+from verifier.result import CHECK_NAMES, Check, VerificationResult
 from verifier.status_list import (
     MIN_LIST_SIZE,
     PURPOSES,
@@ -31,31 +47,53 @@ from verifier.status_list import (
     set_bit,
     status_entry,
 )
+from verifier.vc_jwt import JoseCredential, parse_jws_credential, verify_jws
+from verifier.verify import ParsedCredential, parse_credential, verify_credential
 
 __all__ = [
+    "ANNEX_I_ELEMENTS",
     "BUNDLED_CONTEXTS",
+    "CHECK_NAMES",
     "CRYPTOSUITES",
     "MIN_LIST_SIZE",
     "PURPOSES",
     "STATUS_ERROR_TYPES",
+    "Check",
+    "CredentialFormatError",
+    "DidResolutionError",
+    "DidResolver",
     "DocumentLoader",
+    "FetchError",
+    "Fetched",
+    "Fetcher",
+    "HttpFetcher",
+    "JoseCredential",
+    "JoseError",
     "JsonLdError",
+    "ParsedCredential",
     "ProofCheck",
     "ProofError",
+    "ResolvedKey",
     "StatusCheck",
     "StatusListError",
+    "VerificationResult",
     "VerifierError",
     "bundled_document_loader",
     "canonicalize",
     "check_status_entry",
+    "completeness",
     "cryptosuite_for",
     "decode_bitstring",
     "encode_bitstring",
     "expand",
     "get_bit",
     "hash_data",
+    "parse_credential",
+    "parse_jws_credential",
     "proof_configuration",
     "set_bit",
     "status_entry",
+    "verify_credential",
+    "verify_jws",
     "verify_proof",
 ]

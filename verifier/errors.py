@@ -11,16 +11,36 @@ Exception tree::
     ├── ProofError             a proof that cannot be configured or hashed (VC Data Integrity
     │                          1.0, section 4): codes ``invalid_proof_configuration``,
     │                          ``unsupported_key_type``
-    └── StatusListError        a bitstring that cannot be encoded, expanded or indexed
-                               (Bitstring Status List v1.0, sections 3.3-3.4): codes
-                               ``status_list_encoding``, ``status_list_too_short``,
-                               ``status_list_too_large``, ``status_index_out_of_range``,
-                               ``status_purpose_unsupported``
+    ├── StatusListError        a bitstring that cannot be encoded, expanded or indexed
+    │                          (Bitstring Status List v1.0, sections 3.3-3.4): codes
+    │                          ``status_list_encoding``, ``status_list_too_short``,
+    │                          ``status_list_too_large``, ``status_index_out_of_range``,
+    │                          ``status_purpose_unsupported``
+    ├── FetchError             a DID document, status list or credential that could not be
+    │                          fetched (:mod:`verifier.fetch`): ``fetch_refused``,
+    │                          ``fetch_timeout``, ``fetch_too_large``, ``fetch_failed``
+    ├── DidResolutionError     a DID or verification method that does not resolve to a key
+    │                          the issuer lists (DID Core 1.0 sections 7.1 and 5.3;
+    │                          :mod:`verifier.did_resolution`): ``did_invalid``,
+    │                          ``did_unsupported_method``, ``did_not_found``,
+    │                          ``did_document_invalid``, ``verification_method_not_found``,
+    │                          ``verification_method_not_authorized``, ``controller_mismatch``
+    ├── JoseError              a vc+jwt / VC-JWT that cannot be read or does not verify
+    │                          (VC-JOSE-COSE section 3, RFC 7515; :mod:`verifier.vc_jwt`):
+    │                          ``jws_malformed``, ``typ_unsupported``, ``payload_invalid``,
+    │                          ``claims_invalid``, ``iss_mismatch``, ``envelope_unsupported``,
+    │                          ``kid_missing``, ``alg_not_allowed``, ``alg_key_mismatch``,
+    │                          ``signature_invalid``
+    └── CredentialFormatError  input that is not a credential in any form we read, or breaks
+                               the VC data model (:mod:`verifier.verify`):
+                               ``format_unrecognized``, ``data_model_invalid``
 
-A credential that fails verification is not an exception: :func:`verifier.verify_proof`
-returns a :class:`verifier.ProofCheck` and :func:`verifier.check_status_entry` a
-:class:`verifier.StatusCheck` whose ``code`` says why. These exceptions are for the
-callers that build or hash documents (the issuer) and for programming errors.
+A credential that fails verification is not an exception: :func:`verifier.verify_credential`
+returns a :class:`verifier.VerificationResult`, :func:`verifier.verify_proof` a
+:class:`verifier.ProofCheck` and :func:`verifier.check_status_entry` a
+:class:`verifier.StatusCheck` whose ``code`` says why. The building blocks below them
+(fetching, DID resolution, JOSE parsing) raise these exceptions, and
+:func:`verifier.verify_credential` turns each into a failed check carrying its ``code``.
 """
 
 from __future__ import annotations
@@ -80,4 +100,58 @@ class StatusListError(VerifierError):
         "status_list_too_large": "Status list expands beyond the size limit",
         "status_index_out_of_range": "Status list index outside the list",
         "status_purpose_unsupported": "Unsupported status purpose",
+    }
+
+
+class FetchError(VerifierError):
+    """A document could not be fetched, or the fetch was refused before it started."""
+
+    titles: ClassVar[Mapping[str, str]] = {
+        "fetch_refused": "Fetching this URL is not allowed",
+        "fetch_timeout": "The fetch timed out",
+        "fetch_too_large": "The response is larger than the size limit",
+        "fetch_failed": "The fetch failed",
+    }
+
+
+class DidResolutionError(VerifierError):
+    """A DID that does not resolve, or a verification method the DID document does not
+    list for the purpose (DID Core 1.0, sections 5.3 and 7.1)."""
+
+    titles: ClassVar[Mapping[str, str]] = {
+        "did_invalid": "Invalid DID or DID URL",
+        "did_unsupported_method": "Unsupported DID method",
+        "did_not_found": "The DID document could not be retrieved",
+        "did_document_invalid": "Invalid DID document",
+        "verification_method_not_found": "Verification method not in the DID document",
+        "verification_method_not_authorized": "Verification method not authorized for the purpose",
+        "controller_mismatch": "The key does not belong to the issuer",
+    }
+
+
+class JoseError(VerifierError):
+    """A JOSE-secured credential that cannot be read or whose JWS does not verify
+    (VC-JOSE-COSE section 3; VC Data Model 1.1 section 6.3.1; RFC 7515)."""
+
+    titles: ClassVar[Mapping[str, str]] = {
+        "jws_malformed": "Malformed JWS",
+        "typ_unsupported": "Unsupported JWS typ",
+        "payload_invalid": "The JWS payload is not a credential",
+        "claims_invalid": "Invalid JWT claims",
+        "iss_mismatch": "The iss claim is not the credential's issuer",
+        "envelope_unsupported": "Unsupported enveloped credential",
+        "kid_missing": "The JWS header has no kid",
+        "alg_not_allowed": "JWS algorithm not allowed",
+        "alg_key_mismatch": "JWS algorithm does not match the key type",
+        "signature_invalid": "The JWS signature does not verify",
+    }
+
+
+class CredentialFormatError(VerifierError):
+    """Input that is not a credential in any form the verifier reads, or that breaks the
+    W3C VC Data Model (2.0 section 4; 1.1 section 4)."""
+
+    titles: ClassVar[Mapping[str, str]] = {
+        "format_unrecognized": "Not a verifiable credential",
+        "data_model_invalid": "The credential breaks the VC data model",
     }

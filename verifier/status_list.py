@@ -25,7 +25,7 @@ import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from verifier.errors import StatusListError
@@ -75,11 +75,15 @@ _VC_DATA_MODEL_PROBLEMS = "https://www.w3.org/TR/vc-data-model#"
 #: Our ``StatusCheck.code`` -> the error type the specs name (Bitstring Status List v1.0,
 #: section 3.5 "Processing Errors", for the ``STATUS_*`` types; VC Data Model 2.0 for
 #: ``MALFORMED_VALUE_ERROR`` and ``RANGE_ERROR``, which section 3 and 3.2 step 10 raise).
-#: ``status_list_unavailable`` and ``status_list_proof_invalid`` are for the caller that
-#: fetches and verifies the list (section 3.2 step 4); a list that expands past the size
+#: ``status_list_unavailable``, ``status_unavailable`` (no fetcher was given),
+#: ``status_list_proof_invalid`` and ``status_list_issuer_mismatch`` (the list is not the
+#: credential issuer's, section 3.2 step 4 "validate the proof") are for the caller that
+#: fetches and verifies the list (:mod:`verifier.verify`); a list that expands past the size
 #: limit is treated as one that could not be retrieved.
 STATUS_ERROR_TYPES: Mapping[str, str] = {
     "status_list_unavailable": "STATUS_RETRIEVAL_ERROR",
+    "status_unavailable": "STATUS_RETRIEVAL_ERROR",
+    "status_list_issuer_mismatch": "STATUS_VERIFICATION_ERROR",
     "status_list_too_large": "STATUS_RETRIEVAL_ERROR",
     "status_list_proof_invalid": "STATUS_VERIFICATION_ERROR",
     "status_purpose_mismatch": "STATUS_VERIFICATION_ERROR",
@@ -275,7 +279,7 @@ def _entry_fields(entry: Any) -> tuple[str, int, str]:
 
 
 def _list_subject(
-    entry_purpose: str, list_url: str, credential: Any, now: datetime
+    entry_purpose: str, list_url: str, credential: Any, now: datetime, skew: timedelta
 ) -> Mapping[str, Any]:
     if not isinstance(credential, Mapping):
         raise _Failure("status_list_malformed", "the status list credential is not an object")
@@ -301,9 +305,9 @@ def _list_subject(
             raise _Failure("status_list_malformed", f"{term} is not an XML dateTimeStamp")
     valid_from = parse_datetime(credential.get("validFrom"))
     valid_until = parse_datetime(credential.get("validUntil"))
-    if valid_from is not None and now < valid_from:
+    if valid_from is not None and now + skew < valid_from:
         raise _Failure("status_list_not_yet_valid", f"the list is valid from {valid_from}")
-    if valid_until is not None and now > valid_until:
+    if valid_until is not None and now - skew > valid_until:
         raise _Failure("status_list_expired", f"the list expired at {valid_until}")
     if not isinstance(subject.get("encodedList"), str):
         raise _Failure("status_list_malformed", "encodedList must be a string")
@@ -315,6 +319,7 @@ def check_status_entry(
     status_list_credential: Mapping[str, Any],
     *,
     now: datetime,
+    clock_skew: timedelta = timedelta(0),
     max_bytes: int = MAX_LIST_BYTES,
 ) -> StatusCheck:
     """The status of one ``BitstringStatusListEntry`` in its (already verified) list
@@ -327,7 +332,9 @@ def check_status_entry(
     expands ``encodedList`` (at most ``max_bytes``), checks its length and the index range and
     reads the bit. Steps 1, 2 and 4 (finding the entry, dereferencing the list, verifying its
     proofs) are the caller's. Never raises for a bad entry or list: the result's ``code`` says
-    why (:data:`STATUS_ERROR_TYPES` maps it to the spec's error types). ``now`` must be aware.
+    why (:data:`STATUS_ERROR_TYPES` maps it to the spec's error types). ``now`` must be aware;
+    ``clock_skew`` widens the list's own validity window either way (a list signed a moment
+    after the verifier read its clock is not "not yet valid").
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -335,7 +342,7 @@ def check_status_entry(
     index: int | None = None
     try:
         purpose, index, list_url = _entry_fields(entry)
-        subject = _list_subject(purpose, list_url, status_list_credential, now)
+        subject = _list_subject(purpose, list_url, status_list_credential, now, clock_skew)
         bits = decode_bitstring(subject["encodedList"], max_bytes=max_bytes)
         status = get_bit(bits, index)
     except _Failure as failure:

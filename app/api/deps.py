@@ -17,6 +17,7 @@ from app.services.achievements import AchievementService
 from app.services.institutions import InstitutionService, Principal
 from app.services.issuance import IssuanceService
 from app.services.status import StatusService
+from app.services.verification import VerificationService
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -81,3 +82,10 @@ async def get_status_service(container: ContainerDep) -> StatusService:
 
 
 StatusServiceDep = Annotated[StatusService, Depends(get_status_service)]
+
+
+async def get_verification_service(container: ContainerDep) -> VerificationService:
+    return container.verification
+
+
+VerificationServiceDep = Annotated[VerificationService, Depends(get_verification_service)]

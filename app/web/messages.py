@@ -1,0 +1,188 @@
+"""The plain-language words of a verification page: verdicts, checks, element labels.
+
+Every string here is marked with :func:`N_` for extraction and translated when the page renders
+(``{{ _(text) }}``), so this module needs no request or language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.web.i18n import N_
+from verifier.result import Check
+
+__all__ = [
+    "CHECK_TITLES",
+    "NOTE_LABELS",
+    "PARTICIPATION_LABELS",
+    "STATUS_WORDS",
+    "VERDICTS",
+    "Verdict",
+    "check_sentence",
+]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``tone``: ``good``, ``bad`` or ``caution`` (the colour and icon of the banner)."""
+
+    headline: str
+    sentence: str
+    tone: str
+
+
+VERDICTS: dict[str, Verdict] = {
+    "valid": Verdict(N_("Valid"), N_("This micro-credential is genuine and valid."), "good"),
+    "revoked": Verdict(
+        N_("Revoked"),
+        N_("The issuer has revoked this micro-credential. It is no longer valid."),
+        "bad",
+    ),
+    "suspended": Verdict(
+        N_("Suspended"),
+        N_("The issuer has suspended this micro-credential. It is not valid while suspended."),
+        "caution",
+    ),
+    "expired": Verdict(
+        N_("Expired"),
+        N_("This micro-credential is genuine, but its period of validity has ended."),
+        "caution",
+    ),
+    "not_yet_valid": Verdict(
+        N_("Not yet valid"),
+        N_("This micro-credential is genuine, but its period of validity has not begun yet."),
+        "caution",
+    ),
+    "not_genuine": Verdict(
+        N_("Not genuine"),
+        N_(
+            "This could not be confirmed as a genuine micro-credential. It may have been "
+            "altered or forged: do not rely on it."
+        ),
+        "bad",
+    ),
+    # A status list could not be fetched or trusted: the status checks fail closed.
+    "status_unknown": Verdict(
+        N_("Status unknown"),
+        N_(
+            "The signature is genuine, but whether the issuer has revoked or suspended this "
+            "micro-credential could not be confirmed just now. Try again later."
+        ),
+        "caution",
+    ),
+    "untrusted": Verdict(
+        N_("Issuer not trusted"),
+        N_(
+            "The signature is genuine, but the issuer is not on the list of trusted issuers. "
+            "Check who the issuer is before relying on it."
+        ),
+        "caution",
+    ),
+}
+
+CHECK_TITLES: dict[str, str] = {
+    "format": N_("Format"),
+    "proof": N_("Digital signature"),
+    "issuer_key": N_("Issuer's key"),
+    "validity": N_("Period of validity"),
+    "revocation": N_("Revocation"),
+    "suspension": N_("Suspension"),
+    "completeness": N_("EU elements"),
+    "trust": N_("Trusted issuer"),
+}
+
+STATUS_WORDS: dict[str, str] = {
+    "passed": N_("Passed"),
+    "failed": N_("Failed"),
+    "warning": N_("Warning"),
+    "skipped": N_("Not checked"),
+}
+
+_SENTENCES: dict[tuple[str, str], str] = {
+    ("format", "passed"): N_("The document is a well-formed verifiable credential."),
+    ("format", "failed"): N_("The document is not a verifiable credential that can be read."),
+    ("proof", "passed"): N_(
+        "The issuer's digital signature is intact: nothing has been changed since signing."
+    ),
+    ("proof", "failed"): N_(
+        "The digital signature does not match: the content was changed after signing, "
+        "or it was not signed by this issuer."
+    ),
+    ("proof", "skipped"): N_("The digital signature could not be checked."),
+    ("issuer_key", "passed"): N_("The signing key belongs to the issuer and is published by it."),
+    ("issuer_key", "failed"): N_(
+        "The signing key does not belong to the issuer, or the issuer has withdrawn it."
+    ),
+    ("issuer_key", "skipped"): N_("The issuer's signing key could not be checked."),
+    ("validity", "passed"): N_("Today is within the period of validity."),
+    ("validity", "failed"): N_("Today is outside the period of validity."),
+    ("validity", "skipped"): N_("The period of validity was not checked."),
+    ("revocation", "passed"): N_("The issuer has not revoked it."),
+    ("revocation", "failed"): N_("The issuer has revoked it."),
+    ("revocation", "warning"): N_("Whether the issuer has revoked it could not be confirmed."),
+    ("revocation", "skipped"): N_("Revocation was not checked."),
+    ("suspension", "passed"): N_("The issuer has not suspended it."),
+    ("suspension", "failed"): N_("The issuer has suspended it."),
+    ("suspension", "warning"): N_("Whether the issuer has suspended it could not be confirmed."),
+    ("suspension", "skipped"): N_("Suspension was not checked."),
+    ("completeness", "passed"): N_(
+        "It contains every element the EU Recommendation on micro-credentials requires."
+    ),
+    ("completeness", "failed"): N_(
+        "Some elements the EU Recommendation on micro-credentials requires are missing."
+    ),
+    ("completeness", "warning"): N_("The EU elements could not be read, so they were not checked."),
+    ("completeness", "skipped"): N_("The EU elements were not checked."),
+    ("trust", "passed"): N_("The issuer is on the list of trusted issuers."),
+    ("trust", "failed"): N_("The issuer is not on the list of trusted issuers."),
+    ("trust", "skipped"): N_("Whether the issuer is trusted was not checked."),
+}
+# Where the code of a check says more than its status.
+_BY_CODE: dict[tuple[str, str], str] = {
+    ("validity", "expired"): N_("Its period of validity has ended."),
+    ("validity", "not_yet_valid"): N_("Its period of validity has not begun yet."),
+}
+_FALLBACK = {
+    "passed": N_("This check passed."),
+    "failed": N_("This check failed."),
+    "warning": N_("This check raised a warning; see the technical details."),
+    "skipped": N_("This check did not apply."),
+}
+
+PARTICIPATION_LABELS: dict[str, str] = {
+    "online": N_("Online"),
+    "in_person": N_("In person"),
+    "blended": N_("Blended (online and in person)"),
+}
+
+NOTE_LABELS: dict[str, str] = {
+    "quality_assurance": N_("Quality assurance"),
+    "supervision": N_("Supervision and identity verification"),
+    "stackability": N_("Integration and stackability"),
+    "further_information": N_("Further information"),
+}
+
+
+_STATUS_STATES = {"revocation": "revoked", "suspension": "suspended"}
+
+
+def _status_unknown(check: Check | None) -> bool:
+    """A status check that failed because the list could not be read, not because the bit
+    is set (the verifier fails closed, with the reason in ``code``)."""
+    return (
+        check is not None
+        and check.failed
+        and check.name in _STATUS_STATES
+        and check.code != _STATUS_STATES[check.name]
+    )
+
+
+def check_sentence(check: Check) -> str:
+    """The untranslated sentence that says what ``check`` found."""
+    if _status_unknown(check):
+        return _SENTENCES[(check.name, "warning")]
+    if check.status == "failed" and check.code and (check.name, check.code) in _BY_CODE:
+        return _BY_CODE[(check.name, check.code)]
+    return _SENTENCES.get((check.name, check.status)) or _FALLBACK.get(
+        check.status, _FALLBACK["warning"]
+    )

@@ -1,0 +1,113 @@
+"""The verification page in a real browser: headless Chromium (Debian's ``chromium``) loads the
+page of a credential issued on a live server, in two languages, and photographs it at phone
+size."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api.test_issuance_api import ACHIEVEMENT
+from tests.e2e.live import Live
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+LEARNER = {"given_name": "Đurđica", "family_name": "Šćepanović Žunič"}
+FULL_NAME = "Đurđica Šćepanović Žunič"
+# Where a person (or the lead) can look at what the browser drew.
+SCREENSHOTS = {"sl": Path("/tmp/verify-page-sl.png"), "en": Path("/tmp/verify-page-en.png")}
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """Run headless Chromium once with a throwaway profile; fails, not skips, without it."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
+            "(apt-get install -y chromium; .ci/run installs it)"
+        )
+    profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
+    command = [
+        CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium")),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
+    result = subprocess.run(command, capture_output=True, timeout=90, check=False)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-3000:]
+    return result
+
+
+def issue(live: Live) -> str:
+    admin = live.admin()
+    made = httpx.post(
+        f"{live.url}/api/v1/institutions",
+        json={"slug": "ts-mb", "name": "Srednja šola Maribor", "country": "SI", "legal_id": "7"},
+        headers=admin,
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
+    headers = {"Authorization": f"Bearer {made.json()['api_key']}"}
+    ach = httpx.post(f"{live.url}/api/v1/achievements", json=ACHIEVEMENT, headers=headers)
+    assert ach.status_code == 201, ach.text
+    issued = httpx.post(
+        f"{live.url}/api/v1/credentials",
+        json={"achievement_id": ach.json()["id"], "learner": LEARNER, "grade": "odlično (5)"},
+        headers=headers,
+        timeout=30,
+    )
+    assert issued.status_code == 201, issued.text
+    url = issued.json()["verification_url"]
+    assert url.startswith(f"{live.url}/v/")
+    # The first read of a status list signs it, and a list signed in the second after the
+    # verifier took its "now" reads as not yet valid (status unknown). One read first, so the
+    # browser sees the settled state (reported to the verifier's owner).
+    httpx.get(url, headers={"Accept": "application/json"}, timeout=30)
+    return str(url)
+
+
+def test_the_verification_page_in_a_browser(live: Live, tmp_path: Path) -> None:
+    live.prepare_database()
+    live.start()
+    url = issue(live)
+
+    expected = {
+        "en": ("Valid", "This micro-credential is genuine and valid.", "3D printing: FDM basics"),
+        "sl": ("Veljavno", "To mikrodokazilo je pristno in veljavno.", "3D tisk: osnove FDM"),
+        "hr": ("Valjano", "Ova je mikrokvalifikacija vjerodostojna i valjana.", "Ishodi učenja"),
+    }
+    for lang, (word, sentence, title) in expected.items():
+        dom = chromium(tmp_path, "--dump-dom", f"{url}?lang={lang}").stdout.decode("utf-8")
+        assert f'<html lang="{lang}">' in dom
+        assert f'<h1 id="verdict">{word}</h1>' in dom, dom[:3000]
+        assert sentence in dom and title in dom
+        assert FULL_NAME in dom  # č, ć, đ, š, ž survive the whole way
+        assert "Srednja šola Maribor" in dom
+
+    for lang, keep in SCREENSHOTS.items():
+        shot = tmp_path / f"phone-{lang}.png"
+        chromium(tmp_path, f"--screenshot={shot}", "--window-size=390,844", f"{url}?lang={lang}")
+        data = shot.read_bytes()
+        assert data.startswith(PNG_SIGNATURE) and len(data) > 10_000
+        shutil.copyfile(shot, keep)
+
+
+def test_the_paste_page_in_a_browser(live: Live, tmp_path: Path) -> None:
+    live.prepare_database()
+    live.start()
+    dom = chromium(tmp_path, "--dump-dom", f"{live.url}/verify?lang=sr").stdout.decode("utf-8")
+    assert '<html lang="sr-Latn">' in dom
+    assert "Proverite mikrokredencijal" in dom and 'enctype="multipart/form-data"' in dom

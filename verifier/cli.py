@@ -1,0 +1,163 @@
+"""``python -m verifier FILE|URL|-``: verify a credential from the command line.
+
+The input is a file, ``-`` (standard input) or an ``http(s)`` URL, fetched through
+:class:`verifier.fetch.HttpFetcher` with ``Accept: application/vc+ld+json,
+application/vc+jwt;q=0.9, application/json;q=0.8`` (a microcred verification page ``/v/<id>``
+answers that with the stored credential). DID documents and status lists are fetched the
+same way; ``--allow-host HOST:PORT`` lets a development server on a private address through
+the SSRF guard (and plain http works for localhost / 127.0.0.1 only).
+
+Output: the verdict first, then one line per check (``✓`` passed, ``✗`` failed, ``!``
+warning, an en dash skipped; ASCII marks when the terminal cannot show these), or the JSON
+of :meth:`VerificationResult.to_json` with ``--json``.
+Exit status: 0 verified, 1 not verified, 2 usage error (argparse's convention).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
+
+from verifier.did_resolution import DidResolver
+from verifier.errors import FetchError
+from verifier.fetch import HttpFetcher
+from verifier.result import Check, VerificationResult
+from verifier.verify import CREDENTIAL_ACCEPT, verify_credential
+
+__all__ = ["main"]
+
+EXIT_VERIFIED = 0
+EXIT_NOT_VERIFIED = 1
+EXIT_USAGE = 2
+
+_MARKS = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "\u2013"}
+_ASCII_MARKS = {"passed": "+", "failed": "x", "warning": "!", "skipped": "-"}
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m verifier",
+        description="Verify a W3C verifiable credential (JSON-LD with a Data Integrity proof, "
+        "vc+jwt, VC-JWT 1.1 or enveloped): proof, issuer key, validity, status, "
+        "EU micro-credential completeness and issuer trust.",
+    )
+    parser.add_argument("source", help="a file, an http(s) URL, or - for standard input")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--trust", action="append", default=None, metavar="DID",
+        help="a trusted issuer DID (repeatable); without it the trust check is skipped",
+    )  # fmt: skip
+    parser.add_argument(
+        "--allow-host", action="append", default=[], metavar="HOST:PORT",
+        help="fetch from this host even at a private address (development servers)",
+    )  # fmt: skip
+    parser.add_argument("--now", metavar="ISO", help="verify as of this time (ISO 8601)")
+    parser.add_argument(
+        "--skew", type=float, default=300.0, metavar="SECONDS",
+        help="clock skew tolerated for validity (default 300)",
+    )  # fmt: skip
+    return parser
+
+
+def _parse_now(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise _UsageError(f"--now {value!r} is not an ISO 8601 date-time") from exc
+    if moment.tzinfo is None:
+        raise _UsageError(f"--now {value!r} needs a time zone (e.g. Z)")
+    return moment
+
+
+def _read_source(source: str, fetcher: HttpFetcher) -> bytes:
+    """The input bytes; raises :class:`FetchError` for a URL that cannot be fetched and
+    :class:`_UsageError` for a file that cannot be read."""
+    if source == "-":
+        return sys.stdin.buffer.read()
+    if source.lower().startswith(("http://", "https://")):
+        return fetcher.fetch(source, accept=CREDENTIAL_ACCEPT).body
+    try:
+        with open(source, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise _UsageError(f"cannot read {source}: {exc.strerror or exc}") from exc
+
+
+def _marks(stream: TextIO) -> dict[str, str]:
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        "".join(_MARKS.values()).encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return _ASCII_MARKS
+    return _MARKS
+
+
+def _line(check: Check, marks: dict[str, str]) -> str:
+    text = f"{marks.get(check.status, '?')} {check.name}: "
+    if check.code and check.status != "passed":
+        text += f"{check.code}: "
+    return text + (check.detail or check.status)
+
+
+def summary(result: VerificationResult, stream: TextIO) -> str:
+    """The readable report: the verdict first, then one line per check."""
+    marks = _marks(stream)
+    head = "VERIFIED" if result.verified else "NOT VERIFIED"
+    lines = [f"{head}: {result.verdict}"]
+    if result.format:
+        lines.append(f"  format: {result.format}")
+    if result.issuer:
+        lines.append(f"  issuer: {result.issuer}")
+    if result.verification_method:
+        lines.append(f"  key: {result.verification_method}")
+    lines += [_line(check, marks) for check in result.checks]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 verified, 1 not, 2 usage error)."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: 2 for a usage error, 0 for --help
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        now = _parse_now(args.now)
+        if args.skew < 0:
+            raise _UsageError("--skew must not be negative")
+        with HttpFetcher(allow_hosts=args.allow_host) as fetcher:
+            try:
+                data = _read_source(args.source, fetcher)
+            except FetchError as exc:
+                detail = f"cannot fetch {args.source}: {exc.detail}"
+                failed = Check("format", "failed", exc.code, detail)
+                result = VerificationResult(checks=(failed,))
+            else:
+                result = verify_credential(
+                    data,
+                    resolver=DidResolver(fetcher),
+                    fetcher=fetcher,
+                    now=now,
+                    clock_skew=timedelta(seconds=args.skew),
+                    trusted_issuers=args.trust,
+                )
+    except _UsageError as exc:
+        parser.print_usage(sys.stderr)
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        ascii_only = _marks(sys.stdout) is _ASCII_MARKS
+        print(json.dumps(result.to_json(), indent=2, ensure_ascii=ascii_only))
+    else:
+        print(summary(result, sys.stdout))
+    return EXIT_VERIFIED if result.verified else EXIT_NOT_VERIFIED

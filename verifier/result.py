@@ -1,0 +1,155 @@
+"""The result of verifying a credential: one entry per check, and a verdict.
+
+Verification never throws for a bad credential (Digital Bazaar's habit, and STYLE.md rule 5):
+it returns a :class:`VerificationResult` whose checks say what passed and why anything failed.
+
+Checks, in the order they are made (``name``):
+
+``format``        the input parses as a credential: JSON-LD VC 2.0/1.1 with a Data Integrity
+                  proof, a VC-JOSE-COSE ``vc+jwt``, a legacy VC-JWT (``vc`` claim), or an
+                  ``EnvelopedVerifiableCredential``; the VC data model rules hold
+``proof``         the proof or JWS signature verifies with the key of the verification method
+``issuer_key``    that key belongs to the issuer (controller = issuer DID) and is listed for
+                  ``assertionMethod`` in the issuer's DID document
+``validity``      ``validFrom`` / ``validUntil`` (or ``nbf``/``exp``) hold now, with clock skew
+``revocation``    the revocation status list (fetched, its own proof checked) has the bit clear
+``suspension``    likewise for the suspension list
+``completeness``  an EU micro-credential carries the Annex I elements (not essential)
+``trust``         the issuer is on the trusted list (skipped when no list is configured)
+
+A check's ``status`` is ``passed``, ``failed``, ``warning`` or ``skipped`` (``skipped``: does
+not apply, e.g. no ``credentialStatus``, or an earlier check failed so it cannot run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "CHECK_NAMES",
+    "ESSENTIAL_CHECKS",
+    "VERDICTS",
+    "Check",
+    "VerificationResult",
+    "verdict_of",
+]
+
+CHECK_NAMES = (
+    "format",
+    "proof",
+    "issuer_key",
+    "validity",
+    "revocation",
+    "suspension",
+    "completeness",
+    "trust",
+)
+#: Checks whose failure makes a credential not verified. Completeness is reported only.
+ESSENTIAL_CHECKS = frozenset(CHECK_NAMES) - {"completeness"}
+#: Verdicts, most serious first; the first that applies is the verdict.
+VERDICTS = (
+    "not_genuine",
+    "revoked",
+    "suspended",
+    "status_unknown",
+    "expired",
+    "not_yet_valid",
+    "untrusted",
+    "valid",
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check: ``code`` is machine-readable when it did not pass; ``detail`` is English."""
+
+    name: str
+    status: str
+    code: str | None = None
+    detail: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "code": self.code,
+            "detail": self.detail,
+            "data": dict(self.data),
+        }
+
+
+def verdict_of(checks: tuple[Check, ...]) -> str:
+    """The verdict of a set of checks (see :data:`VERDICTS`)."""
+    failed = {c.name: c for c in checks if c.failed}
+    if failed.keys() & {"format", "proof", "issuer_key"}:
+        return "not_genuine"
+    revocation, suspension = failed.get("revocation"), failed.get("suspension")
+    if revocation is not None and revocation.code == "revoked":
+        return "revoked"
+    if suspension is not None and suspension.code == "suspended":
+        return "suspended"
+    if revocation is not None or suspension is not None:
+        return "status_unknown"  # the status list could not be fetched or trusted
+    validity = failed.get("validity")
+    if validity is not None:
+        return "not_yet_valid" if validity.code == "not_yet_valid" else "expired"
+    if "trust" in failed:
+        return "untrusted"
+    return "valid"
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """What verification found: ``verified`` is true when every essential check passed (or
+    did not apply)."""
+
+    checks: tuple[Check, ...]
+    format: str | None = None
+    credential: Mapping[str, Any] | None = None
+    issuer: str | None = None
+    verification_method: str | None = None
+
+    @property
+    def verdict(self) -> str:
+        return verdict_of(self.checks)
+
+    @property
+    def verified(self) -> bool:
+        return not any(c.failed for c in self.checks if c.name in ESSENTIAL_CHECKS)
+
+    def check(self, name: str) -> Check | None:
+        return next((c for c in self.checks if c.name == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The machine form (the VC API's ``{verified, checks, ...}`` and more)."""
+        return {
+            "verified": self.verified,
+            "verdict": self.verdict,
+            "format": self.format,
+            "issuer": self.issuer,
+            "verificationMethod": self.verification_method,
+            "checks": [c.name for c in self.checks if c.passed],
+            "results": [c.to_json() for c in self.checks],
+            "errors": [
+                {"check": c.name, "code": c.code, "detail": c.detail}
+                for c in self.checks
+                if c.failed
+            ],
+            "warnings": [
+                {"check": c.name, "code": c.code, "detail": c.detail}
+                for c in self.checks
+                if c.status == "warning"
+            ],
+            "credential": dict(self.credential) if self.credential is not None else None,
+        }
