@@ -49,17 +49,36 @@ def negotiated(request: Request, public_id: str, service: VerificationService) -
     accept = request.headers.get("accept", "")
     if "text/html" in accept or not accept or accept.startswith("*/*"):
         return None
-    if "application/vc+jwt" in accept:
+    preferred = _preferred(accept)
+    if preferred == "application/vc+jwt":
         _, jwt, _ = service.stored(public_id)
         if jwt is None:
             return Response(status_code=406)
         return Response(jwt, media_type="application/vc+jwt")
-    if any(t in accept for t in _VC_TYPES):
+    if preferred in _VC_TYPES:
         stored, _, _ = service.stored(public_id)
         return Response(stored, media_type="application/vc+ld+json")
-    if "json" in accept:
+    if preferred is not None and "json" in preferred:
         verification = service.verify_public(public_id)
         body = verification.result.to_json()
         body["verificationUrl"] = verification.verification_url
         return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
     return None
+
+
+def _preferred(accept: str) -> str | None:
+    """The media type the client prefers most (RFC 9110, section 12.5.1), first on ties."""
+    best: tuple[float, int, str] | None = None
+    for position, item in enumerate(accept.split(",")):
+        media, _, params = item.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media and quality > 0 and (best is None or (quality, -position) > best[:2]):
+            best = (quality, -position, media.strip().lower())
+    return best[2] if best else None
