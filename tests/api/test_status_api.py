@@ -8,12 +8,12 @@ from typing import Any
 
 import httpx
 import pytest
-from verifier.status_list import decode_bitstring, get_bit
 
 import keys
 from tests.api.test_issuance_api import LEARNER, achievement, institution
 from verifier.data_integrity import verify_proof
 from verifier.jsonld import bundled_document_loader
+from verifier.status_list import decode_bitstring, get_bit
 
 pytestmark = pytest.mark.anyio
 

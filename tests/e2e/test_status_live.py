@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from verifier.status_list import decode_bitstring, get_bit
 
 from tests.e2e.live import Live
 from tests.e2e.test_interop_issuance import ACHIEVEMENT, LEARNER
 from tests.interop import harness
+from verifier.status_list import decode_bitstring, get_bit
 
 pytestmark = pytest.mark.e2e
 
