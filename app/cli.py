@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -244,6 +245,153 @@ def institution_revoke_api_key(slug: str, api_key_id: str) -> None:
         _echo_json(asdict(container.institutions.revoke_api_key(slug, api_key_id, actor="cli")))
     finally:
         container.close()
+
+
+@main.command("worker")
+@click.option("--claim-size", default=10, show_default=True, type=click.IntRange(1, 500))
+def worker(claim_size: int) -> None:
+    """Work batches from the database until interrupted (run any number, on any host)."""
+    import signal
+    import threading
+
+    from app.services.batches import default_worker_id
+    from app.worker import run_worker
+
+    container = _container()
+    logging.basicConfig(level=container.settings.log_level, format="%(asctime)s %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        run_worker(
+            container.batches,
+            default_worker_id(),
+            stop,
+            poll_seconds=container.settings.worker_poll_seconds,
+            claim_size=claim_size,
+        )
+    finally:
+        container.close()
+
+
+def _write_results(rows: list[list[str]], path: str | None) -> None:
+    if path:
+        import csv
+
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(rows)
+        click.echo(f"results: {path}", err=True)
+
+
+@main.command("issue-batch")
+@click.argument("roster", type=click.Path(exists=True, dir_okay=False))
+@click.option("--achievement", "achievement_id", required=True, help="the achievement id")
+@click.option("--institution", "slug", help="the institution (local mode; default: the only one)")
+@click.option("--server", help="a microcred base URL: send the roster there instead")
+@click.option("--api-key", envvar="MICROCRED_API_KEY", help="the institution API key (server)")
+@click.option("--results", "results_path", help="write the results CSV to this file")
+def issue_batch(
+    roster: str,
+    achievement_id: str,
+    slug: str | None,
+    server: str | None,
+    api_key: str | None,
+    results_path: str | None,
+) -> None:
+    """Issue a credential to every row of ROSTER (CSV, or NDJSON by its .ndjson name)."""
+    with open(roster, encoding="utf-8-sig") as handle:
+        text = handle.read()
+    is_ndjson = roster.lower().endswith((".ndjson", ".jsonl"))
+    if server:
+        summary = _issue_batch_remote(server, api_key, achievement_id, text, is_ndjson)
+    else:
+        summary = _issue_batch_local(slug, achievement_id, text, is_ndjson)
+    issued, failed, errors, rows = summary
+    _write_results(rows, results_path)
+    click.echo(f"issued {issued}, failed {failed}")
+    for error in errors:
+        click.echo(f"  row {error['row']}: {error['reason']}")
+    if failed:
+        sys.exit(1)
+
+
+def _issue_batch_local(
+    slug: str | None, achievement_id: str, text: str, is_ndjson: bool
+) -> tuple[int, int, list[dict[str, Any]], list[list[str]]]:
+    from app.services.batches import default_worker_id
+    from app.services.institutions import Principal
+    from app.services.roster import parse_csv, parse_ndjson
+
+    container = _container()
+    try:
+        institutions = container.institutions.list_institutions()
+        if slug is None:
+            if len(institutions) != 1:
+                raise click.UsageError("name the institution with --institution SLUG")
+            slug = institutions[0].slug
+        with container.uow(read_only=True) as uow:
+            institution = uow.institutions.by_slug(slug)
+            if institution is None:
+                raise click.ClickException(f"no institution {slug!r}")
+            principal = Principal("institution", institution.id, slug, via="cli")
+        parsed = parse_ndjson(text) if is_ndjson else parse_csv(text)
+        info = container.batches.create(principal, achievement_id, parsed)
+        worker_id = default_worker_id()
+        with click.progressbar(length=info.total, label="issuing", file=sys.stderr) as bar:
+            done = info.issued + info.failed
+            bar.update(done)
+            while info.state != "done":
+                if not container.batches.work_once(worker_id, 20):
+                    time.sleep(0.2)  # another worker holds the remaining rows
+                info = container.batches.get(principal, info.id)
+                bar.update(info.issued + info.failed - done)
+                done = info.issued + info.failed
+        rows = [["row", "credential_id", "verification_url", "wallet_url", "error"]]
+        for r in container.batches.results(principal, info.id):
+            cells = (r.credential_id, r.verification_url, r.wallet_url, r.error)
+            rows.append([str(r.row), *(c or "" for c in cells)])
+        return info.issued, info.failed, list(info.errors), rows
+    finally:
+        container.close()
+
+
+def _issue_batch_remote(
+    server: str, api_key: str | None, achievement_id: str, text: str, is_ndjson: bool
+) -> tuple[int, int, list[dict[str, Any]], list[list[str]]]:
+    import csv
+    import io
+
+    import httpx
+
+    if not api_key:
+        raise click.UsageError("--api-key (or MICROCRED_API_KEY) is needed with --server")
+    headers = {
+        "Authorization": f"Bearer {api_key}",
+        "Content-Type": "application/x-ndjson" if is_ndjson else "text/csv",
+    }
+    base = server.rstrip("/")
+    with httpx.Client(base_url=base, timeout=60) as client:
+        made = client.post(
+            "/api/v1/batches", params={"achievement_id": achievement_id},
+            content=text.encode(), headers=headers,
+        )  # fmt: skip
+        if made.status_code != 202:
+            raise click.ClickException(f"{made.status_code}: {made.text}")
+        status_url = made.json()["status_url"]
+        auth = {"Authorization": f"Bearer {api_key}"}
+        info = made.json()
+        with click.progressbar(length=info["total"], label="issuing", file=sys.stderr) as bar:
+            done = 0
+            while True:
+                info = client.get(status_url, headers=auth).json()
+                bar.update(info["issued"] + info["failed"] - done)
+                done = info["issued"] + info["failed"]
+                if info["state"] == "done":
+                    break
+                time.sleep(0.5)
+        results = client.get(info["results_url"], headers=auth)
+        rows = list(csv.reader(io.StringIO(results.text)))
+    return info["issued"], info["failed"], info["errors"], rows
 
 
 @main.command(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db import make_engine, make_session_factory
 from app.models import utcnow
 from app.services.achievements import AchievementService
+from app.services.batches import BatchService
 from app.services.institutions import InstitutionService
 from app.services.issuance import IssuanceService
 from app.services.status import StatusService
@@ -39,6 +40,7 @@ class Container:
     issuance: IssuanceService = field(init=False)
     status: StatusService = field(init=False)
     verification: VerificationService = field(init=False)
+    batches: BatchService = field(init=False)
     microcred_context: bytes = field(init=False)
 
     def __post_init__(self) -> None:
@@ -68,6 +70,13 @@ class Container:
             clock=self.clock,
         )
 
+        self.batches = BatchService(
+            self.uow,
+            self.issuance,
+            base_url=self.settings.base_url,
+            lease=timedelta(seconds=self.settings.worker_lease_seconds),
+            clock=self.clock,
+        )
         outbound = HttpFetcher(
             timeout=self.settings.fetch_timeout,
             max_bytes=self.settings.fetch_max_bytes,

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from app.api.routes import (
     achievements,
+    batches,
     credentials,
     institutions,
     public,
@@ -19,8 +20,10 @@ from app.api.routes import (
 from app.container import Container
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from app.services.batches import default_worker_id
 from app.settings import Settings, resolve_secrets
 from app.web.routes import router as pages_router
+from app.worker import start_worker_thread
 
 log = logging.getLogger("microcred")
 
@@ -35,7 +38,19 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # The embedded default works batches inside the server process.
+        worker = None
+        if owned and container.settings.worker_in_serve:
+            worker = start_worker_thread(
+                container.batches,
+                default_worker_id(),
+                poll_seconds=container.settings.worker_poll_seconds,
+            )
         yield
+        if worker is not None:
+            thread, stop = worker
+            stop.set()
+            thread.join(timeout=30)
         if owned:
             container.close()
 
@@ -50,6 +65,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(institutions.router)
     app.include_router(achievements.router)
     app.include_router(credentials.router)
+    app.include_router(batches.router)
     app.include_router(vc_api.router)
     # The pages first: GET /v/{id} renders HTML and hands other Accept values to
     # verification.negotiated().

@@ -240,3 +240,41 @@ class StatusList(Base):
     signed_jwt: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Batch(Base):
+    """A roster issued in bulk: one row per learner, worked by any number of workers."""
+
+    __tablename__ = "batch"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    achievement_id: Mapped[str] = mapped_column(ForeignKey("achievement.id"))
+    actor: Mapped[str] = mapped_column(String(255))
+    total: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BatchRow(Base):
+    """One roster row. ``state``: ``pending`` -> ``claimed`` (by a worker, with a lease) ->
+    ``issued`` or ``failed``. A claim whose lease ran out is taken over by another worker; the
+    row's Idempotency-Key (batch id + row number) makes the retry return the same credential."""
+
+    __tablename__ = "batch_row"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "row_number", name="uq_batch_row_number"),
+        Index("ix_batch_row_work", "state", "claimed_until"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batch.id"), index=True)
+    row_number: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    credential_id: Mapped[str | None] = mapped_column(ForeignKey("credential.id"), unique=True)
+    error: Mapped[str | None] = mapped_column(Text)

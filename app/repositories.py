@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.models import (
     Achievement,
     ApiKey,
+    Batch,
+    BatchRow,
     Credential,
     Event,
     Institution,
@@ -300,3 +304,91 @@ class StatusListRepository:
             .where(StatusList.institution_id == institution_id)
             .values(signed_version=None)
         )
+
+
+class BatchRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, batch: Batch) -> None:
+        self.session.add(batch)
+
+    def add_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(BatchRow), list(rows))
+
+    def get(self, institution_id: int, batch_id: str) -> Batch | None:
+        stmt = select(Batch).where(Batch.institution_id == institution_id, Batch.id == batch_id)
+        return self.session.scalars(stmt).one_or_none()
+
+    def by_id(self, batch_id: str) -> Batch | None:
+        return self.session.get(Batch, batch_id)
+
+    def counts(self, batch_id: str) -> dict[str, int]:
+        stmt = (
+            select(BatchRow.state, func.count())
+            .where(BatchRow.batch_id == batch_id)
+            .group_by(BatchRow.state)
+        )
+        return {state: int(n) for state, n in self.session.execute(stmt).all()}
+
+    def row_errors(self, batch_id: str) -> Sequence[tuple[int, str | None]]:
+        stmt = (
+            select(BatchRow.row_number, BatchRow.error)
+            .where(BatchRow.batch_id == batch_id, BatchRow.state == "failed")
+            .order_by(BatchRow.row_number)
+        )
+        return [(int(n), e) for n, e in self.session.execute(stmt).all()]
+
+    def results(self, batch_id: str) -> Sequence[tuple[int, str | None, str | None, str | None]]:
+        """(row number, credential id, public id, wallet token) per row, in row order."""
+        stmt = (
+            select(
+                BatchRow.row_number,
+                BatchRow.credential_id,
+                Credential.public_id,
+                Credential.wallet_token,
+            )
+            .outerjoin(Credential, Credential.id == BatchRow.credential_id)
+            .where(BatchRow.batch_id == batch_id)
+            .order_by(BatchRow.row_number)
+        )
+        return [(int(n), c, p, w) for n, c, p, w in self.session.execute(stmt).all()]
+
+    def claimable(self, now: datetime, limit: int) -> Sequence[BatchRow]:
+        """Rows to work: pending, or claimed by a worker whose lease ran out. On PostgreSQL
+        ``SKIP LOCKED`` lets many workers claim at once without waiting on each other."""
+        stmt = (
+            select(BatchRow)
+            .where(
+                or_(
+                    BatchRow.state == "pending",
+                    (BatchRow.state == "claimed") & (BatchRow.claimed_until < now),
+                )
+            )
+            .order_by(BatchRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, key_share=True)
+        )
+        return self.session.scalars(stmt).all()
+
+    def row(self, row_id: int) -> BatchRow | None:
+        return self.session.get(BatchRow, row_id)
+
+    def finish_row(
+        self, row_id: int, worker: str, *, credential_id: str | None, error: str | None
+    ) -> bool:
+        """Record the outcome of a claimed row, unless another worker took it over."""
+        result = self.session.execute(
+            update(BatchRow)
+            .where(
+                BatchRow.id == row_id, BatchRow.state == "claimed", BatchRow.claimed_by == worker
+            )
+            .values(
+                state="issued" if credential_id else "failed",
+                credential_id=credential_id,
+                error=error,
+                claimed_until=None,
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     fetch_timeout: float = Field(default=5.0, gt=0, le=60)
     fetch_max_bytes: int = Field(default=1_048_576, ge=1024)
     clock_skew_seconds: int = Field(default=300, ge=0, le=86400)
+    worker_in_serve: bool = True
+    worker_lease_seconds: int = Field(default=60, ge=1, le=3600)
+    worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     status_list_size: int = Field(default=131072, ge=131072, multiple_of=8)
 
     @field_validator("base_url")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.repositories import (
     AchievementRepository,
     ApiKeyRepository,
+    BatchRepository,
     CredentialRepository,
     EventRepository,
     InstitutionRepository,
@@ -37,6 +38,7 @@ class UnitOfWork:
     achievements: AchievementRepository
     credentials: CredentialRepository
     status_lists: StatusListRepository
+    batches: BatchRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -53,6 +55,7 @@ class UnitOfWork:
         self.achievements = AchievementRepository(self.session)
         self.credentials = CredentialRepository(self.session)
         self.status_lists = StatusListRepository(self.session)
+        self.batches = BatchRepository(self.session)
         return self
 
     def __exit__(

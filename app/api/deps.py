@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.container import Container
 from app.services.achievements import AchievementService
+from app.services.batches import BatchService
 from app.services.institutions import InstitutionService, Principal
 from app.services.issuance import IssuanceService
 from app.services.status import StatusService
@@ -89,3 +90,10 @@ async def get_verification_service(container: ContainerDep) -> VerificationServi
 
 
 VerificationServiceDep = Annotated[VerificationService, Depends(get_verification_service)]
+
+
+async def get_batch_service(container: ContainerDep) -> BatchService:
+    return container.batches
+
+
+BatchServiceDep = Annotated[BatchService, Depends(get_batch_service)]

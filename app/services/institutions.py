@@ -86,9 +86,12 @@ class Principal:
     institution_id: int | None = None
     institution_slug: str | None = None
     api_key_id: str | None = None
+    via: str | None = None  # who acts for the institution when it is not an API key
 
     @property
     def actor(self) -> str:
+        if self.via is not None:
+            return self.via
         return "admin" if self.kind == "admin" else f"api-key:{self.api_key_id}"
 
     def require_admin(self) -> None:

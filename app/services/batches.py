@@ -1,0 +1,244 @@
+"""Bulk issuance: a roster in, one credential per row out; safe to retry, observable.
+
+A batch is stored with its rows in one transaction. Workers (a thread in ``microcred serve``,
+or ``microcred worker`` processes on any host) claim rows in short transactions (``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL; SQLite's write lock serialises claims) with a lease, and issue
+each row through :class:`~app.services.issuance.IssuanceService` under the Idempotency-Key
+``batch:<batch id>:<row number>``. A worker killed mid-row leaves a claim whose lease runs out;
+the next worker issues the row again under the same key and gets the same credential back, so
+every row has exactly one credential, whatever dies when.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from app.errors import AppError, Conflict, NotFound, Unprocessable
+from app.models import Batch, utcnow
+from app.services.institutions import Principal
+from app.services.issuance import IssuanceService, IssueRequest
+from app.services.roster import Roster
+from app.uow import UowFactory
+from issuer.credential import Learner
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    id: str
+    achievement_id: str
+    state: str  # queued | running | done
+    total: int
+    issued: int
+    failed: int
+    errors: tuple[dict[str, Any], ...]
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    row: int
+    credential_id: str | None
+    verification_url: str | None
+    wallet_url: str | None
+    error: str | None
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _request(achievement_id: str, data: dict[str, Any]) -> IssueRequest:
+    def day(key: str) -> date | None:
+        return date.fromisoformat(data[key]) if data.get(key) else None
+
+    valid_until = data.get("valid_until")
+    return IssueRequest(
+        achievement_id=achievement_id,
+        learner=Learner(
+            given_name=data["given_name"],
+            family_name=data["family_name"],
+            date_of_birth=day("date_of_birth"),
+            identifier=data.get("identifier"),
+            did=data.get("did"),
+        ),
+        learner_email=data.get("email"),
+        grade=data.get("grade"),
+        awarded_on=day("awarded_on"),
+        valid_until=datetime.fromisoformat(valid_until) if valid_until else None,
+    )
+
+
+class BatchService:
+    def __init__(
+        self,
+        uow_factory: UowFactory,
+        issuance: IssuanceService,
+        *,
+        base_url: str,
+        lease: timedelta = timedelta(seconds=60),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._uow = uow_factory
+        self._issuance = issuance
+        self._base_url = base_url.rstrip("/")
+        self._lease = lease
+        self._clock = clock
+
+    # -- the institution's side ------------------------------------------------------------
+
+    def create(self, principal: Principal, achievement_id: str, roster: Roster) -> BatchInfo:
+        """Store the batch and its rows; bad rows are stored as failed with their reason."""
+        principal.require_institution()
+        assert principal.institution_id is not None
+        batch_id = str(uuid.uuid4())
+        with self._uow() as uow:
+            if uow.achievements.get(principal.institution_id, achievement_id) is None:
+                raise Unprocessable.field(
+                    "achievement_id", f"no achievement {achievement_id!r} in this institution"
+                )
+            uow.batches.add(
+                Batch(
+                    id=batch_id,
+                    institution_id=principal.institution_id,
+                    achievement_id=achievement_id,
+                    actor=principal.actor,
+                    total=roster.total,
+                    errors=[],
+                    created_at=self._clock(),
+                )
+            )
+            uow.flush()
+            base = {"batch_id": batch_id, "attempts": 0, "error": None}
+            rows: list[dict[str, Any]] = [
+                {**base, "row_number": number, "data": data, "state": "pending"}
+                for number, data in roster.rows
+            ]
+            rows += [
+                {
+                    **base,
+                    "row_number": e["row"],
+                    "data": {},
+                    "state": "failed",
+                    "error": e["reason"],
+                }
+                for e in roster.errors
+            ]
+            uow.batches.add_rows(rows)
+            uow.commit()
+        return self.get(principal, batch_id)
+
+    def get(self, principal: Principal, batch_id: str) -> BatchInfo:
+        principal.require_institution()
+        assert principal.institution_id is not None
+        with self._uow(read_only=True) as uow:
+            batch = uow.batches.get(principal.institution_id, batch_id)
+            if batch is None:
+                raise NotFound(f"no batch {batch_id!r} in this institution")
+            counts = uow.batches.counts(batch_id)
+            errors = tuple(
+                {"row": row, "reason": error or "failed"}
+                for row, error in uow.batches.row_errors(batch_id)
+            )
+            open_rows = counts.get("pending", 0) + counts.get("claimed", 0)
+            if open_rows == 0:
+                state = "done"
+            elif counts.get("claimed", 0) == 0 and counts.get("issued", 0) == 0:
+                state = "queued"  # rows refused at upload are failed, but no worker started
+            else:
+                state = "running"
+            return BatchInfo(
+                id=batch.id,
+                achievement_id=batch.achievement_id,
+                state=state,
+                total=batch.total,
+                issued=counts.get("issued", 0),
+                failed=counts.get("failed", 0),
+                errors=errors,
+                created_at=batch.created_at,
+                finished_at=batch.finished_at,
+            )
+
+    def results(self, principal: Principal, batch_id: str) -> list[ResultRow]:
+        """One line per row, once the batch is done (409 before)."""
+        if self.get(principal, batch_id).state != "done":
+            raise Conflict("the batch is still being worked; results come when it is done")
+        with self._uow(read_only=True) as uow:
+            errors = dict(uow.batches.row_errors(batch_id))
+            return [
+                ResultRow(
+                    row=number,
+                    credential_id=credential_id,
+                    verification_url=f"{self._base_url}/v/{public_id}" if public_id else None,
+                    wallet_url=f"{self._base_url}/wallet/{wallet}" if wallet else None,
+                    error=errors.get(number),
+                )
+                for number, credential_id, public_id, wallet in uow.batches.results(batch_id)
+            ]
+
+    # -- the workers' side -----------------------------------------------------------------
+
+    def claim(self, worker: str, limit: int = 10) -> list[int]:
+        """Claim up to ``limit`` rows for ``worker``, with a lease (one short transaction)."""
+        now = self._clock()
+        with self._uow() as uow:
+            rows = uow.batches.claimable(now, limit)
+            ids = []
+            for row in rows:
+                if row.attempts >= MAX_ATTEMPTS:  # it took a worker down every time
+                    row.state = "failed"
+                    row.error = f"gave up after {row.attempts} attempts"
+                    row.claimed_until = None
+                    continue
+                ids.append(row.id)
+                row.state = "claimed"
+                row.claimed_by = worker
+                row.claimed_until = now + self._lease
+                row.attempts += 1
+            uow.commit()
+        return ids
+
+    def work_row(self, worker: str, row_id: int) -> None:
+        """Issue one claimed row (idempotently) and record the outcome."""
+        with self._uow(read_only=True) as uow:
+            row = uow.batches.row(row_id)
+            assert row is not None
+            batch = uow.batches.by_id(row.batch_id)
+            assert batch is not None
+            institution = uow.institutions.by_id(batch.institution_id)
+            assert institution is not None
+            principal = Principal(
+                "institution", institution.id, institution.slug, via=f"batch:{batch.id}"
+            )
+            request = _request(batch.achievement_id, row.data)
+            key = f"batch:{batch.id}:{row.row_number}"
+            batch_id = batch.id
+        credential_id: str | None = None
+        error: str | None = None
+        try:
+            issued, _ = self._issuance.issue(principal, request, idempotency_key=key)
+            credential_id = issued.id
+        except AppError as exc:
+            error = exc.detail
+        with self._uow() as uow:
+            uow.batches.finish_row(row_id, worker, credential_id=credential_id, error=error)
+            if not uow.batches.counts(batch_id).keys() & {"pending", "claimed"}:
+                finished = uow.batches.by_id(batch_id)
+                if finished is not None and finished.finished_at is None:
+                    finished.finished_at = self._clock()
+            uow.commit()
+
+    def work_once(self, worker: str, limit: int = 10) -> int:
+        """Claim and work up to ``limit`` rows; the number worked (0: nothing to do)."""
+        ids = self.claim(worker, limit)
+        for row_id in ids:
+            self.work_row(worker, row_id)
+        return len(ids)

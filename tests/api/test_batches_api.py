@@ -1,0 +1,225 @@
+"""Bulk issuance over HTTP: rosters in three forms, per-row errors, progress, results; and the
+worker's crash recovery, driven step by step on a real database."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from app.container import Container
+from app.services.batches import BatchService
+from tests.api.test_issuance_api import achievement, institution
+
+pytestmark = pytest.mark.anyio
+
+ROSTER = """given_name,family_name,email,date_of_birth,grade
+Ana,Horvat,ana@example.org,2004-03-01,excellent
+Đurđica,Šćepanović,,2003-05-04,
+,Novak,novak@example.org,,
+Marko,Kovač,not-an-email,,good
+Ivana,Jovanović,,2999-13-01,
+"""
+
+
+async def setup(
+    client: httpx.AsyncClient, admin: dict[str, str], slug: str = "ts-lj"
+) -> tuple[dict[str, str], str]:
+    _, headers = await institution(client, admin, slug=slug)
+    return headers, (await achievement(client, headers))["id"]
+
+
+def work_all(container: Container, worker: str = "test-worker") -> int:
+    total = 0
+    while worked := container.batches.work_once(worker, 3):
+        total += worked
+    return total
+
+
+async def test_csv_roster_good_rows_issue_bad_rows_are_reported(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], container: Container
+) -> None:
+    headers, achievement_id = await setup(client, admin_headers)
+    r = await client.post(
+        f"/api/v1/batches?achievement_id={achievement_id}",
+        content=ROSTER.encode(),
+        headers={**headers, "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 202, r.text
+    batch = r.json()
+    assert batch["state"] == "queued" and batch["total"] == 5
+    assert r.headers["location"] == batch["status_url"]
+    assert {e["row"] for e in batch["errors"]} == {4, 5, 6}  # the header is row 1
+    reasons = {e["row"]: e["reason"] for e in batch["errors"]}
+    assert "given_name" in reasons[4] and "email" in reasons[5] and "date_of_birth" in reasons[6]
+    early = await client.get(f"/api/v1/batches/{batch['id']}/results", headers=headers)
+    assert early.status_code == 409
+
+    assert work_all(container) == 2
+    status = (await client.get(f"/api/v1/batches/{batch['id']}", headers=headers)).json()
+    assert (status["state"], status["issued"], status["failed"]) == ("done", 2, 3)
+    assert status["finished_at"] and status["results_url"].endswith("/results")
+
+    results = await client.get(status["results_url"], headers=headers)
+    assert results.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(results.text)))
+    assert [r["row"] for r in rows] == ["2", "3", "4", "5", "6"]
+    issued = [r for r in rows if r["credential_id"]]
+    assert len(issued) == 2
+    for row in issued:
+        assert row["verification_url"].startswith("http://127.0.0.1:8000/v/")
+        assert row["wallet_url"].startswith("http://127.0.0.1:8000/wallet/")
+        one = await client.get(f"/api/v1/credentials/{row['credential_id']}", headers=headers)
+        assert one.status_code == 200
+    learners = (await client.get("/api/v1/credentials", headers=headers)).json()
+    assert sorted(i["learner_family_name"] for i in learners["items"]) == ["Horvat", "Šćepanović"]
+
+
+async def test_ndjson_and_multipart_rosters(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], container: Container
+) -> None:
+    headers, achievement_id = await setup(client, admin_headers)
+    ndjson = '{"given_name": "Ana", "family_name": "Horvat"}\nnot json\n\n{"given_name": "B"}\n'
+    r = await client.post(
+        f"/api/v1/batches?achievement_id={achievement_id}",
+        content=ndjson.encode(),
+        headers={**headers, "Content-Type": "application/x-ndjson"},
+    )
+    assert r.status_code == 202, r.text
+    assert [e["row"] for e in r.json()["errors"]] == [2, 4]
+    upload = await client.post(
+        "/api/v1/batches",
+        files={"file": ("class-3a.csv", ROSTER.encode(), "text/csv")},
+        data={"achievement_id": achievement_id},
+        headers=headers,
+    )
+    assert upload.status_code == 202, upload.text
+    assert upload.json()["total"] == 5
+    work_all(container)
+    listed = (await client.get("/api/v1/credentials", headers=headers)).json()
+    assert listed["total"] == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "field"),
+    [
+        ("given_name,family_name,shoe_size\nA,B,44\n", "text/csv", "header"),
+        ("given_name,email\nA,a@b.c\n", "text/csv", "header"),
+        ("given_name,family_name\n", "text/csv", "roster"),
+        ("", "application/x-ndjson", "roster"),
+        ("A,B", "application/json", "content-type"),
+    ],
+)
+async def test_rosters_that_cannot_be_read_are_refused_whole(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    body: str,
+    content_type: str,
+    field: str,
+) -> None:
+    headers, achievement_id = await setup(client, admin_headers)
+    r = await client.post(
+        f"/api/v1/batches?achievement_id={achievement_id}",
+        content=body.encode(),
+        headers={**headers, "Content-Type": content_type},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == field
+
+
+async def test_batches_are_scoped_and_need_an_achievement(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    headers, achievement_id = await setup(client, admin_headers, slug="inst-a")
+    other, _ = await setup(client, admin_headers, slug="inst-b")
+    csv_headers = {**headers, "Content-Type": "text/csv"}
+    r = await client.post("/api/v1/batches?achievement_id=nope", content=ROSTER.encode(),
+                          headers=csv_headers)  # fmt: skip
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "achievement_id"
+    made = await client.post(f"/api/v1/batches?achievement_id={achievement_id}",
+                             content=ROSTER.encode(), headers=csv_headers)  # fmt: skip
+    assert (
+        await client.get(f"/api/v1/batches/{made.json()['id']}", headers=other)
+    ).status_code == 404
+    stolen = await client.post(
+        f"/api/v1/batches?achievement_id={achievement_id}",
+        content=ROSTER.encode(),
+        headers={**other, "Content-Type": "text/csv"},
+    )
+    assert stolen.status_code == 422
+
+
+async def test_a_worker_that_dies_loses_nothing_and_duplicates_nothing(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], container: Container
+) -> None:
+    """Worker A claims rows and dies: once the lease runs out worker B takes them over; a row
+    whose credential A had already issued (but not recorded) gets that same credential."""
+    headers, achievement_id = await setup(client, admin_headers)
+    roster = "given_name,family_name\n" + "".join(f"L{i},F{i}\n" for i in range(6))
+    made = await client.post(
+        f"/api/v1/batches?achievement_id={achievement_id}",
+        content=roster.encode(),
+        headers={**headers, "Content-Type": "text/csv"},
+    )
+    batch_id = made.json()["id"]
+
+    now = [container.clock()]
+    batches = BatchService(
+        container.uow, container.issuance, base_url="http://127.0.0.1:8000",
+        lease=timedelta(seconds=30), clock=lambda: now[0],
+    )  # fmt: skip
+    claimed = batches.claim("worker-a", 4)
+    assert len(claimed) == 4
+    # A issued the first claimed row and died before recording it.
+    with container.uow(read_only=True) as uow:
+        row = uow.batches.row(claimed[0])
+        assert row is not None
+        first_row_number, first_data = row.row_number, row.data
+    from app.services.batches import _request
+    from app.services.institutions import Principal
+
+    with container.uow(read_only=True) as uow:
+        inst = uow.institutions.by_slug("ts-lj")
+        assert inst is not None
+        principal = Principal("institution", inst.id, "ts-lj", via="worker-a")
+    orphan, _ = container.issuance.issue(
+        principal, _request(achievement_id, first_data),
+        idempotency_key=f"batch:{batch_id}:{first_row_number}",
+    )  # fmt: skip
+
+    assert batches.work_once("worker-b", 10) == 2  # only the unclaimed rows: A's lease holds
+    now[0] += timedelta(seconds=31)
+    assert batches.work_once("worker-b", 10) == 4  # A's lease ran out
+    assert batches.work_once("worker-b", 10) == 0
+    status = (await client.get(f"/api/v1/batches/{batch_id}", headers=headers)).json()
+    assert (status["state"], status["issued"], status["failed"]) == ("done", 6, 0)
+    results = await client.get(status["results_url"], headers=headers)
+    rows = list(csv.DictReader(io.StringIO(results.text)))
+    ids = [r["credential_id"] for r in rows]
+    assert len(set(ids)) == 6 and orphan.id in ids
+    assert (await client.get("/api/v1/credentials", headers=headers)).json()["total"] == 6
+
+
+async def test_rows_that_keep_crashing_a_worker_are_given_up(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], container: Container
+) -> None:
+    headers, achievement_id = await setup(client, admin_headers)
+    made = await client.post(f"/api/v1/batches?achievement_id={achievement_id}",
+                             content=b"given_name,family_name\nA,B\n",
+                             headers={**headers, "Content-Type": "text/csv"})  # fmt: skip
+    now = [container.clock()]
+    batches = BatchService(container.uow, container.issuance, base_url="http://x",
+                           lease=timedelta(seconds=1), clock=lambda: now[0])  # fmt: skip
+    for _ in range(5):  # claimed five times, the worker dying each time
+        assert len(batches.claim("doomed", 1)) == 1
+        now[0] += timedelta(seconds=2)
+    assert batches.claim("next", 1) == []
+    status: dict[str, Any] = (
+        await client.get(f"/api/v1/batches/{made.json()['id']}", headers=headers)
+    ).json()
+    assert status["state"] == "done" and status["failed"] == 1
+    assert "gave up" in status["errors"][0]["reason"]
