@@ -11,7 +11,7 @@ import io
 
 import segno
 
-__all__ = ["qr_png", "qr_svg"]
+__all__ = ["qr_modules", "qr_png", "qr_svg"]
 
 _ERROR = "q"
 _BORDER = 4
@@ -42,3 +42,9 @@ def qr_svg(url: str, *, title: str | None = None) -> bytes:
         lineclass=None,
     )
     return buffer.getvalue()
+
+
+def qr_modules(url: str) -> list[list[bool]]:
+    """The symbol of ``url`` as rows of dark (True) and light modules, without the quiet
+    zone: for drawing it as vector shapes (the printed certificate)."""
+    return [[bool(m) for m in row] for row in _code(url).matrix_iter(border=0)]
