@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from verifier.digest_cache import DigestCache
 from verifier.errors import VerifierError
 from verifier.jsonld import DocumentLoader, expand
 from verifier.result import Check
@@ -183,6 +184,10 @@ _TESTS: tuple[tuple[str, Callable[[_Graph], bool]], ...] = (
 ANNEX_I_ELEMENTS: tuple[str, ...] = tuple(name for name, _ in _TESTS)
 
 
+# The expanded graph is a pure function of the credential: remembered (see digest_cache).
+_GRAPHS: DigestCache[_Graph] = DigestCache(256)
+
+
 def completeness(credential: Mapping[str, Any], loader: DocumentLoader) -> Check:
     """The ``completeness`` check: does an EU micro-credential carry the 11 mandatory
     elements of Annex I (Council Recommendation 2022/C 243/02) on their ELM 3 properties?
@@ -198,7 +203,7 @@ def completeness(credential: Mapping[str, Any], loader: DocumentLoader) -> Check
         detail = "not an EU micro-credential (no EuropeanDigitalCredential type)"
         return Check("completeness", "skipped", detail=detail)
     try:
-        graph = _Graph(expand(credential, loader))
+        graph = _GRAPHS.get(credential, loader, lambda: _Graph(expand(credential, loader)))
     except VerifierError as exc:
         detail = f"cannot read the credential as JSON-LD: {exc.detail}"
         return Check("completeness", "warning", exc.code, detail)

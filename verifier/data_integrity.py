@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 from keys import ED25519, P256, InvalidKeyEncoding, PublicKey, decode_base58btc, verify_signature
+from verifier.digest_cache import DigestCache
 from verifier.errors import ProofError, VerifierError
 from verifier.jsonld import DocumentLoader, canonicalize
 
@@ -115,6 +116,10 @@ def proof_configuration(proof: Mapping[str, Any], document_context: Any) -> dict
     return config
 
 
+# The hash of a canonical document is a pure function of it: remembered (see digest_cache).
+_DOCUMENT_HASHES: DigestCache[bytes] = DigestCache(512)
+
+
 @lru_cache(maxsize=256)
 def _proof_config_hash(config_json: str, loader: DocumentLoader) -> bytes:
     """SHA-256 of the canonical proof configuration, remembered: ``created`` has a resolution
@@ -134,7 +139,11 @@ def hash_data(
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     config_json = json.dumps(proof_config, sort_keys=True, separators=(",", ":"))
     proof_hash = _proof_config_hash(config_json, loader)  # type: ignore[arg-type]
-    document_hash = hashlib.sha256(canonicalize(unsecured, loader).encode("utf-8")).digest()
+    document_hash = _DOCUMENT_HASHES.get(
+        unsecured,
+        loader,
+        lambda: hashlib.sha256(canonicalize(unsecured, loader).encode("utf-8")).digest(),
+    )
     return proof_hash + document_hash
 
 
