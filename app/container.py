@@ -22,6 +22,7 @@ from app.services.institutions import InstitutionService
 from app.services.issuance import IssuanceService
 from app.services.status import StatusService
 from app.services.verification import LocalFetcher, VerificationService
+from app.services.wallet import WalletService
 from app.settings import Secrets, Settings
 from app.uow import UnitOfWork
 from verifier.fetch import HttpFetcher
@@ -40,6 +41,7 @@ class Container:
     issuance: IssuanceService = field(init=False)
     status: StatusService = field(init=False)
     verification: VerificationService = field(init=False)
+    wallet: WalletService = field(init=False)
     batches: BatchService = field(init=False)
     microcred_context: bytes = field(init=False)
 
@@ -90,6 +92,9 @@ class Container:
             trusted_issuers=self.settings.trusted_issuer_dids,
             clock_skew=timedelta(seconds=self.settings.clock_skew_seconds),
             clock=self.clock,
+        )
+        self.wallet = WalletService(
+            self.uow, self.verification, base_url=self.settings.base_url, clock=self.clock
         )
         self.microcred_context = (
             files("verifier").joinpath("contexts/microcred-v1.jsonld").read_bytes()

@@ -23,6 +23,7 @@ from app.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.services.batches import default_worker_id
 from app.settings import Settings, resolve_secrets
 from app.web.routes import router as pages_router
+from app.web.wallet import router as wallet_router
 from app.worker import start_worker_thread
 
 log = logging.getLogger("microcred")
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     # The pages first: GET /v/{id} renders HTML and hands other Accept values to
     # verification.negotiated().
     app.include_router(pages_router)
+    app.include_router(wallet_router)
     app.include_router(verification.router)
     app.include_router(public.router)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=container.settings.max_body_bytes)

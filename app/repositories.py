@@ -194,6 +194,11 @@ class CredentialRepository:
         )
         return self.session.scalars(stmt).one_or_none()
 
+    def by_wallet_token(self, token: str) -> Credential | None:
+        """The credential behind a learner's wallet link (exact equality only)."""
+        stmt = select(Credential).where(Credential.wallet_token == token)
+        return self.session.scalars(stmt).one_or_none()
+
     def by_public_id(self, public_id: str) -> Credential | None:
         stmt = select(Credential).where(Credential.public_id == public_id)
         return self.session.scalars(stmt).one_or_none()

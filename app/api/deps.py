@@ -19,6 +19,7 @@ from app.services.institutions import InstitutionService, Principal
 from app.services.issuance import IssuanceService
 from app.services.status import StatusService
 from app.services.verification import VerificationService
+from app.services.wallet import WalletService
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -97,3 +98,10 @@ async def get_batch_service(container: ContainerDep) -> BatchService:
 
 
 BatchServiceDep = Annotated[BatchService, Depends(get_batch_service)]
+
+
+async def get_wallet_service(container: ContainerDep) -> WalletService:
+    return container.wallet
+
+
+WalletServiceDep = Annotated[WalletService, Depends(get_wallet_service)]

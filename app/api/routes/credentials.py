@@ -1,4 +1,5 @@
-"""Credentials: issue (idempotently), list and read, scoped to the caller's institution.
+"""Credentials: issue (idempotently), list and read, change the status, download the learner's
+files and replace the learner's wallet link; scoped to the caller's institution.
 
 Responses embed the signed JSON-LD credential as the exact bytes that were stored, never a
 re-serialisation of them.
@@ -13,10 +14,18 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import CurrentInstitution, IssuanceServiceDep, StatusServiceDep
+from app.api.deps import (
+    CurrentInstitution,
+    IssuanceServiceDep,
+    StatusServiceDep,
+    WalletServiceDep,
+)
 from app.api.schemas import CredentialCreate, CredentialSummary, Page, next_page_url
 from app.repositories import CredentialFilter
 from app.services.issuance import IssuedCredential, IssueRequest
+from app.services.wallet import FORMATS, FileFormat
+from app.web.i18n import negotiate
+from app.web.wallet import download_response
 from issuer.credential import Learner
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
@@ -190,3 +199,43 @@ def reinstate(
 ) -> Response:
     """Lift a suspension."""
     return _change("reinstate", credential_id, body, service, status, principal)
+
+
+class WalletLink(BaseModel):
+    id: str
+    wallet_url: str
+
+
+@router.post("/{credential_id}/wallet-link", response_model=WalletLink)
+def regenerate_wallet_link(
+    credential_id: str, wallet: WalletServiceDep, principal: CurrentInstitution
+) -> WalletLink:
+    """Give the learner a new private wallet link; the old one stops working at once."""
+    record = wallet.regenerate(principal, credential_id)
+    return WalletLink(id=record.id, wallet_url=record.wallet_url)
+
+
+_DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {media_type: {} for media_type, _ in FORMATS.values()},
+        "description": "The file, as an attachment named after the learner and the course",
+    }
+}
+
+
+@router.get("/{credential_id}/download", response_class=Response, responses=_DOWNLOAD)
+def download(
+    credential_id: str,
+    wallet: WalletServiceDep,
+    principal: CurrentInstitution,
+    format: Annotated[FileFormat, Query()],
+    lang: Annotated[str | None, Query(max_length=35)] = None,
+    accept_language: Annotated[str | None, Header(max_length=1000)] = None,
+) -> Response:
+    """The learner's files for the institution: the signed JSON-LD credential
+    (``application/vc``), its JWT (``application/vc+jwt``) or the PDF certificate, in the
+    language of ``lang`` or ``Accept-Language`` (the PDF's text and the file name)."""
+    found = wallet.institution_file(
+        principal, credential_id, format, negotiate(lang, accept_language)
+    )
+    return download_response(found)

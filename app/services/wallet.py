@@ -1,0 +1,212 @@
+"""Use cases of the learner's wallet: the private page behind ``<base-url>/wallet/<token>``, the
+files it offers (the signed JSON-LD credential, its JWT, a printable PDF certificate), the same
+files for the institution, and replacing a learner's link.
+
+The wallet token is a capability: whoever has the URL gets the credential. It has 192 random
+bits (``secrets.token_urlsafe(24)``), is looked up by exact equality only, and regenerating it
+replaces it in the credential's row (the old link stops working at once) and records an event
+in the same transaction. An unknown token and a replaced one are the same :class:`NotFound`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from app.errors import NotFound
+from app.models import Credential, Event, utcnow
+from app.services.institutions import Principal
+from app.services.verification import VerificationService
+from app.uow import UowFactory
+from app.web.certificate import render_certificate
+from app.web.filenames import DownloadName, download_name
+from app.web.i18n import Language
+from app.web.summary import summarize
+from verifier.result import VerificationResult
+
+__all__ = [
+    "FORMATS",
+    "FileFormat",
+    "WalletCredential",
+    "WalletFile",
+    "WalletService",
+    "WalletView",
+    "new_wallet_token",
+]
+
+FileFormat = Literal["json", "jwt", "pdf"]
+#: format -> (media type, file name extension). ``application/vc`` is the VC 2.0 media type
+#: of a credential secured with an embedded proof; ``application/vc+jwt`` VC-JOSE-COSE's.
+FORMATS: dict[FileFormat, tuple[str, str]] = {
+    "json": ("application/vc", "json"),
+    "jwt": ("application/vc+jwt", "jwt"),
+    "pdf": ("application/pdf", "pdf"),
+}
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_NOT_FOUND = "no wallet at this address"
+
+
+def new_wallet_token() -> str:
+    """A fresh wallet token: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class WalletCredential:
+    """A credential as its learner gets it: the stored artefacts and its two addresses."""
+
+    id: str
+    public_id: str
+    wallet_token: str
+    wallet_url: str
+    verification_url: str
+    credential_json: bytes
+    jwt: str | None
+
+    @property
+    def credential(self) -> Mapping[str, Any]:
+        parsed: Mapping[str, Any] = json.loads(self.credential_json)
+        return parsed
+
+
+@dataclass(frozen=True)
+class WalletView:
+    """The wallet page: the credential and what the verifier says about it now."""
+
+    record: WalletCredential
+    credential: Mapping[str, Any]
+    result: VerificationResult
+
+
+@dataclass(frozen=True)
+class WalletFile:
+    body: bytes
+    media_type: str
+    name: DownloadName
+
+
+class WalletService:
+    def __init__(
+        self,
+        uow_factory: UowFactory,
+        verification: VerificationService,
+        *,
+        base_url: str,
+        clock: Callable[[], datetime] = utcnow,
+        token_factory: Callable[[], str] = new_wallet_token,
+    ) -> None:
+        self._uow = uow_factory
+        self._verification = verification
+        self._base_url = base_url.rstrip("/")
+        self._clock = clock
+        self._new_token = token_factory
+
+    # -- the learner ---------------------------------------------------------------------
+
+    def by_token(self, token: str) -> WalletCredential:
+        """The credential behind ``<base-url>/wallet/<token>``; :class:`NotFound` for a token
+        that never existed and for one that was replaced alike."""
+        if not _TOKEN.match(token):
+            raise NotFound(_NOT_FOUND)
+        with self._uow(read_only=True) as uow:
+            row = uow.credentials.by_wallet_token(token)
+            if row is None:
+                raise NotFound(_NOT_FOUND)
+            return self._record(row)
+
+    def open(self, token: str) -> WalletView:
+        """The wallet page's content: the credential, verified as an employer would."""
+        record = self.by_token(token)
+        credential = record.credential
+        return WalletView(record, credential, self._verification.verify(credential))
+
+    def file(self, token: str, fmt: FileFormat, lang: Language) -> WalletFile:
+        """One download of the wallet (the PDF's text and the file names in ``lang``)."""
+        return self.render(self.by_token(token), fmt, lang)
+
+    # -- the institution -----------------------------------------------------------------
+
+    def for_institution(self, principal: Principal, credential_id: str) -> WalletCredential:
+        institution_id = _institution_of(principal)
+        with self._uow(read_only=True) as uow:
+            row = uow.credentials.get(institution_id, credential_id)
+            if row is None:
+                raise NotFound(f"no credential {credential_id!r} in this institution")
+            return self._record(row)
+
+    def institution_file(
+        self, principal: Principal, credential_id: str, fmt: FileFormat, lang: Language
+    ) -> WalletFile:
+        """The same download as the learner's, for the institution that issued it."""
+        return self.render(self.for_institution(principal, credential_id), fmt, lang)
+
+    def regenerate(self, principal: Principal, credential_id: str) -> WalletCredential:
+        """Give the credential a new wallet link; the old one stops working at once."""
+        institution_id = _institution_of(principal)
+        with self._uow() as uow:
+            row = uow.credentials.get(institution_id, credential_id, for_update=True)
+            if row is None:
+                raise NotFound(f"no credential {credential_id!r} in this institution")
+            row.wallet_token = self._new_token()
+            # The token is a secret: the event says that it changed, never what it is.
+            uow.events.add(
+                Event(
+                    institution_id=institution_id,
+                    kind="credential.wallet_link_regenerated",
+                    subject=row.id,
+                    actor=principal.actor,
+                    at=self._clock(),
+                    data={},
+                )
+            )
+            uow.flush()
+            record = self._record(row)
+            uow.commit()
+        return record
+
+    # -- files ---------------------------------------------------------------------------
+
+    def render(self, record: WalletCredential, fmt: FileFormat, lang: Language) -> WalletFile:
+        """``record`` as a file: the stored bytes for JSON-LD and JWT, the certificate for
+        PDF; named after the learner and the course."""
+        media_type, extension = FORMATS[fmt]
+        credential = record.credential
+        if fmt == "json":
+            body = record.credential_json
+        elif fmt == "jwt":
+            if record.jwt is None:
+                raise NotFound("this credential has no JWT form")
+            body = record.jwt.encode("ascii")
+        else:
+            body = render_certificate(
+                credential,
+                credential_json=record.credential_json,
+                jwt=record.jwt,
+                verification_url=record.verification_url,
+                lang=lang,
+            )
+        summary = summarize(credential, lang)
+        learner, title = (summary.learner, summary.title) if summary else (None, None)
+        return WalletFile(body, media_type, download_name(learner, title, extension=extension))
+
+    def _record(self, row: Credential) -> WalletCredential:
+        return WalletCredential(
+            id=row.id,
+            public_id=row.public_id,
+            wallet_token=row.wallet_token,
+            wallet_url=f"{self._base_url}/wallet/{row.wallet_token}",
+            verification_url=f"{self._base_url}/v/{row.public_id}",
+            credential_json=row.credential_json,
+            jwt=row.credential_jwt,
+        )
+
+
+def _institution_of(principal: Principal) -> int:
+    principal.require_institution()
+    assert principal.institution_id is not None
+    return principal.institution_id
