@@ -266,6 +266,7 @@ class BatchRow(Base):
     __table_args__ = (
         UniqueConstraint("batch_id", "row_number", name="uq_batch_row_number"),
         Index("ix_batch_row_work", "state", "claimed_until"),
+        Index("ix_batch_row_open", "batch_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

@@ -337,6 +337,14 @@ class BatchRepository:
         )
         return {state: int(n) for state, n in self.session.execute(stmt).all()}
 
+    def has_open_rows(self, batch_id: str) -> bool:
+        stmt = select(
+            select(BatchRow.id)
+            .where(BatchRow.batch_id == batch_id, BatchRow.state.in_(("pending", "claimed")))
+            .exists()
+        )
+        return bool(self.session.scalar(stmt))
+
     def row_errors(self, batch_id: str) -> Sequence[tuple[int, str | None]]:
         stmt = (
             select(BatchRow.row_number, BatchRow.error)

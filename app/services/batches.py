@@ -206,7 +206,7 @@ class BatchService:
             uow.commit()
         return ids
 
-    def work_row(self, worker: str, row_id: int) -> None:
+    def work_row(self, worker: str, row_id: int) -> str:
         """Issue one claimed row (idempotently) and record the outcome."""
         with self._uow(read_only=True) as uow:
             row = uow.batches.row(row_id)
@@ -230,15 +230,24 @@ class BatchService:
             error = exc.detail
         with self._uow() as uow:
             uow.batches.finish_row(row_id, worker, credential_id=credential_id, error=error)
-            if not uow.batches.counts(batch_id).keys() & {"pending", "claimed"}:
-                finished = uow.batches.by_id(batch_id)
-                if finished is not None and finished.finished_at is None:
-                    finished.finished_at = self._clock()
+            uow.commit()
+        return batch_id
+
+    def _mark_finished(self, batch_ids: set[str]) -> None:
+        """Stamp ``finished_at`` on the batches that have no open row left (once per chunk,
+        not per row: the check is an indexed EXISTS)."""
+        with self._uow() as uow:
+            for batch_id in batch_ids:
+                if not uow.batches.has_open_rows(batch_id):
+                    batch = uow.batches.by_id(batch_id)
+                    if batch is not None and batch.finished_at is None:
+                        batch.finished_at = self._clock()
             uow.commit()
 
     def work_once(self, worker: str, limit: int = 10) -> int:
         """Claim and work up to ``limit`` rows; the number worked (0: nothing to do)."""
         ids = self.claim(worker, limit)
-        for row_id in ids:
-            self.work_row(worker, row_id)
+        batches = {self.work_row(worker, row_id) for row_id in ids}
+        if batches:
+            self._mark_finished(batches)
         return len(ids)
