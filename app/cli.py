@@ -248,7 +248,7 @@ def institution_revoke_api_key(slug: str, api_key_id: str) -> None:
 
 
 @main.command("worker")
-@click.option("--claim-size", default=10, show_default=True, type=click.IntRange(1, 500))
+@click.option("--claim-size", default=25, show_default=True, type=click.IntRange(1, 500))
 def worker(claim_size: int) -> None:
     """Work batches from the database until interrupted (run any number, on any host)."""
     import signal

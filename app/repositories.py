@@ -194,6 +194,14 @@ class CredentialRepository:
         )
         return self.session.scalars(stmt).one_or_none()
 
+    def by_idempotency_keys(
+        self, institution_id: int, keys: Sequence[str]
+    ) -> dict[str, Credential]:
+        stmt = select(Credential).where(
+            Credential.institution_id == institution_id, Credential.idempotency_key.in_(keys)
+        )
+        return {row.idempotency_key or "": row for row in self.session.scalars(stmt).all()}
+
     def by_wallet_token(self, token: str) -> Credential | None:
         """The credential behind a learner's wallet link (exact equality only)."""
         stmt = select(Credential).where(Credential.wallet_token == token)

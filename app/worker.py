@@ -20,7 +20,7 @@ def run_worker(
     stop: threading.Event,
     *,
     poll_seconds: float = 1.0,
-    claim_size: int = 10,
+    claim_size: int = 25,
 ) -> None:
     """Work until ``stop`` is set; an unexpected error is logged and the loop goes on (the
     row's lease runs out and it is tried again, at most a few times)."""

@@ -206,32 +206,44 @@ class BatchService:
             uow.commit()
         return ids
 
-    def work_row(self, worker: str, row_id: int) -> str:
-        """Issue one claimed row (idempotently) and record the outcome."""
+    def work_chunk(self, worker: str, row_ids: list[int]) -> None:
+        """Issue claimed rows, a batch's rows together (one read, one status allocation and one
+        write for the chunk), each under its own Idempotency-Key; record the outcomes."""
+        chunks: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}
+        owners: dict[str, tuple[Principal, str]] = {}
         with self._uow(read_only=True) as uow:
-            row = uow.batches.row(row_id)
-            assert row is not None
-            batch = uow.batches.by_id(row.batch_id)
-            assert batch is not None
-            institution = uow.institutions.by_id(batch.institution_id)
-            assert institution is not None
-            principal = Principal(
-                "institution", institution.id, institution.slug, via=f"batch:{batch.id}"
-            )
-            request = _request(batch.achievement_id, row.data)
-            key = f"batch:{batch.id}:{row.row_number}"
-            batch_id = batch.id
-        credential_id: str | None = None
-        error: str | None = None
-        try:
-            issued, _ = self._issuance.issue(principal, request, idempotency_key=key)
-            credential_id = issued.id
-        except AppError as exc:
-            error = exc.detail
-        with self._uow() as uow:
-            uow.batches.finish_row(row_id, worker, credential_id=credential_id, error=error)
-            uow.commit()
-        return batch_id
+            for row_id in row_ids:
+                row = uow.batches.row(row_id)
+                assert row is not None
+                chunks.setdefault(row.batch_id, []).append((row.id, row.row_number, row.data))
+                if row.batch_id not in owners:
+                    batch = uow.batches.by_id(row.batch_id)
+                    assert batch is not None
+                    institution = uow.institutions.by_id(batch.institution_id)
+                    assert institution is not None
+                    principal = Principal(
+                        "institution", institution.id, institution.slug, via=f"batch:{batch.id}"
+                    )
+                    owners[row.batch_id] = (principal, batch.achievement_id)
+        for batch_id, rows in chunks.items():
+            principal, achievement_id = owners[batch_id]
+            items = [
+                (_request(achievement_id, data), f"batch:{batch_id}:{number}")
+                for _, number, data in rows
+            ]
+            results = self._issuance.issue_many(principal, items)
+            with self._uow() as uow:
+                for (row_id, _, _), result in zip(rows, results, strict=True):
+                    if isinstance(result, AppError):
+                        uow.batches.finish_row(
+                            row_id, worker, credential_id=None, error=result.detail
+                        )
+                    else:
+                        uow.batches.finish_row(
+                            row_id, worker, credential_id=result[0].id, error=None
+                        )
+                uow.commit()
+        self._mark_finished(set(chunks))
 
     def _mark_finished(self, batch_ids: set[str]) -> None:
         """Stamp ``finished_at`` on the batches that have no open row left (once per chunk,
@@ -244,10 +256,9 @@ class BatchService:
                         batch.finished_at = self._clock()
             uow.commit()
 
-    def work_once(self, worker: str, limit: int = 10) -> int:
+    def work_once(self, worker: str, limit: int = 25) -> int:
         """Claim and work up to ``limit`` rows; the number worked (0: nothing to do)."""
         ids = self.claim(worker, limit)
-        batches = {self.work_row(worker, row_id) for row_id in ids}
-        if batches:
-            self._mark_finished(batches)
+        if ids:
+            self.work_chunk(worker, ids)
         return len(ids)

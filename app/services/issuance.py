@@ -12,7 +12,7 @@ import hashlib
 import json
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 import pycountry
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import AppError, Conflict, NotFound, Unprocessable
 from app.models import Credential, Event, Institution, utcnow
 from app.repositories import CredentialFilter
 from app.services.achievements import to_spec
@@ -29,6 +29,7 @@ from app.services.status import StatusService, StatusSlot
 from app.uow import UowFactory
 from issuer.credential import (
     MICROCRED_CONTEXT_PATH,
+    AchievementSpec,
     Award,
     IssuerProfile,
     Learner,
@@ -37,6 +38,7 @@ from issuer.credential import (
 )
 from issuer.data_integrity import add_proof
 from issuer.vc_jose import encode_vc_jwt
+from keys import Signer
 from verifier.jsonld import DocumentLoader
 from verifier.vc_model import data_model_problems
 
@@ -139,39 +141,81 @@ class IssuanceService:
         self, principal: Principal, request: IssueRequest, *, idempotency_key: str | None = None
     ) -> tuple[IssuedCredential, bool]:
         """Issue one credential; returns it and whether it is a replay of an earlier request."""
+        result = self.issue_many(principal, [(request, idempotency_key)])[0]
+        if isinstance(result, AppError):
+            raise result
+        return result
+
+    def issue_many(
+        self,
+        principal: Principal,
+        items: Sequence[tuple[IssueRequest, str | None]],
+    ) -> list[tuple[IssuedCredential, bool] | AppError]:
+        """Issue several credentials of one institution at once (a chunk of a batch): one read
+        transaction, one status allocation, one write transaction; a result or an error per
+        item, in order. Replays and races behave exactly as for :meth:`issue`."""
         institution_id = _institution_of(principal)
-        fingerprint = request.fingerprint()
         now = self._clock()
+        results: list[tuple[IssuedCredential, bool] | AppError | None] = [None] * len(items)
+        specs: dict[str, AchievementSpec | None] = {}
         with self._uow(read_only=True) as uow:
-            if idempotency_key:
-                earlier = uow.credentials.by_idempotency_key(institution_id, idempotency_key)
-                if earlier is not None:
-                    return self._replay(earlier, fingerprint), True
-            achievement = uow.achievements.get(institution_id, request.achievement_id)
-            if achievement is None:
-                raise Unprocessable.field(
-                    "achievement_id",
-                    f"no achievement {request.achievement_id!r} in this institution",
-                )
+            keys = [key for _, key in items if key]
+            earlier = uow.credentials.by_idempotency_keys(institution_id, keys) if keys else {}
             institution = uow.institutions.by_id(institution_id)
             assert institution is not None
-            spec = to_spec(achievement)
             profile = issuer_profile(institution)
             signer = self._institutions.active_signer(uow, institution)
-        problems = missing_elements(spec, request.learner)
-        if problems:
-            raise Unprocessable(
-                "; ".join(f"{f}: {r}" for f, r in problems),
-                errors=[{"field": f, "reason": r} for f, r in problems],
-                code="missing_mandatory_element",
-            )
-        awarded_on = request.awarded_on or now.date()
-        if awarded_on > now.date():
-            raise Unprocessable.field("awarded_on", "must not be in the future")
-        if request.valid_until is not None and request.valid_until <= now:
-            raise Unprocessable.field("valid_until", "must be in the future")
+            for index, (request, key) in enumerate(items):
+                if key and key in earlier:
+                    try:
+                        results[index] = (self._replay(earlier[key], request.fingerprint()), True)
+                    except AppError as exc:
+                        results[index] = exc
+                elif request.achievement_id not in specs:
+                    found = uow.achievements.get(institution_id, request.achievement_id)
+                    specs[request.achievement_id] = to_spec(found) if found is not None else None
+        accepted: list[tuple[int, IssueRequest, str | None, AchievementSpec, date]] = []
+        for index, (request, key) in enumerate(items):
+            if results[index] is not None:
+                continue
+            try:
+                spec = specs[request.achievement_id]
+                if spec is None:
+                    raise Unprocessable.field(
+                        "achievement_id",
+                        f"no achievement {request.achievement_id!r} in this institution",
+                    )
+                accepted.append((index, request, key, spec, _award_date(spec, request, now)))
+            except AppError as exc:
+                results[index] = exc
+        slots = self._status.allocate_many(institution_id, len(accepted)) if accepted else []
+        rows: list[tuple[int, Credential]] = []
+        for (index, request, key, spec, awarded_on), credential_slots in zip(
+            accepted, slots, strict=True
+        ):
+            credential_row = self._signed_row(
+                institution_id, signer, profile, spec, request, key, awarded_on,
+                credential_slots, now,
+            )  # fmt: skip
+            rows.append((index, credential_row))
+        stored = self._store_many([r for _, r in rows], principal)
+        for (index, _), result in zip(rows, stored, strict=True):
+            results[index] = result
+        return [r for r in results if r is not None]
 
-        slots = self._status.allocate(institution_id)
+    def _signed_row(
+        self,
+        institution_id: int,
+        signer: Signer,
+        profile: IssuerProfile,
+        spec: AchievementSpec,
+        request: IssueRequest,
+        idempotency_key: str | None,
+        awarded_on: date,
+        slots: tuple[StatusSlot, ...],
+        now: datetime,
+    ) -> Credential:
+        """Build and secure one credential (both forms) and its issuance record."""
         credential_id = uuid.uuid4()
         award = Award(
             credential_id=credential_id,
@@ -190,7 +234,6 @@ class IssuanceService:
             credential_status=[slot.entry() for slot in slots],
         )
         secured = add_proof(document, signer, created=now, loader=self._loader)
-        jwt = encode_vc_jwt(document, signer)
         row = Credential(
             id=str(credential_id),
             institution_id=institution_id,
@@ -212,28 +255,48 @@ class IssuanceService:
             verification_method=signer.id,
             status="active",
             credential_json=_dump(secured),
-            credential_jwt=jwt,
+            credential_jwt=encode_vc_jwt(document, signer),
             idempotency_key=idempotency_key,
-            request_hash=fingerprint,
+            request_hash=request.fingerprint(),
         )
         _attach_slots(row, slots)
-        return self._store(row, principal, fingerprint)
+        return row
+
+    def _store_many(
+        self, rows: list[Credential], principal: Principal
+    ) -> list[tuple[IssuedCredential, bool]]:
+        """Store rows in one transaction; on a race (a key stored meanwhile by another
+        worker) store them one by one, so each gets its own replay or insert."""
+        if len(rows) == 1:
+            return [self._store(rows[0], principal, rows[0].request_hash or "")]
+        try:
+            with self._uow() as uow:
+                for row in rows:
+                    uow.credentials.add(row)
+                    uow.events.add(self._issued_event(row, principal))
+                uow.flush()
+                issued = [(self._issued(row), False) for row in rows]
+                uow.commit()
+            return issued
+        except IntegrityError:
+            return [self._store(row, principal, row.request_hash or "") for row in rows]
+
+    def _issued_event(self, row: Credential, principal: Principal) -> Event:
+        return Event(
+            institution_id=row.institution_id,
+            kind="credential.issued",
+            subject=row.id,
+            actor=principal.actor,
+            at=row.issued_at,
+            data={"source": row.source},
+        )
 
     def _store(
         self, row: Credential, principal: Principal, fingerprint: str
     ) -> tuple[IssuedCredential, bool]:
         with self._uow() as uow:
             uow.credentials.add(row)
-            uow.events.add(
-                Event(
-                    institution_id=row.institution_id,
-                    kind="credential.issued",
-                    subject=row.id,
-                    actor=principal.actor,
-                    at=row.issued_at,
-                    data={"source": row.source},
-                )
-            )
+            uow.events.add(self._issued_event(row, principal))
             try:
                 uow.flush()
             except IntegrityError:
@@ -364,6 +427,23 @@ class IssuanceService:
             credential_json=row.credential_json,
             jwt=row.credential_jwt,
         )
+
+
+def _award_date(spec: AchievementSpec, request: IssueRequest, now: datetime) -> date:
+    """Check what single issuance checks; the day of the award."""
+    problems = missing_elements(spec, request.learner)
+    if problems:
+        raise Unprocessable(
+            "; ".join(f"{f}: {r}" for f, r in problems),
+            errors=[{"field": f, "reason": r} for f, r in problems],
+            code="missing_mandatory_element",
+        )
+    awarded_on = request.awarded_on or now.date()
+    if awarded_on > now.date():
+        raise Unprocessable.field("awarded_on", "must not be in the future")
+    if request.valid_until is not None and request.valid_until <= now:
+        raise Unprocessable.field("valid_until", "must be in the future")
+    return awarded_on
 
 
 def _attach_slots(row: Credential, slots: tuple[StatusSlot, ...]) -> None:

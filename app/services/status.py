@@ -84,14 +84,21 @@ class StatusService:
 
     def allocate(self, institution_id: int) -> tuple[StatusSlot, ...]:
         """One index in each of the institution's open lists (revocation, suspension)."""
+        return self.allocate_many(institution_id, 1)[0]
+
+    def allocate_many(self, institution_id: int, count: int) -> list[tuple[StatusSlot, ...]]:
+        """``count`` credentials' worth of indexes (one per purpose each), in one transaction."""
         with self._uow() as uow:
             # The institution row is the lock: without it, two first allocations (or two at a
             # full list) would each open a list, and a list with one member protects no one.
             institution = uow.institutions.by_id(institution_id, for_update=True)
             assert institution is not None
-            slots = tuple(self._allocate(uow, institution, purpose) for purpose in PURPOSES)
+            per_purpose = [
+                [self._allocate(uow, institution, purpose) for _ in range(count)]
+                for purpose in PURPOSES
+            ]
             uow.commit()
-        return slots
+        return list(zip(*per_purpose, strict=True))
 
     def _allocate(self, uow: UnitOfWork, institution: Institution, purpose: str) -> StatusSlot:
         status_list = uow.status_lists.open_list(institution.id, purpose)
