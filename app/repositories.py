@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from app.models import (
     Achievement,
@@ -264,6 +264,16 @@ class StatusListRepository:
         """The newest list of this purpose with room left, locked for allocation."""
         stmt = (
             select(StatusList)
+            # Allocation needs the counter, not the 16 KiB of bits or the signed copies.
+            .options(
+                load_only(
+                    StatusList.id,
+                    StatusList.public_id,
+                    StatusList.size,
+                    StatusList.allocated,
+                    StatusList.permutation_key,
+                )
+            )
             .where(
                 StatusList.institution_id == institution_id,
                 StatusList.purpose == purpose,

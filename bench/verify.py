@@ -61,8 +61,8 @@ from issuer.credential import (
 from issuer.data_integrity import add_proof
 from issuer.status_list import bitstring_status_list_credential
 from issuer.vc_jose import encode_vc_jwt
-from verifier.completeness import completeness
-from verifier.data_integrity import _proof_config_hash
+from verifier.completeness import _GRAPHS, completeness
+from verifier.data_integrity import _DOCUMENT_HASHES, _proof_config_hash
 from verifier.did_resolution import DidResolver
 from verifier.errors import FetchError
 from verifier.fetch import Fetched
@@ -300,12 +300,14 @@ def in_process_scenarios() -> tuple[dict[str, Scenario], dict[str, Callable[[], 
                 f"{jwt_name}, {tag}", ref, verifier(token, status)
             )
 
-    # A first-seen credential: the proof-configuration hash (an lru_cache in
-    # verifier.data_integrity, one more canonicalization when cold) is not remembered.
+    # A first-seen credential: nothing the verifier remembers by digest (the canonical
+    # document and proof-configuration hashes, the expanded graph for completeness) helps.
     first_seen = scenarios["di_ed_False"].run
 
     def cold() -> object:
         _proof_config_hash.cache_clear()
+        _DOCUMENT_HASHES.clear()
+        _GRAPHS.clear()
         return first_seen()
 
     scenarios["di_ed_cold"] = Scenario(

@@ -49,3 +49,7 @@ class DigestCache(Generic[T]):
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
         return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
