@@ -151,54 +151,40 @@ class StatusChange(BaseModel):
     reason: str | None = Field(default=None, max_length=1000)
 
 
-def _change(
-    action: str,
-    credential_id: str,
-    body: StatusChange | None,
-    service: IssuanceServiceDep,
-    status: StatusServiceDep,
-    principal: CurrentInstitution,
-) -> Response:
-    status.change(principal, credential_id, action, body.reason if body else None)
-    return Response(
-        credential_body(service.get(principal, credential_id)), media_type="application/json"
+_STATUS_ACTIONS = {
+    "revoke": "Revoke a credential: final; its bit in the revocation list is set.",
+    "suspend": "Suspend a credential until it is reinstated.",
+    "reinstate": "Lift a suspension.",
+}
+
+
+def _status_route(action: str, summary: str) -> None:
+    """``POST /api/v1/credentials/{id}/<action>``: one route per action, one body."""
+
+    def change(
+        credential_id: str,
+        service: IssuanceServiceDep,
+        status: StatusServiceDep,
+        principal: CurrentInstitution,
+        body: StatusChange | None = None,
+    ) -> Response:
+        status.change(principal, credential_id, action, body.reason if body else None)
+        return Response(
+            credential_body(service.get(principal, credential_id)), media_type="application/json"
+        )
+
+    router.add_api_route(
+        f"/{{credential_id}}/{action}",
+        change,
+        methods=["POST"],
+        responses=_DETAIL,
+        name=action,
+        summary=summary,
     )
 
 
-@router.post("/{credential_id}/revoke", responses=_DETAIL)
-def revoke(
-    credential_id: str,
-    service: IssuanceServiceDep,
-    status: StatusServiceDep,
-    principal: CurrentInstitution,
-    body: StatusChange | None = None,
-) -> Response:
-    """Revoke a credential: final; its bit in the revocation list is set."""
-    return _change("revoke", credential_id, body, service, status, principal)
-
-
-@router.post("/{credential_id}/suspend", responses=_DETAIL)
-def suspend(
-    credential_id: str,
-    service: IssuanceServiceDep,
-    status: StatusServiceDep,
-    principal: CurrentInstitution,
-    body: StatusChange | None = None,
-) -> Response:
-    """Suspend a credential until it is reinstated."""
-    return _change("suspend", credential_id, body, service, status, principal)
-
-
-@router.post("/{credential_id}/reinstate", responses=_DETAIL)
-def reinstate(
-    credential_id: str,
-    service: IssuanceServiceDep,
-    status: StatusServiceDep,
-    principal: CurrentInstitution,
-    body: StatusChange | None = None,
-) -> Response:
-    """Lift a suspension."""
-    return _change("reinstate", credential_id, body, service, status, principal)
+for _action, _summary in _STATUS_ACTIONS.items():
+    _status_route(_action, _summary)
 
 
 class WalletLink(BaseModel):
