@@ -48,25 +48,17 @@ class AchievementInfo:
 
 def to_spec(row: Achievement) -> AchievementSpec:
     """The domain value the issuer builds credentials from."""
+    values = _fields_of(row)
+    common = {
+        f.name: getattr(values, f.name)
+        for f in fields(AchievementFields)
+        if f.name != "learning_outcomes"
+    }
     return AchievementSpec(
         id=uuid.UUID(row.id),
         revision=row.revision,
-        title=row.title,
-        learning_outcomes=tuple(
-            LearningOutcome(o["title"], o.get("esco_skill")) for o in row.learning_outcomes
-        ),
-        eqf_level=row.eqf_level,
-        assessment_type=row.assessment_type,
-        participation_form=row.participation_form,
-        quality_assurance=row.quality_assurance,
-        ects=Decimal(row.ects) if row.ects is not None else None,
-        workload_hours=row.workload_hours,
-        description=row.description,
-        nqf_level=row.nqf_level,
-        prerequisites=row.prerequisites,
-        supervision=row.supervision,
-        stackability=row.stackability,
-        further_information=row.further_information,
+        learning_outcomes=tuple(LearningOutcome(t, s) for t, s in values.learning_outcomes),
+        **common,
     )
 
 
