@@ -20,7 +20,6 @@ many distinct credentials, and one of them is read back and checked.
 from __future__ import annotations
 
 import argparse
-import base64
 import cProfile
 import csv
 import io
@@ -28,84 +27,52 @@ import math
 import os
 import pstats
 import random
-import secrets
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from harness import (
+    GRADE,
+    LEARNER,
+    MICROCRED,
+    SLUG,
+    Served,
+    best_rates,
+    create_course_sync,
+    database,
+    databases,
+    live_server,
+    print_notes,
+    require_loopback,
+    sample_credential,
+    service_layer,
+    stop_process,
+    verdict,
+)
 
 import keys
-from app.container import Container
-from app.db import make_engine, make_session_factory
-from app.settings import Secrets, Settings
-from issuer.credential import (
-    AchievementSpec,
-    Award,
-    IssuerProfile,
-    Learner,
-    LearningOutcome,
-    build_credential,
-)
 from issuer.data_integrity import add_proof
 from issuer.vc_jose import encode_vc_jwt
 from verifier.jsonld import bundled_document_loader
 from verifier.status_list import status_entry
 
-MICROCRED = Path(sys.executable).parent / "microcred"
-LOOPBACK = "127.0.0.1"
-SLUG = "ts-lj"
 ROUNDS, ROUND_SECONDS = 3, 1.0  # in-process reference: the best of the rounds
 POLL_SECONDS = 0.5  # GET /api/v1/batches/{id}
 WORKER_POLL_SECONDS = 0.2  # an idle worker's sleep (MICROCRED_WORKER_POLL_SECONDS)
 WINDOW = 1000  # rows in the "first" and "last" windows (smaller rosters: a fifth of them)
 AIM_PER_CORE, AIM_FLAT = 0.70, 0.90
 
-# A course with every optional element set and a learner with every field, as bench/issue.py
-# issues them; each roster row is this learner with its own name, e-mail and identifier.
-ACHIEVEMENT: dict[str, Any] = {
-    "title": {"en": "3D printing: FDM basics", "sl": "3D tisk: osnove FDM"},
-    "description": {"en": "Preparing, slicing and printing models on FDM printers."},
-    "learning_outcomes": [
-        {
-            "title": {"en": "Prepares a model for printing", "sl": "Pripravi model za tisk"},
-            "esco_skill": "http://data.europa.eu/esco/skill/0e3ae9e2-5cf5-4ea8-9b0a-4e1b8e6e8d5f",
-        },
-        {
-            "title": {"en": "Operates an FDM printer safely", "sl": "Varno upravlja tiskalnik"},
-            "esco_skill": "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d",
-        },
-    ],
-    "ects": "2",
-    "workload_hours": 50,
-    "eqf_level": 4,
-    "nqf_level": "SOK 4",
-    "assessment_type": {"en": "Practical demonstration", "sl": "Praktični preizkus"},
-    "participation_form": "blended",
-    "quality_assurance": {"en": "Internal QA of the awarding body, accredited by the ministry"},
-    "prerequisites": {"en": "Basic computer literacy"},
-    "supervision": {"en": "Supervised on site, identity checked against an ID document"},
-    "stackability": {"en": "Stacks into the 3D printing technician programme"},
-    "further_information": {"en": "https://example.org/courses/3d-fdm"},
-}
-LEARNER_DID = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
-GRADE = "excellent (5)"
+# Each roster row is harness.LEARNER (bench/issue.py's) with its own name, e-mail and identifier.
 ROSTER_COLUMNS = (
     "given_name", "family_name", "email", "date_of_birth", "identifier", "did", "grade",
     "valid_until",
@@ -119,7 +86,7 @@ def learner_row(i: int, valid_until: datetime) -> dict[str, str]:
         "email": f"ana{i}@example.org",
         "date_of_birth": "2004-03-01",
         "identifier": f"SI-EMSO-{i:013d}",
-        "did": LEARNER_DID,
+        "did": LEARNER["did"],
         "grade": GRADE,
         "valid_until": valid_until.isoformat(),
     }
@@ -135,78 +102,6 @@ def roster_csv(count: int) -> bytes:
 
 
 # --- In-process reference ---------------------------------------------------------------------
-
-
-def rate(fn: Callable[[], object], seconds: float) -> float:
-    n, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        fn()
-        n += 1
-    return n / elapsed
-
-
-def best_rates(scenarios: dict[str, Callable[[], object]]) -> dict[str, float]:
-    """Each scenario's best rate over ``ROUNDS`` interleaved rounds of ``ROUND_SECONDS``."""
-    for fn in scenarios.values():
-        fn()
-    best = dict.fromkeys(scenarios, 0.0)
-    for _ in range(ROUNDS):
-        for name, fn in scenarios.items():
-            best[name] = max(best[name], rate(fn, ROUND_SECONDS))
-    return best
-
-
-def a_credential(
-    base_url: str, issuer_did: str, now: datetime, status: list[dict[str, Any]] | None
-) -> dict[str, Any]:
-    a = ACHIEVEMENT
-    spec = AchievementSpec(
-        id=uuid.uuid4(),
-        revision=1,
-        title=a["title"],
-        learning_outcomes=tuple(
-            LearningOutcome(o["title"], o["esco_skill"]) for o in a["learning_outcomes"]
-        ),
-        eqf_level=a["eqf_level"],
-        assessment_type=a["assessment_type"],
-        participation_form=a["participation_form"],
-        quality_assurance=a["quality_assurance"],
-        ects=Decimal(a["ects"]),
-        workload_hours=a["workload_hours"],
-        description=a["description"],
-        nqf_level=a["nqf_level"],
-        prerequisites=a["prerequisites"],
-        supervision=a["supervision"],
-        stackability=a["stackability"],
-        further_information=a["further_information"],
-    )
-    profile = IssuerProfile(
-        did=issuer_did,
-        name="Tehniški šolski center Ljubljana",
-        country_alpha3="SVN",
-        country_name="Slovenia",
-        legal_id="5051631",
-        homepage="https://www.tsc.si",
-    )
-    learner = Learner(
-        given_name="Ana",
-        family_name="Horvat",
-        date_of_birth=date(2004, 3, 1),
-        identifier="SI-EMSO-0103004505123",
-        did=LEARNER_DID,
-    )
-    award = Award(
-        credential_id=uuid.uuid4(),
-        issued_at=now,
-        awarded_on=now.date(),
-        valid_from=now,
-        valid_until=now + timedelta(days=5 * 365),
-        grade=GRADE,
-    )
-    extra = {"credential_status": status} if status is not None else {}
-    return build_credential(
-        spec, profile, learner, award, context_url=base_url + "/contexts/microcred/v1", **extra
-    )
 
 
 @dataclass
@@ -237,126 +132,31 @@ def in_process_reference() -> Reference:
                 if with_status
                 else None
             )
-            built = a_credential(base_url, did, now, status)
+            built = sample_credential(base_url, did, now, status or ())
             add_proof(built, signer, created=now, loader=loader)
             encode_vc_jwt(built, signer)
 
         return one
 
-    r = best_rates({"plain": build_both(False), "with_status": build_both(True)})
+    r = best_rates(
+        {"plain": build_both(False), "with_status": build_both(True)}, ROUNDS, ROUND_SECONDS
+    )
     return Reference(r["plain"], r["with_status"])
 
 
 # --- The live server and the workers ----------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return int(s.getsockname()[1])
-
-
-def require_loopback(url: str) -> None:
-    host = make_url(url).host
-    if host not in (None, "", "localhost", "127.0.0.1", "::1"):
-        raise SystemExit(f"--postgres must point at a loopback address, not {host!r}")
-
-
-@contextmanager
-def postgres_schema(admin_url: str) -> Iterator[str]:
-    """A fresh schema in ``admin_url``'s database (dropped at the end): its database URL."""
-    schema = f"mc_bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(admin_url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in admin_url else "?"
-        yield f"{admin_url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@dataclass
-class Served:
-    url: str
-    admin_token: str
-    master_key: bytes
-    data_dir: Path
-    database_url: str
-    env: dict[str, str]  # for `microcred worker` processes beside the server
-    tmp: Path
-    pid: int
-
-
-def stop_process(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-@contextmanager
-def live_server(database_url: str | None, deadline: float) -> Iterator[Served]:
-    """``microcred serve`` (no embedded worker) on a free loopback port in a temp data dir."""
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        data_dir = Path(tmp) / "var"
-        token = "mcadm_" + secrets.token_urlsafe(32)
-        master = os.urandom(32)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MICROCRED_")}
-        env.update(
-            MICROCRED_DATA_DIR=str(data_dir),
-            MICROCRED_BASE_URL=f"http://{LOOPBACK}:{port}",
-            MICROCRED_ADMIN_TOKEN=token,
-            MICROCRED_MASTER_KEY=base64.urlsafe_b64encode(master).decode(),
-            MICROCRED_LOG_LEVEL="WARNING",
-            MICROCRED_WORKER_IN_SERVE="false",
-            MICROCRED_WORKER_POLL_SECONDS=str(WORKER_POLL_SECONDS),
-        )
-        if database_url:
-            env["MICROCRED_DATABASE_URL"] = database_url
-            subprocess.run(
-                [MICROCRED, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=60
-            )
-        log_path = Path(tmp) / "serve.log"
-        with log_path.open("w") as log:
-            proc = subprocess.Popen(
-                [MICROCRED, "serve", "--host", LOOPBACK, "--port", str(port)],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            try:
-                url = f"http://{LOOPBACK}:{port}"
-                wait_healthy(proc, url, min(deadline, time.monotonic() + 30), log_path)
-                yield Served(
-                    url,
-                    token,
-                    master,
-                    data_dir,
-                    database_url or f"sqlite:///{data_dir}/microcred.db",
-                    env,
-                    Path(tmp),
-                    proc.pid,
-                )
-            finally:
-                stop_process(proc)
-
-
-def wait_healthy(proc: subprocess.Popen[bytes], url: str, deadline: float, log: Path) -> None:
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"microcred serve exited:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"microcred serve did not become healthy:\n{log.read_text()}")
+def bulk_server(database_url: str | None, deadline: float) -> AbstractContextManager[Served]:
+    """``microcred serve`` with its embedded worker off: ``worker_processes`` do the work."""
+    return live_server(
+        deadline,
+        database_url=database_url,
+        env_extra={
+            "MICROCRED_WORKER_IN_SERVE": "false",
+            "MICROCRED_WORKER_POLL_SECONDS": str(WORKER_POLL_SECONDS),
+        },
+    )
 
 
 @contextmanager
@@ -416,17 +216,8 @@ class Batch:
 
 def setup(client: httpx.Client, served: Served) -> tuple[dict[str, str], str]:
     """An institution (its API key's headers) and an achievement (its id)."""
-    r = client.post(
-        "/api/v1/institutions",
-        json={"slug": SLUG, "name": "Tehniški šolski center Ljubljana", "country": "SI",
-              "legal_id": "5051631", "homepage": "https://www.tsc.si"},
-        headers={"Authorization": f"Bearer {served.admin_token}"},
-    )  # fmt: skip
-    assert r.status_code == 201, r.text
-    headers = {"Authorization": f"Bearer {r.json()['api_key']}"}
-    r = client.post("/api/v1/achievements", json=ACHIEVEMENT, headers=headers)
-    assert r.status_code == 201, r.text
-    return headers, r.json()["id"]
+    api_key, achievement_id = create_course_sync(client, served)
+    return {"Authorization": f"Bearer {api_key}"}, achievement_id
 
 
 def post_roster(
@@ -595,31 +386,12 @@ PROFILED = [
 ]
 
 
-@contextmanager
-def in_process(served: Served) -> Iterator[Container]:
-    """The service layer in this process, on the server's database."""
-    settings = Settings(
-        data_dir=served.data_dir, base_url=served.url, database_url=served.database_url
-    )
-    engine = make_engine(served.database_url)
-    container = Container(
-        settings,
-        Secrets(served.master_key, served.admin_token),
-        make_session_factory(engine),
-        engine,
-    )
-    try:
-        yield container
-    finally:
-        container.close()
-
-
 def profile_rows(served: Served, client: httpx.Client, batch: Batch, rows: int) -> str:
     """cProfile ``BatchService.work_once`` in this process on a fresh roster of ``rows`` rows
     (after the main batch, with ``batch.total`` credentials in the database): ms per row."""
     achievement_id = client.get(batch.status_url, headers=batch.headers).json()["achievement_id"]
     extra = post_roster(client, batch.headers, achievement_id, rows)
-    with in_process(served) as container:
+    with service_layer(served) as container:
         worker = "bench-profile"
         warm = container.batches.work_once(worker, 10)  # the signer cache, pools, contexts
         done, start = 0, time.perf_counter()
@@ -674,7 +446,7 @@ def run_batch(
     database_url: str | None, workers: int, args: argparse.Namespace, deadline: float
 ) -> Run:
     with (
-        live_server(database_url, deadline) as served,
+        bulk_server(database_url, deadline) as served,
         httpx.Client(base_url=served.url, timeout=60) as client,
     ):
         headers, achievement_id = setup(client, served)
@@ -702,10 +474,6 @@ def run_batch(
 
 def row(scenario: str, per_second: float, ratio: float, reference: str) -> None:
     print(f"{scenario:58} {per_second:9.1f} {ratio:7.2f}  {reference}")
-
-
-def verdict(value: float, aim: float) -> str:
-    return "met" if value >= aim else "missed"
 
 
 def report(name: str, run: Run, ref: float, cpus: int) -> list[str]:
@@ -777,21 +545,15 @@ def main() -> None:
         require_loopback(args.postgres)
 
     before = in_process_reference()
-    databases: list[tuple[str, str | None]] = [("SQLite", None)]
-    if args.postgres:
-        databases.append(("PostgreSQL", args.postgres))
     worker_counts = [args.workers] + ([1] if args.also_one and args.workers != 1 else [])
     runs: list[tuple[str, Run]] = []
-    for name, admin_url in databases:
+    for name, admin_url in databases(args.postgres):
         deadline = time.monotonic() + args.time_limit
         for workers in worker_counts:
             if time.monotonic() >= deadline:
                 break
-            if admin_url is None:
-                runs.append((name, run_batch(None, workers, args, deadline)))
-            else:
-                with postgres_schema(admin_url) as url:
-                    runs.append((name, run_batch(url, workers, args, deadline)))
+            with database(admin_url) as url:
+                runs.append((name, run_batch(url, workers, args, deadline)))
     after = in_process_reference()
     ref = max(before.plain, after.plain)
 
@@ -816,7 +578,7 @@ def main() -> None:
         f"used: min(workers, os.cpu_count() = {cpus}). The server and this process share the "
         "cores with the workers: compare ratios, not absolute numbers."
     )
-    print(textwrap.fill(notes, width=100, break_on_hyphens=False))
+    print_notes(notes)
     if any(r.checked and r.checked.problems for _, r in runs):
         sys.exit(1)
 

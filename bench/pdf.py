@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import textwrap
-import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -28,6 +26,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from fpdf import FPDF
+from harness import best_rates, print_notes
 
 import keys
 from app.web.certificate import FONT, FONT_FILES, render_certificate
@@ -47,27 +46,6 @@ from verifier.jsonld import bundled_document_loader
 
 BASE_URL = "http://127.0.0.1:8000"
 VERIFICATION_URL = f"{BASE_URL}/v/Xq3d0Wc9vRk2LmT7pYbN4A"
-
-
-def rate(fn: Callable[[], object], seconds: float) -> float:
-    n, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        fn()
-        n += 1
-    return n / elapsed
-
-
-def best_rates(
-    scenarios: dict[str, Callable[[], object]], rounds: int, seconds: float
-) -> dict[str, float]:
-    """Each scenario's best rate over ``rounds`` interleaved rounds of ``seconds``."""
-    for fn in scenarios.values():
-        fn()
-    best = dict.fromkeys(scenarios, 0.0)
-    for _ in range(rounds):
-        for name, fn in scenarios.items():
-            best[name] = max(best[name], rate(fn, seconds))
-    return best
 
 
 def signed_credential() -> tuple[dict[str, Any], bytes, str]:
@@ -200,7 +178,7 @@ def main() -> None:
         f"{args.seconds} s each; os.cpu_count() = {os.cpu_count()}. These machines are noisy: "
         "compare ratios, not absolute numbers."
     )
-    print(textwrap.fill(notes, width=100, break_on_hyphens=False))
+    print_notes(notes)
 
 
 if __name__ == "__main__":

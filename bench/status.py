@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import itertools
 import json
 import math
@@ -32,37 +31,38 @@ import os
 import random
 import re
 import secrets
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
-import textwrap
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-from sqlalchemy import Engine, func, insert, select, text, update
-from sqlalchemy.engine import Connection, make_url
+from harness import (
+    Served,
+    async_client,
+    create_course,
+    credential_request,
+    database,
+    databases,
+    div,
+    live_server,
+    print_notes,
+    require_loopback,
+    service_layer,
+)
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.engine import Connection
 
 from app.container import Container
-from app.db import make_engine, make_session_factory
 from app.models import Credential, Event, StatusList
 from app.services.institutions import Principal
-from app.settings import Secrets, Settings
 from issuer.status_list import permuted_index
 from verifier.status_list import decode_bitstring, get_bit, set_bit
 
-MICROCRED = Path(sys.executable).parent / "microcred"
-LOOPBACK = "127.0.0.1"
-SLUG = "ts-lj"
 WARMUP = 15  # revocations before each timed HTTP run (not timed)
 LATENCY_SAMPLES = 20
 REFERENCE_ROWS = 1000  # filler credentials available to each in-process reference run
@@ -72,169 +72,13 @@ SAME_COST = 0.85  # "costs the same": the 100,000 rate is at least this share of
 
 T = TypeVar("T")
 
-# A course and learner with every optional element set, as bench/issue.py issues them.
-ACHIEVEMENT: dict[str, Any] = {
-    "title": {"en": "3D printing: FDM basics", "sl": "3D tisk: osnove FDM"},
-    "description": {"en": "Preparing, slicing and printing models on FDM printers."},
-    "learning_outcomes": [
-        {
-            "title": {"en": "Prepares a model for printing", "sl": "Pripravi model za tisk"},
-            "esco_skill": "http://data.europa.eu/esco/skill/0e3ae9e2-5cf5-4ea8-9b0a-4e1b8e6e8d5f",
-        },
-        {
-            "title": {"en": "Operates an FDM printer safely", "sl": "Varno upravlja tiskalnik"},
-            "esco_skill": "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d",
-        },
-    ],
-    "ects": "2",
-    "workload_hours": 50,
-    "eqf_level": 4,
-    "nqf_level": "SOK 4",
-    "assessment_type": {"en": "Practical demonstration", "sl": "Praktični preizkus"},
-    "participation_form": "blended",
-    "quality_assurance": {"en": "Internal QA of the awarding body, accredited by the ministry"},
-    "prerequisites": {"en": "Basic computer literacy"},
-    "supervision": {"en": "Supervised on site, identity checked against an ID document"},
-    "stackability": {"en": "Stacks into the 3D printing technician programme"},
-    "further_information": {"en": "https://example.org/courses/3d-fdm"},
-}
-LEARNER: dict[str, Any] = {
-    "given_name": "Ana",
-    "family_name": "Horvat",
-    "email": "ana@example.org",
-    "date_of_birth": "2004-03-01",
-    "identifier": "SI-EMSO-0103004505123",
-    "did": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
-}
 
-
-# --- The live server --------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return int(s.getsockname()[1])
-
-
-def require_loopback(url: str) -> None:
-    host = make_url(url).host
-    if host not in (None, "", "localhost", "127.0.0.1", "::1"):
-        raise SystemExit(f"--postgres must point at a loopback address, not {host!r}")
-
-
-@contextmanager
-def postgres_schema(admin_url: str) -> Iterator[str]:
-    """A fresh schema in ``admin_url``'s database (dropped at the end): its database URL."""
-    schema = f"mc_bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(admin_url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in admin_url else "?"
-        yield f"{admin_url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@dataclass
-class Served:
-    url: str
-    admin_token: str
-    master_key: bytes
-    data_dir: Path
-    database_url: str
-
-
-@contextmanager
-def live_server(workers: int, database_url: str | None, deadline: float) -> Iterator[Served]:
-    """``microcred serve`` on a free loopback port in a temp data dir; stopped on the way out."""
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        data_dir = Path(tmp) / "var"
-        token = "mcadm_" + secrets.token_urlsafe(32)
-        master = os.urandom(32)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MICROCRED_")}
-        env.update(
-            MICROCRED_DATA_DIR=str(data_dir),
-            MICROCRED_BASE_URL=f"http://{LOOPBACK}:{port}",
-            MICROCRED_ADMIN_TOKEN=token,
-            MICROCRED_MASTER_KEY=base64.urlsafe_b64encode(master).decode(),
-            MICROCRED_LOG_LEVEL="WARNING",
-        )
-        if database_url:
-            env["MICROCRED_DATABASE_URL"] = database_url
-            subprocess.run(
-                [MICROCRED, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=60
-            )
-        log_path = Path(tmp) / "serve.log"
-        with log_path.open("w") as log:
-            proc = subprocess.Popen(
-                [MICROCRED, "serve", "--host", LOOPBACK, "--port", str(port),
-                 "--workers", str(workers)],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            try:
-                url = f"http://{LOOPBACK}:{port}"
-                wait_healthy(proc, url, min(deadline, time.monotonic() + 30), log_path)
-                yield Served(
-                    url,
-                    token,
-                    master,
-                    data_dir,
-                    database_url or f"sqlite:///{data_dir}/microcred.db",
-                )
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-
-
-def wait_healthy(proc: subprocess.Popen[bytes], url: str, deadline: float, log: Path) -> None:
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"microcred serve exited:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"microcred serve did not become healthy:\n{log.read_text()}")
-
-
-@contextmanager
-def in_process(served: Served) -> Iterator[Container]:
-    """The service layer in this process, on the server's database."""
-    settings = Settings(
-        data_dir=served.data_dir, base_url=served.url, database_url=served.database_url
-    )
-    engine = make_engine(served.database_url)
-    container = Container(
-        settings,
-        Secrets(served.master_key, served.admin_token),
-        make_session_factory(engine),
-        engine,
-    )
-    try:
-        yield container
-    finally:
-        container.close()
+# --- Running phases against the live server ---------------------------------------------------
 
 
 def run_async(coro: Coroutine[Any, Any, T], deadline: float) -> T:
     """Run one phase, cancelled a little after the run's deadline whatever it is waiting on."""
     return asyncio.run(asyncio.wait_for(coro, timeout=max(1.0, deadline - time.monotonic() + 10)))
-
-
-def client(served: Served, concurrency: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    return httpx.AsyncClient(base_url=served.url, limits=limits, timeout=30)
 
 
 async def in_parallel(
@@ -267,25 +111,10 @@ class Issued:
 
 
 async def issue_over_http(served: Served, count: int, concurrency: int, deadline: float) -> Issued:
-    async with client(served, concurrency) as c:
-        admin = {"Authorization": f"Bearer {served.admin_token}"}
-        r = await c.post(
-            "/api/v1/institutions",
-            json={"slug": SLUG, "name": "Tehniški šolski center Ljubljana", "country": "SI",
-                  "legal_id": "5051631", "homepage": "https://www.tsc.si"},
-            headers=admin,
-        )  # fmt: skip
-        assert r.status_code == 201, r.text
-        api_key = r.json()["api_key"]
+    async with async_client(served, concurrency) as c:
+        api_key, achievement_id = await create_course(c, served)
         headers = {"Authorization": f"Bearer {api_key}"}
-        r = await c.post("/api/v1/achievements", json=ACHIEVEMENT, headers=headers)
-        assert r.status_code == 201, r.text
-        body = {
-            "achievement_id": r.json()["id"],
-            "learner": LEARNER,
-            "grade": "excellent (5)",
-            "valid_until": (datetime.now(UTC) + timedelta(days=5 * 365)).isoformat(),
-        }
+        body = credential_request(achievement_id)
         issued: list[tuple[str, int, str]] = []
 
         async def one(_: int) -> None:
@@ -323,7 +152,7 @@ async def revoke_over_http(
     after ``ids[:WARMUP]`` as warm-up."""
     headers = {"Authorization": f"Bearer {api_key}"}
     failures: list[str] = []
-    async with client(served, concurrency) as c:
+    async with async_client(served, concurrency) as c:
 
         async def one(credential_id: str) -> None:
             r = await c.post(
@@ -576,7 +405,7 @@ class Gets:
 async def get_rates(served: Served, list_path: str, concurrency: int, deadline: float) -> Gets:
     """Best of ``ROUNDS`` interleaved rounds: /healthz, the full list (the stored signed copy,
     byte for byte) and 304 (the current ETag)."""
-    async with client(served, concurrency) as c:
+    async with async_client(served, concurrency) as c:
         primed = await c.get(list_path)  # signs the list if it changed since the last read
         assert primed.status_code == 200, primed.text
         body, etag = primed.content, primed.headers["etag"]
@@ -623,7 +452,7 @@ async def revocation_to_list(
 ) -> Latency:
     headers = {"Authorization": f"Bearer {issued.api_key}"}
     result = Latency([], [], 0)
-    async with client(served, 1) as c:
+    async with async_client(served, 1) as c:
         for credential_id, index, path in credentials:
             if time.monotonic() >= deadline:
                 break
@@ -692,14 +521,14 @@ class Run:
 def measure(database_url: str | None, args: argparse.Namespace) -> Run:
     deadline = time.monotonic() + args.time_limit
     per_run = WARMUP + args.revocations
-    with live_server(args.workers, database_url, deadline) as served:
+    with live_server(deadline, workers=args.workers, database_url=database_url) as served:
         issued = run_async(
             issue_over_http(served, 2 * per_run + LATENCY_SAMPLES, args.concurrency, deadline),
             deadline,
         )
         ids = [cid for cid, _, _ in issued.credentials]
         before, after = ids[:per_run], ids[per_run : 2 * per_run]
-        with in_process(served) as container:
+        with service_layer(served) as container:
             assert container.engine is not None
             engine = container.engine
             principal = container.institutions.authenticate(issued.api_key)
@@ -748,10 +577,6 @@ def row(scenario: str, rate: Rate | float, ratio: float, reference: str) -> None
     if isinstance(rate, Rate) and rate.limited:
         scenario += f" [limit: {rate.done}]"
     print(f"{scenario:62} {per_second:8.1f} {ratio:6.2f}  {reference}")
-
-
-def div(a: float, b: float) -> float:
-    return a / b if b else math.nan
 
 
 def report(name: str, run: Run, args: argparse.Namespace) -> tuple[float, float]:
@@ -824,16 +649,10 @@ def main() -> None:
     if args.postgres:
         require_loopback(args.postgres)
 
-    databases: list[tuple[str, str | None]] = [("SQLite", None)]
-    if args.postgres:
-        databases.append(("PostgreSQL", args.postgres))
     claims = []
-    for name, admin_url in databases:
-        if admin_url is None:
-            run = measure(None, args)
-        else:
-            with postgres_schema(admin_url) as url:
-                run = measure(url, args)
+    for name, admin_url in databases(args.postgres):
+        with database(admin_url) as url:
+            run = measure(url, args)
         claims.append((name, run, *report(name, run, args)))
 
     print()
@@ -857,7 +676,7 @@ def main() -> None:
         f"os.cpu_count() = {os.cpu_count()}; the HTTP client shares the cores with the "
         "server: compare ratios, not absolute numbers."
     )
-    print(textwrap.fill(notes, width=100, break_on_hyphens=False))
+    print_notes(notes)
 
 
 if __name__ == "__main__":

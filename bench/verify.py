@@ -22,42 +22,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import cProfile
 import io
 import json
 import os
 import pstats
 import random
-import secrets
-import socket
-import subprocess
-import sys
-import tempfile
-import textwrap
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from harness import (
+    Served,
+    async_client,
+    best_rates,
+    create_course,
+    credential_request,
+    div,
+    live_server,
+    print_notes,
+    sample_credential,
+)
 
 import keys
-from issuer.credential import (
-    AchievementSpec,
-    Award,
-    IssuerProfile,
-    Learner,
-    LearningOutcome,
-    build_credential,
-)
 from issuer.data_integrity import add_proof
 from issuer.status_list import bitstring_status_list_credential
 from issuer.vc_jose import encode_vc_jwt
@@ -71,71 +64,12 @@ from verifier.result import VerificationResult
 from verifier.status_list import MIN_LIST_SIZE, set_bit, status_entry
 from verifier.verify import verify_credential
 
-MICROCRED = Path(sys.executable).parent / "microcred"
-LOOPBACK = "127.0.0.1"
 ROUNDS, ROUND_SECONDS = 3, 0.5
 WARMUP_REQUESTS = 24  # per page scenario, before the timed rounds (not timed)
 BASE = "https://microcred.example"
 CREDENTIAL_INDEX = 4711  # the credential's index in both lists (its bit is clear)
 SET_BITS = 1300  # bits set in each in-process list: ~1% of 131,072 revoked / suspended
 SIGNING = bundled_document_loader()  # the issuer's; the verifier has one of its own
-
-# The achievement and learner as bench/issue.py issues them; the in-process credential is built
-# from the same values as the one the live server issues.
-ACHIEVEMENT: dict[str, Any] = {
-    "title": {"en": "3D printing: FDM basics", "sl": "3D tisk: osnove FDM"},
-    "description": {"en": "Preparing, slicing and printing models on FDM printers."},
-    "learning_outcomes": [
-        {
-            "title": {"en": "Prepares a model for printing", "sl": "Pripravi model za tisk"},
-            "esco_skill": "http://data.europa.eu/esco/skill/0e3ae9e2-5cf5-4ea8-9b0a-4e1b8e6e8d5f",
-        },
-        {
-            "title": {"en": "Operates an FDM printer safely", "sl": "Varno upravlja tiskalnik"},
-            "esco_skill": "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d",
-        },
-    ],
-    "ects": "2",
-    "workload_hours": 50,
-    "eqf_level": 4,
-    "nqf_level": "SOK 4",
-    "assessment_type": {"en": "Practical demonstration", "sl": "Praktični preizkus"},
-    "participation_form": "blended",
-    "quality_assurance": {"en": "Internal QA of the awarding body, accredited by the ministry"},
-    "prerequisites": {"en": "Basic computer literacy"},
-    "supervision": {"en": "Supervised on site, identity checked against an ID document"},
-    "stackability": {"en": "Stacks into the 3D printing technician programme"},
-    "further_information": {"en": "https://example.org/courses/3d-fdm"},
-}
-LEARNER: dict[str, Any] = {
-    "given_name": "Ana",
-    "family_name": "Horvat",
-    "email": "ana@example.org",
-    "date_of_birth": "2004-03-01",
-    "identifier": "SI-EMSO-0103004505123",
-    "did": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
-}
-GRADE = "excellent (5)"
-
-
-def rate(fn: Callable[[], object], seconds: float) -> float:
-    n, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        fn()
-        n += 1
-    return n / elapsed
-
-
-def best_rates(scenarios: Mapping[str, Callable[[], object]]) -> dict[str, float]:
-    """Each scenario's best rate over ``ROUNDS`` interleaved rounds of ``ROUND_SECONDS``."""
-    for fn in scenarios.values():
-        fn()
-    best = dict.fromkeys(scenarios, 0.0)
-    for _ in range(ROUNDS):
-        for name, fn in scenarios.items():
-            best[name] = max(best[name], rate(fn, ROUND_SECONDS))
-    return best
-
 
 # --- In-process: the issuers, their documents and lists behind an in-memory Fetcher ------------
 
@@ -193,61 +127,14 @@ def make_issuer(fetcher: MemoryFetcher, slug: str, key_type: str, now: datetime)
 
 
 def the_credential(issuer: Issuer, now: datetime, *, with_status: bool) -> dict[str, Any]:
-    a = ACHIEVEMENT
-    spec = AchievementSpec(
-        id=uuid.uuid4(),
-        revision=1,
-        title=a["title"],
-        learning_outcomes=tuple(
-            LearningOutcome(o["title"], o["esco_skill"]) for o in a["learning_outcomes"]
-        ),
-        eqf_level=a["eqf_level"],
-        assessment_type=a["assessment_type"],
-        participation_form=a["participation_form"],
-        quality_assurance=a["quality_assurance"],
-        ects=Decimal(a["ects"]),
-        workload_hours=a["workload_hours"],
-        description=a["description"],
-        nqf_level=a["nqf_level"],
-        prerequisites=a["prerequisites"],
-        supervision=a["supervision"],
-        stackability=a["stackability"],
-        further_information=a["further_information"],
-    )
-    profile = IssuerProfile(
-        did=issuer.did,
-        name="Tehniški šolski center Ljubljana",
-        country_alpha3="SVN",
-        country_name="Slovenia",
-        legal_id="5051631",
-        homepage="https://www.tsc.si",
-    )
-    learner = Learner(
-        given_name=LEARNER["given_name"],
-        family_name=LEARNER["family_name"],
-        date_of_birth=date.fromisoformat(LEARNER["date_of_birth"]),
-        identifier=LEARNER["identifier"],
-        did=LEARNER["did"],
-    )
-    issued = now - timedelta(days=5)
-    award = Award(
-        credential_id=uuid.uuid4(),
-        issued_at=issued,
-        awarded_on=issued.date(),
-        valid_from=issued,
-        valid_until=issued + timedelta(days=5 * 365),
-        grade=GRADE,
-    )
     status: Sequence[Mapping[str, Any]] = ()
     if with_status:
         status = [
             status_entry(issuer.lists[0], CREDENTIAL_INDEX, "revocation"),
             status_entry(issuer.lists[1], CREDENTIAL_INDEX, "suspension"),
         ]
-    return build_credential(
-        spec, profile, learner, award, context_url=BASE + "/contexts/microcred/v1",
-        credential_status=status,
-    )  # fmt: skip
+    # Issued five days ago.
+    return sample_credential(BASE, issuer.did, now - timedelta(days=5), status)
 
 
 @dataclass(frozen=True)
@@ -352,65 +239,6 @@ def profile(scenario: Scenario, n: int, top: int = 22) -> str:
 # --- The live server --------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Served:
-    url: str
-    admin_token: str
-
-
-@contextmanager
-def live_server(workers: int, deadline: float) -> Iterator[Served]:
-    """``microcred serve`` on a free loopback port in a temp data dir; stopped on the way out."""
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        token = "mcadm_" + secrets.token_urlsafe(32)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MICROCRED_")}
-        env.update(
-            MICROCRED_DATA_DIR=str(Path(tmp) / "var"),
-            MICROCRED_BASE_URL=f"http://{LOOPBACK}:{port}",
-            MICROCRED_ADMIN_TOKEN=token,
-            MICROCRED_MASTER_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),
-            MICROCRED_LOG_LEVEL="WARNING",
-        )
-        log_path = Path(tmp) / "serve.log"
-        with log_path.open("w") as log:
-            proc = subprocess.Popen(
-                [MICROCRED, "serve", "--host", LOOPBACK, "--port", str(port),
-                 "--workers", str(workers)],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            try:
-                served = Served(f"http://{LOOPBACK}:{port}", token)
-                wait_healthy(proc, served.url, min(deadline, time.monotonic() + 30), log_path)
-                yield served
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-
-
-def wait_healthy(proc: subprocess.Popen[bytes], url: str, deadline: float, log: Path) -> None:
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"microcred serve exited:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"microcred serve did not become healthy:\n{log.read_text()}")
-
-
 @dataclass
 class PageRates:
     rates: dict[str, float]  # best complete round (a cut one if none is complete)
@@ -422,23 +250,9 @@ class PageRates:
 
 async def issue_one(client: httpx.AsyncClient, served: Served) -> str:
     """An Ed25519 institution, a course and one credential; its ``/v/<id>`` path."""
-    admin = {"Authorization": f"Bearer {served.admin_token}"}
-    r = await client.post(
-        "/api/v1/institutions",
-        json={"slug": "ts-lj", "name": "Tehniški šolski center Ljubljana", "country": "SI",
-              "legal_id": "5051631", "homepage": "https://www.tsc.si"},
-        headers=admin,
-    )  # fmt: skip
-    assert r.status_code == 201, r.text
-    headers = {"Authorization": f"Bearer {r.json()['api_key']}"}
-    r = await client.post("/api/v1/achievements", json=ACHIEVEMENT, headers=headers)
-    assert r.status_code == 201, r.text
-    body = {
-        "achievement_id": r.json()["id"],
-        "learner": LEARNER,
-        "grade": GRADE,
-        "valid_until": (datetime.now(UTC) + timedelta(days=5 * 365)).isoformat(),
-    }
+    api_key, achievement_id = await create_course(client, served)
+    headers = {"Authorization": f"Bearer {api_key}"}
+    body = credential_request(achievement_id)
     headers["Idempotency-Key"] = uuid.uuid4().hex
     r = await client.post("/api/v1/credentials", json=body, headers=headers)
     assert r.status_code == 201, r.text
@@ -452,8 +266,7 @@ async def issue_one(client: httpx.AsyncClient, served: Served) -> str:
 async def page_rates(served: Served, count: int, concurrency: int, deadline: float) -> PageRates:
     """``/healthz``, the HTML page and the JSON result: ``ROUNDS`` interleaved rounds of about
     ``count / ROUNDS`` requests each (``count`` in all per scenario), the best round kept."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=served.url, limits=limits, timeout=30) as client:
+    async with async_client(served, concurrency) as client:
         page = await issue_one(client, served)
         html = {"Accept": "text/html"}
         as_json = {"Accept": "application/json"}
@@ -519,7 +332,7 @@ async def page_rates(served: Served, count: int, concurrency: int, deadline: flo
 
 def pages(args: argparse.Namespace) -> PageRates:
     deadline = time.monotonic() + args.time_limit
-    with live_server(args.workers, deadline) as served:
+    with live_server(deadline, workers=args.workers) as served:
         return asyncio.run(
             asyncio.wait_for(
                 page_rates(served, args.count, args.concurrency, deadline),
@@ -544,10 +357,6 @@ def row(scenario: str, per_second: float, ratio: float | None, reference: str) -
         print(f"{scenario:{WIDTH}} {per_second:9.1f} {ratio:8.5f} {one_in:>7}  {reference}")
 
 
-def div(a: float, b: float) -> float:
-    return a / b if b else float("nan")
-
-
 REFERENCE_LABELS = {"raw_ed25519": "raw Ed25519", "raw_p256": "raw P-256"}
 
 
@@ -569,7 +378,8 @@ def main() -> None:
 
     started = time.perf_counter()
     scenarios, references = in_process_scenarios()
-    rates = best_rates({**references, **{k: s.run for k, s in scenarios.items()}})
+    scenario_runs = {k: s.run for k, s in scenarios.items()}
+    rates = best_rates({**references, **scenario_runs}, ROUNDS, ROUND_SECONDS)
     served = pages(args)
 
     print(f"{'scenario':{WIDTH}} {'per s':>9} {'ratio':>8} {'(1/x)':>7}  to")
@@ -636,7 +446,7 @@ def main() -> None:
         "server: compare ratios, not absolute numbers. "
         f"Wall time {time.perf_counter() - started:.1f} s."
     )
-    print(textwrap.fill(notes, width=100, break_on_hyphens=False))
+    print_notes(notes)
     if args.profile:
         print()
         print(f"cProfile of {args.profile} verifications: {scenarios['di_ed_True'].label}")
