@@ -16,23 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+from verifier.errors import CodedError
 
-class IssuerError(Exception):
-    """Root of the errors of the ``issuer`` package.
 
-    ``code`` is machine-readable (one of the class's ``titles``), ``title`` its human summary,
-    ``detail`` what exactly went wrong in this instance.
-    """
+class IssuerError(CodedError):
+    """Root of the errors of the ``issuer`` package (``code``, ``title``, ``detail``)."""
 
     titles: ClassVar[Mapping[str, str]] = {"issuer_error": "Issuance error"}
-
-    def __init__(self, code: str, detail: str) -> None:
-        if code not in self.titles:
-            raise ValueError(f"{type(self).__name__} has no code {code!r}")
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.title = self.titles[code]
-        self.detail = detail
 
 
 class ProofCreationError(IssuerError):

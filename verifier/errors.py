@@ -49,14 +49,12 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 
-class VerifierError(Exception):
-    """Root of the errors of the ``verifier`` package.
+class CodedError(Exception):
+    """An error with a machine-readable ``code`` (one of the class's ``titles``), its human
+    ``title`` and a ``detail`` of what exactly went wrong; the base of the core packages'
+    roots (this package's :class:`VerifierError`, and ``issuer.IssuerError``)."""
 
-    ``code`` is machine-readable (one of the class's ``titles``), ``title`` its human summary,
-    ``detail`` what exactly went wrong in this instance.
-    """
-
-    titles: ClassVar[Mapping[str, str]] = {"verifier_error": "Verification error"}
+    titles: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, code: str, detail: str) -> None:
         if code not in self.titles:
@@ -65,6 +63,12 @@ class VerifierError(Exception):
         self.code = code
         self.title = self.titles[code]
         self.detail = detail
+
+
+class VerifierError(CodedError):
+    """Root of the errors of the ``verifier`` package."""
+
+    titles: ClassVar[Mapping[str, str]] = {"verifier_error": "Verification error"}
 
 
 class JsonLdError(VerifierError):
