@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -67,3 +68,42 @@ class Live:
 
     def admin(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.cli('admin-token').stdout.strip()}"}
+
+    # -- setting up through the API, as an institution would --------------------------------
+
+    def institution(self, slug: str, name: str, country: str = "SI", **extra: str) -> str:
+        """Create an institution with the admin token; its API key."""
+        made = httpx.post(
+            f"{self.url}/api/v1/institutions",
+            json={"slug": slug, "name": name, "country": country, "legal_id": "7", **extra},
+            headers=self.admin(),
+            timeout=30,
+        )
+        assert made.status_code == 201, made.text
+        return str(made.json()["api_key"])
+
+    def achievement(self, api_key: str, body: dict[str, Any]) -> str:
+        """Create an achievement; its id."""
+        made = httpx.post(
+            f"{self.url}/api/v1/achievements", json=body, headers=bearer(api_key), timeout=30
+        )
+        assert made.status_code == 201, made.text
+        return str(made.json()["id"])
+
+    def credential(
+        self, api_key: str, achievement_id: str, learner: dict[str, Any], grade: str | None = None
+    ) -> dict[str, Any]:
+        """Issue one credential; the API's response."""
+        body: dict[str, Any] = {"achievement_id": achievement_id, "learner": learner}
+        if grade is not None:
+            body["grade"] = grade
+        issued = httpx.post(
+            f"{self.url}/api/v1/credentials", json=body, headers=bearer(api_key), timeout=30
+        )
+        assert issued.status_code == 201, issued.text
+        result: dict[str, Any] = issued.json()
+        return result
+
+
+def bearer(api_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"}

@@ -14,22 +14,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.live import MICROCRED, Live
+from tests.e2e.live import MICROCRED, Live, bearer
 from tests.e2e.test_interop_issuance import ACHIEVEMENT
 
 pytestmark = pytest.mark.e2e
 
 
 def setup(live: Live) -> tuple[dict[str, str], str, str]:
-    made = httpx.post(
-        f"{live.url}/api/v1/institutions",
-        json={"slug": "ts-lj", "name": "Šolski center", "country": "SI", "legal_id": "1"},
-        headers=live.admin(),
-    )
-    key = made.json()["api_key"]
-    headers = {"Authorization": f"Bearer {key}"}
-    ach = httpx.post(f"{live.url}/api/v1/achievements", json=ACHIEVEMENT, headers=headers)
-    return headers, ach.json()["id"], key
+    key = live.institution("ts-lj", "Šolski center")
+    return bearer(key), live.achievement(key, ACHIEVEMENT), key
 
 
 def wait_for(predicate, seconds: float = 120.0) -> None:  # type: ignore[no-untyped-def]

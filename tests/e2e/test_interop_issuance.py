@@ -31,23 +31,8 @@ LEARNER = {"given_name": "Đurđa", "family_name": "Šćepanović", "date_of_bir
 
 
 def issue(live: Live, admin: dict[str, str], slug: str, **extra: str) -> dict[str, Any]:
-    made = httpx.post(
-        f"{live.url}/api/v1/institutions",
-        json={"slug": slug, "name": "Srednja stručna škola", "country": "ME", "legal_id": "7",
-              **extra},
-        headers=admin,
-    )  # fmt: skip
-    assert made.status_code == 201, made.text
-    headers = {"Authorization": f"Bearer {made.json()['api_key']}"}
-    ach = httpx.post(f"{live.url}/api/v1/achievements", json=ACHIEVEMENT, headers=headers)
-    assert ach.status_code == 201, ach.text
-    issued = httpx.post(
-        f"{live.url}/api/v1/credentials",
-        json={"achievement_id": ach.json()["id"], "learner": LEARNER, "grade": "odličan (5)"},
-        headers=headers,
-    )
-    assert issued.status_code == 201, issued.text
-    return issued.json()
+    key = live.institution(slug, "Srednja stručna škola", "ME", **extra)
+    return live.credential(key, live.achievement(key, ACHIEVEMENT), LEARNER, "odličan (5)")
 
 
 def test_issued_credentials_verify_in_independent_verifiers(live: Live) -> None:

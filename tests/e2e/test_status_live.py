@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.live import Live
+from tests.e2e.live import Live, bearer
 from tests.e2e.test_interop_issuance import ACHIEVEMENT, LEARNER
 from tests.interop import harness
 from verifier.status_list import decode_bitstring, get_bit
@@ -19,15 +19,8 @@ pytestmark = pytest.mark.e2e
 
 
 def setup(live: Live) -> tuple[dict[str, str], str]:
-    admin = live.admin()
-    made = httpx.post(
-        f"{live.url}/api/v1/institutions",
-        json={"slug": "ts-lj", "name": "Šolski center", "country": "SI", "legal_id": "1"},
-        headers=admin,
-    )
-    headers = {"Authorization": f"Bearer {made.json()['api_key']}"}
-    ach = httpx.post(f"{live.url}/api/v1/achievements", json=ACHIEVEMENT, headers=headers)
-    return headers, ach.json()["id"]
+    key = live.institution("ts-lj", "Šolski center")
+    return bearer(key), live.achievement(key, ACHIEVEMENT)
 
 
 def test_many_workers_issue_and_revoke_at_once(live: Live) -> None:

@@ -22,26 +22,11 @@ SCREENSHOT = Path("/tmp/wallet-sl.png")
 
 
 def issue(live: Live) -> dict[str, str]:
-    made = httpx.post(
-        f"{live.url}/api/v1/institutions",
-        json={"slug": "ts-ce", "name": "Šolski center Celje", "country": "SI", "legal_id": "9"},
-        headers=live.admin(),
-        timeout=30,
-    )
-    assert made.status_code == 201, made.text
-    headers = {"Authorization": f"Bearer {made.json()['api_key']}"}
-    ach = httpx.post(f"{live.url}/api/v1/achievements", json=ACHIEVEMENT, headers=headers)
-    assert ach.status_code == 201, ach.text
-    issued = httpx.post(
-        f"{live.url}/api/v1/credentials",
-        json={"achievement_id": ach.json()["id"], "learner": LEARNER, "grade": "odlično (5)"},
-        headers=headers,
-        timeout=30,
-    )
-    assert issued.status_code == 201, issued.text
-    body: dict[str, str] = issued.json()
+    key = live.institution("ts-ce", "Šolski center Celje")
+    issued = live.credential(key, live.achievement(key, ACHIEVEMENT), LEARNER, "odlično (5)")
+    body: dict[str, str] = issued
     assert body["wallet_url"].startswith(f"{live.url}/wallet/")
-    # The first read of a status list signs it (see test_pages_browser.issue): settle it first.
+    # The first read of a status list signs it (see test_pages_browser.issue): do it first.
     httpx.get(body["verification_url"], headers={"Accept": "application/json"}, timeout=30)
     return body
 
