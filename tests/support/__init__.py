@@ -1,0 +1,1 @@
+"""What the tests share: factories, fixtures helpers and reference data, in one place."""
