@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import click
 
 from app.container import Container
-from app.db import is_up_to_date, make_engine, upgrade
 from app.errors import AppError
+from app.persistence.db import is_up_to_date, make_engine, upgrade
 from app.services.institutions import NewInstitution
 from app.settings import Secrets, Settings, SettingsError, resolve_secrets
 from keys import KeysError
@@ -205,7 +205,8 @@ def institution_rotate_key(slug: str) -> None:
     """Make a new signing key; the old one stays in the DID document."""
     container = _container()
     try:
-        _echo_json(asdict(container.institutions.rotate_key(slug, actor="cli")))
+        container.signing_keys.rotate(slug, actor="cli")
+        _echo_json(asdict(container.institutions.get(slug)))
     finally:
         container.close()
 
@@ -217,7 +218,8 @@ def institution_withdraw_key(slug: str, key_id: str) -> None:
     """Withdraw a compromised key (by id or fragment): it leaves the DID document."""
     container = _container()
     try:
-        _echo_json(asdict(container.institutions.withdraw_key(slug, key_id, actor="cli")))
+        container.signing_keys.withdraw(slug, key_id, actor="cli")
+        _echo_json(asdict(container.institutions.get(slug)))
     finally:
         container.close()
 
@@ -229,7 +231,7 @@ def institution_create_api_key(slug: str, label: str | None) -> None:
     """Create a further API key (shown once)."""
     container = _container()
     try:
-        info, token = container.institutions.create_api_key(slug, label, actor="cli")
+        info, token = container.api_keys.create(slug, label, actor="cli")
     finally:
         container.close()
     _echo_json({**asdict(info), "api_key": token})
@@ -242,7 +244,7 @@ def institution_revoke_api_key(slug: str, api_key_id: str) -> None:
     """Revoke an API key."""
     container = _container()
     try:
-        _echo_json(asdict(container.institutions.revoke_api_key(slug, api_key_id, actor="cli")))
+        _echo_json(asdict(container.api_keys.revoke(slug, api_key_id, actor="cli")))
     finally:
         container.close()
 
@@ -254,8 +256,8 @@ def worker(claim_size: int) -> None:
     import signal
     import threading
 
+    from app.services.batch_worker import run_worker
     from app.services.batches import default_worker_id
-    from app.worker import run_worker
 
     container = _container()
     logging.basicConfig(level=container.settings.log_level, format="%(asctime)s %(message)s")
@@ -318,8 +320,8 @@ def issue_batch(
 def _issue_batch_local(
     slug: str | None, achievement_id: str, text: str, is_ndjson: bool
 ) -> tuple[int, int, list[dict[str, Any]], list[list[str]]]:
-    from app.services.batches import default_worker_id
-    from app.services.institutions import Principal
+    from app.services.batches import default_worker_id, results_table
+    from app.services.principal import Principal
     from app.services.roster import parse_csv, parse_ndjson
 
     container = _container()
@@ -333,7 +335,7 @@ def _issue_batch_local(
             institution = uow.institutions.by_slug(slug)
             if institution is None:
                 raise click.ClickException(f"no institution {slug!r}")
-            principal = Principal("institution", institution.id, slug, via="cli")
+            principal = Principal.acting_for(institution.id, slug, "cli")
         parsed = parse_ndjson(text) if is_ndjson else parse_csv(text)
         info = container.batches.create(principal, achievement_id, parsed)
         worker_id = default_worker_id()
@@ -346,10 +348,7 @@ def _issue_batch_local(
                 info = container.batches.get(principal, info.id)
                 bar.update(info.issued + info.failed - done)
                 done = info.issued + info.failed
-        rows = [["row", "credential_id", "verification_url", "wallet_url", "error"]]
-        for r in container.batches.results(principal, info.id):
-            cells = (r.credential_id, r.verification_url, r.wallet_url, r.error)
-            rows.append([str(r.row), *(c or "" for c in cells)])
+        rows = results_table(container.batches.results(principal, info.id))
         return info.issued, info.failed, list(info.errors), rows
     finally:
         container.close()

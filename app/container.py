@@ -14,17 +14,25 @@ from importlib.resources import files
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import make_engine, make_session_factory
-from app.models import utcnow
+from app.http.urls import PublicUrls
+from app.persistence.db import make_engine, make_session_factory
+from app.persistence.models import utcnow
+from app.persistence.uow import UnitOfWork
 from app.services.achievements import AchievementService
+from app.services.api_keys import ApiKeyService
+from app.services.auth import Authenticator
 from app.services.batches import BatchService
+from app.services.credential_store import CredentialStore
+from app.services.credentials import CredentialQueries
+from app.services.did_documents import DidDocuments
 from app.services.institutions import InstitutionService
 from app.services.issuance import IssuanceService
+from app.services.signing_keys import SigningKeyService
 from app.services.status import StatusService
+from app.services.vc_api import VcApiIssuer
 from app.services.verification import LocalFetcher, VerificationService
 from app.services.wallet import WalletService
 from app.settings import Secrets, Settings
-from app.uow import UnitOfWork
 from verifier.fetch import HttpFetcher
 from verifier.jsonld import bundled_document_loader
 
@@ -36,66 +44,72 @@ class Container:
     session_factory: sessionmaker[Session]
     engine: Engine | None = None
     clock: Callable[[], datetime] = utcnow
+    urls: PublicUrls = field(init=False)
+    auth: Authenticator = field(init=False)
+    signing_keys: SigningKeyService = field(init=False)
     institutions: InstitutionService = field(init=False)
+    api_keys: ApiKeyService = field(init=False)
+    did_documents: DidDocuments = field(init=False)
     achievements: AchievementService = field(init=False)
-    issuance: IssuanceService = field(init=False)
     status: StatusService = field(init=False)
+    issuance: IssuanceService = field(init=False)
+    credentials: CredentialQueries = field(init=False)
+    vc_api: VcApiIssuer = field(init=False)
     verification: VerificationService = field(init=False)
     wallet: WalletService = field(init=False)
     batches: BatchService = field(init=False)
     microcred_context: bytes = field(init=False)
 
     def __post_init__(self) -> None:
-        self.institutions = InstitutionService(
-            self.uow,
-            base_url=self.settings.base_url,
-            master_key=self.secrets.master_key,
-            admin_token=self.secrets.admin_token,
-            clock=self.clock,
-        )
-        self.achievements = AchievementService(self.uow, clock=self.clock)
+        settings, clock, uow = self.settings, self.clock, self.uow
         loader = bundled_document_loader()
+        self.urls = urls = PublicUrls(settings.base_url)
+        self.auth = Authenticator(uow, admin_token=self.secrets.admin_token)
+        self.signing_keys = SigningKeyService(uow, master_key=self.secrets.master_key, clock=clock)
+        self.institutions = InstitutionService(uow, self.signing_keys, urls=urls, clock=clock)
+        self.api_keys = ApiKeyService(uow, clock=clock)
+        self.did_documents = DidDocuments(uow)
+        self.achievements = AchievementService(uow, clock=clock)
         self.status = StatusService(
-            self.uow,
-            self.institutions,
-            base_url=self.settings.base_url,
+            uow,
+            self.signing_keys,
+            urls=urls,
             document_loader=loader,
-            list_size=self.settings.status_list_size,
-            clock=self.clock,
+            list_size=settings.status_list_size,
+            clock=clock,
         )
+        store = CredentialStore(uow, urls=urls)
         self.issuance = IssuanceService(
-            self.uow,
-            self.institutions,
-            self.status,
-            base_url=self.settings.base_url,
-            document_loader=loader,
-            clock=self.clock,
+            uow, self.signing_keys, self.status, store,
+            urls=urls, document_loader=loader, clock=clock,
+        )  # fmt: skip
+        self.credentials = CredentialQueries(uow, store)
+        self.vc_api = VcApiIssuer(
+            uow, self.signing_keys, self.status, store, document_loader=loader, clock=clock
         )
-
         self.batches = BatchService(
-            self.uow,
+            uow,
             self.issuance,
-            base_url=self.settings.base_url,
-            lease=timedelta(seconds=self.settings.worker_lease_seconds),
-            clock=self.clock,
+            urls=urls,
+            lease=timedelta(seconds=settings.worker_lease_seconds),
+            clock=clock,
         )
         outbound = HttpFetcher(
-            timeout=self.settings.fetch_timeout,
-            max_bytes=self.settings.fetch_max_bytes,
-            allow_hosts=self.settings.outbound_allow_hosts,
+            timeout=settings.fetch_timeout,
+            max_bytes=settings.fetch_max_bytes,
+            allow_hosts=settings.outbound_allow_hosts,
         )
         self.verification = VerificationService(
-            self.uow,
-            base_url=self.settings.base_url,
-            fetcher=LocalFetcher(self.settings.base_url, self.institutions, self.status, outbound),
+            uow,
+            self.institutions,
+            urls=urls,
+            fetcher=LocalFetcher(urls, self.did_documents, self.status, outbound),
             document_loader=loader,
-            trusted_issuers=self.settings.trusted_issuer_dids,
-            clock_skew=timedelta(seconds=self.settings.clock_skew_seconds),
-            clock=self.clock,
+            trusted_issuers=settings.trusted_issuer_dids,
+            clock_skew=timedelta(seconds=settings.clock_skew_seconds),
+            clock=clock,
         )
-        self.wallet = WalletService(
-            self.uow, self.verification, base_url=self.settings.base_url, clock=self.clock
-        )
+        self.wallet = WalletService(uow, self.verification, urls=urls, clock=clock)
         self.microcred_context = (
             files("verifier").joinpath("contexts/microcred-v1.jsonld").read_bytes()
         )

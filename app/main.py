@@ -18,13 +18,13 @@ from app.api.routes import (
     verification,
 )
 from app.container import Container
-from app.errors import install_error_handlers
-from app.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from app.http.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from app.http.problems import install_error_handlers
+from app.services.batch_worker import start_worker_thread
 from app.services.batches import default_worker_id
 from app.settings import Settings, resolve_secrets
 from app.web.routes import router as pages_router
 from app.web.wallet import router as wallet_router
-from app.worker import start_worker_thread
 
 log = logging.getLogger("microcred")
 
@@ -68,8 +68,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(credentials.router)
     app.include_router(batches.router)
     app.include_router(vc_api.router)
-    # The pages first: GET /v/{id} renders HTML and hands other Accept values to
-    # verification.negotiated().
     app.include_router(pages_router)
     app.include_router(wallet_router)
     app.include_router(verification.router)

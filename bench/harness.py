@@ -32,7 +32,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app.container import Container
-from app.db import make_engine, make_session_factory
+from app.persistence.db import make_engine, make_session_factory
 from app.settings import Secrets, Settings
 from issuer.credential import (
     AchievementSpec,

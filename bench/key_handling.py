@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.hashes import SHA256
 
 import keys
 from app.container import Container
-from app.db import make_engine, make_session_factory, upgrade
 from app.main import create_app
+from app.persistence.db import make_engine, make_session_factory, upgrade
 from app.services.institutions import NewInstitution
 from app.settings import Secrets, Settings
 

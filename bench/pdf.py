@@ -29,9 +29,9 @@ from fpdf import FPDF
 from harness import best_rates, print_notes
 
 import keys
-from app.web.certificate import FONT, FONT_FILES, render_certificate
-from app.web.i18n import language
-from app.web.qr import qr_png
+from app.documents.certificate import FONT, FONT_FILES, render_certificate
+from app.documents.i18n import language
+from app.documents.qr import qr_png
 from issuer.credential import (
     AchievementSpec,
     Award,

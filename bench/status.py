@@ -58,8 +58,8 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from app.container import Container
-from app.models import Credential, Event, StatusList
-from app.services.institutions import Principal
+from app.persistence.models import Credential, Event, StatusList
+from app.services.principal import Principal
 from issuer.status_list import permuted_index
 from verifier.status_list import decode_bitstring, get_bit, set_bit
 
@@ -531,7 +531,7 @@ def measure(database_url: str | None, args: argparse.Namespace) -> Run:
         with service_layer(served) as container:
             assert container.engine is not None
             engine = container.engine
-            principal = container.institutions.authenticate(issued.api_key)
+            principal = container.auth.authenticate(issued.api_key)
             assert principal.institution_id is not None
             filler = Filler(engine, principal.institution_id, args.revoked_percent)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from app.db import make_engine
-from app.models import Base
+from app.persistence.db import make_engine
+from app.persistence.models import Base
 
 config = context.config
 target_metadata = Base.metadata

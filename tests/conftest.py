@@ -17,11 +17,11 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.container import Container
-from app.db import make_engine, make_session_factory, upgrade
 from app.main import create_app
+from app.persistence.db import make_engine, make_session_factory, upgrade
 from app.settings import Secrets, Settings
-
-BASE_URL = "http://127.0.0.1:8000"
+from tests.support.clock import FixedClock
+from tests.support.data import BASE_URL
 
 
 def _postgres_url() -> str | None:
@@ -112,10 +112,20 @@ def secrets() -> Secrets:
 
 
 @pytest.fixture
+def clock() -> FixedClock:
+    """The service's clock: a fixed moment (``tests.support.clock.NOW``) a test can move on."""
+    return FixedClock()
+
+
+@pytest.fixture
 def container(
-    settings: Settings, secrets: Secrets, session_factory: sessionmaker[Session]
+    settings: Settings,
+    secrets: Secrets,
+    session_factory: sessionmaker[Session],
+    clock: FixedClock,
 ) -> Container:
-    return Container(settings, secrets, session_factory)
+    """The service on the test's transaction, at the fixed time of ``clock``."""
+    return Container(settings, secrets, session_factory, clock=clock)
 
 
 @pytest.fixture

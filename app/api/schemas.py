@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import copy
+import dataclasses
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, Optional, TypeVar
 
 from fastapi import Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
-from app.services.achievements import AchievementFields, AchievementInfo
+from app.services.achievements import AchievementInfo, achievement_fields
 from app.services.institutions import SLUG_PATTERN
+from app.services.issue_requests import AwardIn, LearnerIn
 
 T = TypeVar("T")
-EmailLike = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 
 
 class InstitutionCreate(BaseModel):
@@ -135,25 +137,25 @@ class AchievementCreate(BaseModel):
     further_information: LangText | None = None
 
 
-class AchievementUpdate(BaseModel):
-    """Every field optional; what is sent replaces what was there (``null`` clears optionals)."""
+def _partial(model: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
+    """``model`` with every field optional (default None), each keeping its constraints."""
+    fields: dict[str, Any] = {}
+    for field_name, info in model.model_fields.items():
+        optional = copy.copy(info)
+        optional.default = None
+        fields[field_name] = (Optional[info.annotation], optional)  # noqa: UP045
+    return create_model(name, __config__=model.model_config, __doc__=doc, **fields)
 
-    model_config = ConfigDict(extra="forbid")
 
-    title: LangText | None = None
-    description: LangText | None = None
-    learning_outcomes: list[LearningOutcomeIn] | None = Field(default=None, min_length=1)
-    ects: Decimal | None = Field(default=None, gt=0, le=240, decimal_places=2)
-    workload_hours: int | None = Field(default=None, ge=1, le=10000)
-    eqf_level: int | None = Field(default=None, ge=1, le=8)
-    nqf_level: str | None = Field(default=None, max_length=255)
-    assessment_type: LangText | None = None
-    participation_form: Literal["online", "in_person", "blended"] | None = None
-    quality_assurance: LangText | None = None
-    prerequisites: LangText | None = None
-    supervision: LangText | None = None
-    stackability: LangText | None = None
-    further_information: LangText | None = None
+if TYPE_CHECKING:
+    AchievementUpdate = AchievementCreate
+else:
+    AchievementUpdate = _partial(
+        AchievementCreate,
+        "AchievementUpdate",
+        "Every field of AchievementCreate, optional: what is sent replaces what was there "
+        "(``null`` clears an optional element; a mandatory one cannot be cleared).",
+    )
 
 
 class LearningOutcomePublic(BaseModel):
@@ -193,25 +195,11 @@ class Page(BaseModel, Generic[T]):
 # -- credentials -------------------------------------------------------------------------
 
 
-class LearnerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    given_name: str = Field(min_length=1, max_length=255)
-    family_name: str = Field(min_length=1, max_length=255)
-    email: EmailLike | None = None
-    date_of_birth: date | None = None
-    identifier: str | None = Field(default=None, min_length=1, max_length=255)
-    did: str | None = Field(default=None, pattern=r"^did:[a-z0-9]+:\S+$", max_length=512)
-
-
-class CredentialCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CredentialCreate(AwardIn):
+    """Issue one credential: the course, the learner and what they were awarded."""
 
     achievement_id: str = Field(min_length=1, max_length=64)
     learner: LearnerIn
-    grade: str | None = Field(default=None, min_length=1, max_length=255)
-    awarded_on: date | None = None
-    valid_until: AwareDatetime | None = None
 
 
 class CredentialSummary(BaseModel):
@@ -227,88 +215,26 @@ class CredentialSummary(BaseModel):
     wallet_url: str
 
 
-def lang_map(value: str | dict[str, str] | None, default_language: str) -> dict[str, str] | None:
-    """A language map from text or a language map; plain text takes ``default_language``."""
-    if value is None:
-        return None
-    return {default_language: value} if isinstance(value, str) else dict(value)
-
-
-def achievement_fields(body: AchievementCreate) -> AchievementFields:
-    title = lang_map(body.title, "en")
-    assert title is not None
-    lang = next(iter(title))
-
-    def text(value: str | dict[str, str] | None) -> dict[str, str] | None:
-        return lang_map(value, lang)
-
-    return AchievementFields(
-        title=title,
-        learning_outcomes=tuple(
-            (text(o.title) or {}, o.esco_skill) for o in body.learning_outcomes
-        ),
-        eqf_level=body.eqf_level,
-        assessment_type=text(body.assessment_type) or {},
-        participation_form=body.participation_form,
-        quality_assurance=text(body.quality_assurance) or {},
-        ects=body.ects,
-        workload_hours=body.workload_hours,
-        description=text(body.description),
-        nqf_level=body.nqf_level,
-        prerequisites=text(body.prerequisites),
-        supervision=text(body.supervision),
-        stackability=text(body.stackability),
-        further_information=text(body.further_information),
-    )
-
-
-def achievement_changes(body: AchievementUpdate, default_language: str) -> dict[str, object]:
-    """The fields a PATCH sets, normalised like :func:`achievement_fields`."""
-    sent = body.model_dump(exclude_unset=True)
-    required = {"title", "learning_outcomes", "eqf_level", "assessment_type",
-                "participation_form", "quality_assurance"}  # fmt: skip
-    changes: dict[str, object] = {}
-    for name, value in sent.items():
-        if value is None and name in required:
-            raise ValueError(name)
-        if name == "learning_outcomes":
-            changes[name] = tuple(
-                (lang_map(o["title"], default_language) or {}, o.get("esco_skill")) for o in value
-            )
-        elif name in {"eqf_level", "participation_form", "ects", "workload_hours", "nqf_level"}:
-            changes[name] = value
-        else:
-            changes[name] = lang_map(value, default_language)
-    return changes
-
-
 def achievement_public(info: AchievementInfo) -> AchievementPublic:
-    f = info.fields
+    """The API's view of a stored achievement: its fields by name, with its identity."""
+    fields = {
+        name: [dataclasses.asdict(o) for o in value] if name == "learning_outcomes" else value
+        for name, value in achievement_fields(info.spec).items()
+    }
     return AchievementPublic(
         id=info.id,
         revision=info.revision,
-        title=f.title,
-        description=f.description,
-        learning_outcomes=[
-            LearningOutcomePublic(title=t, esco_skill=s) for t, s in f.learning_outcomes
-        ],
-        ects=float(f.ects) if f.ects is not None else None,
-        workload_hours=f.workload_hours,
-        eqf_level=f.eqf_level,
-        nqf_level=f.nqf_level,
-        assessment_type=f.assessment_type,
-        participation_form=f.participation_form,
-        quality_assurance=f.quality_assurance,
-        prerequisites=f.prerequisites,
-        supervision=f.supervision,
-        stackability=f.stackability,
-        further_information=f.further_information,
         created_at=info.created_at,
         updated_at=info.updated_at,
+        **fields,
     )
 
 
-def next_page_url(request: Request, total: int, limit: int, offset: int) -> str | None:
+def next_page_url(
+    request: Request, base_url: str, total: int, limit: int, offset: int
+) -> str | None:
+    """The URL of the next page, under our base URL (never the request's Host)."""
     if offset + limit >= total:
         return None
-    return str(request.url.include_query_params(limit=limit, offset=offset + limit))
+    following = request.url.include_query_params(limit=limit, offset=offset + limit)
+    return f"{base_url}{following.path}?{following.query}"

@@ -1,108 +1,139 @@
-"""Use cases of achievements: the courses an institution awards micro-credentials for."""
+"""Use cases of achievements: the courses an institution awards micro-credentials for.
+
+An achievement's fields are those of :class:`issuer.credential.AchievementSpec` (the domain
+value credentials are built from), so they are defined once, there. Input comes as a mapping
+of field names to JSON values, where text is plain text or a language map; plain text takes
+the language of the title. Storage and the API map the fields by name.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from app.errors import NotFound, Unprocessable
-from app.models import Achievement, utcnow
-from app.uow import UnitOfWork, UowFactory
-from issuer.credential import AchievementSpec, LearningOutcome, missing_elements
+from app.persistence.models import Achievement, utcnow
+from app.persistence.uow import UnitOfWork, UowFactory
+from issuer.credential import AchievementSpec, LangMap, LearningOutcome, missing_elements
 
-LangMap = dict[str, str]
+__all__ = [
+    "FIELDS",
+    "REQUIRED_FIELDS",
+    "AchievementInfo",
+    "AchievementService",
+    "achievement_fields",
+    "normalise",
+    "to_spec",
+]
 
-
-@dataclass(frozen=True)
-class AchievementFields:
-    """The editable fields of an achievement, normalised (language maps, decimals)."""
-
-    title: LangMap
-    learning_outcomes: tuple[tuple[LangMap, str | None], ...]
-    eqf_level: int
-    assessment_type: LangMap
-    participation_form: str
-    quality_assurance: LangMap
-    ects: Decimal | None = None
-    workload_hours: int | None = None
-    description: LangMap | None = None
-    nqf_level: str | None = None
-    prerequisites: LangMap | None = None
-    supervision: LangMap | None = None
-    stackability: LangMap | None = None
-    further_information: LangMap | None = None
+_IDENTITY = ("id", "revision")
+#: The editable fields, in the order of the spec.
+FIELDS: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(AchievementSpec) if f.name not in _IDENTITY
+)
+#: Fields without a default: the mandatory elements, which a change may not clear.
+REQUIRED_FIELDS = frozenset(
+    f.name
+    for f in dataclasses.fields(AchievementSpec)
+    if f.name in FIELDS
+    and f.default is dataclasses.MISSING
+    and f.default_factory is dataclasses.MISSING
+)
+_HINTS = typing.get_type_hints(AchievementSpec)
+_TEXT_FIELDS = frozenset(name for name in FIELDS if _HINTS[name] in (LangMap, LangMap | None))
 
 
 @dataclass(frozen=True)
 class AchievementInfo:
-    id: str
-    revision: int
-    fields: AchievementFields
+    """An achievement as stored: its spec (with id and revision) and when it changed."""
+
+    spec: AchievementSpec
     created_at: datetime
     updated_at: datetime
 
+    @property
+    def id(self) -> str:
+        return str(self.spec.id)
+
+    @property
+    def revision(self) -> int:
+        return self.spec.revision
+
+
+def _lang_map(value: Any, language: str) -> dict[str, str] | None:
+    if value is None:
+        return None
+    return {language: value} if isinstance(value, str) else dict(value)
+
+
+def normalise(values: Mapping[str, Any], language: str) -> dict[str, Any]:
+    """``values`` (JSON field values by name) as the spec's types: text as a language map
+    (plain text in ``language``), learning outcomes as :class:`LearningOutcome`, ECTS as a
+    decimal. Names that are not fields are left out."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in FIELDS:
+            continue
+        if name in _TEXT_FIELDS:
+            out[name] = _lang_map(value, language)
+        elif name == "learning_outcomes" and value is not None:
+            out[name] = tuple(
+                LearningOutcome(_lang_map(o["title"], language) or {}, o.get("esco_skill"))
+                for o in value
+            )
+        elif name == "ects" and value is not None:
+            out[name] = Decimal(str(value))
+        else:
+            out[name] = value
+    return out
+
+
+def _language_of(title: Any) -> str:
+    """Plain text takes the language of the title (its first language), else English."""
+    return next(iter(title), "en") if isinstance(title, Mapping) else "en"
+
+
+def achievement_fields(spec: AchievementSpec) -> dict[str, Any]:
+    """The editable fields of ``spec`` by name."""
+    return {name: getattr(spec, name) for name in FIELDS}
+
+
+def _spec(achievement_id: str, revision: int, values: Mapping[str, Any]) -> AchievementSpec:
+    spec = AchievementSpec(id=uuid.UUID(achievement_id), revision=revision, **values)
+    problems = missing_elements(spec)
+    if problems:
+        raise Unprocessable.fields(problems, code="missing_mandatory_element")
+    return spec
+
 
 def to_spec(row: Achievement) -> AchievementSpec:
-    """The domain value the issuer builds credentials from."""
-    values = _fields_of(row)
-    common = {
-        f.name: getattr(values, f.name)
-        for f in fields(AchievementFields)
-        if f.name != "learning_outcomes"
-    }
-    return AchievementSpec(
-        id=uuid.UUID(row.id),
-        revision=row.revision,
-        learning_outcomes=tuple(LearningOutcome(t, s) for t, s in values.learning_outcomes),
-        **common,
+    """The domain value of a stored achievement."""
+    values: dict[str, Any] = {name: getattr(row, name) for name in FIELDS}
+    values["learning_outcomes"] = tuple(
+        LearningOutcome(o["title"], o.get("esco_skill")) for o in row.learning_outcomes
     )
+    if row.ects is not None:
+        values["ects"] = Decimal(row.ects)
+    return AchievementSpec(id=uuid.UUID(row.id), revision=row.revision, **values)
 
 
-def _fields_of(row: Achievement) -> AchievementFields:
-    return AchievementFields(
-        title=row.title,
-        learning_outcomes=tuple((o["title"], o.get("esco_skill")) for o in row.learning_outcomes),
-        eqf_level=row.eqf_level,
-        assessment_type=row.assessment_type,
-        participation_form=row.participation_form,
-        quality_assurance=row.quality_assurance,
-        ects=Decimal(row.ects) if row.ects is not None else None,
-        workload_hours=row.workload_hours,
-        description=row.description,
-        nqf_level=row.nqf_level,
-        prerequisites=row.prerequisites,
-        supervision=row.supervision,
-        stackability=row.stackability,
-        further_information=row.further_information,
-    )
-
-
-def _apply(row: Achievement, values: AchievementFields) -> None:
-    for f in fields(AchievementFields):
-        value = getattr(values, f.name)
-        if f.name == "learning_outcomes":
-            value = [{"title": t, "esco_skill": s} for t, s in value]
-        setattr(row, f.name, value)
-
-
-def _validate(achievement_id: str, values: AchievementFields, revision: int) -> None:
-    row = Achievement(id=achievement_id, revision=revision)
-    _apply(row, values)
-    problems = missing_elements(to_spec(row))
-    if problems:
-        raise Unprocessable(
-            "; ".join(f"{f}: {r}" for f, r in problems),
-            errors=[{"field": f, "reason": r} for f, r in problems],
-            code="missing_mandatory_element",
-        )
+def _store(row: Achievement, spec: AchievementSpec) -> None:
+    for name, value in achievement_fields(spec).items():
+        if name == "learning_outcomes":
+            value = [dataclasses.asdict(o) for o in value]
+        elif name in _TEXT_FIELDS and value is not None:
+            value = dict(value)
+        setattr(row, name, value)
 
 
 def _info(row: Achievement) -> AchievementInfo:
-    return AchievementInfo(row.id, row.revision, _fields_of(row), row.created_at, row.updated_at)
+    return AchievementInfo(to_spec(row), row.created_at, row.updated_at)
 
 
 class AchievementService:
@@ -111,10 +142,11 @@ class AchievementService:
         self._clock = clock
 
     def create(
-        self, institution_id: int, values: AchievementFields, *, actor: str
+        self, institution_id: int, values: Mapping[str, Any], *, actor: str
     ) -> AchievementInfo:
+        """A new achievement from JSON field values (see :func:`normalise`)."""
         achievement_id = str(uuid.uuid4())
-        _validate(achievement_id, values, 1)
+        spec = _spec(achievement_id, 1, normalise(values, _language_of(values.get("title"))))
         now = self._clock()
         with self._uow() as uow:
             row = Achievement(
@@ -124,7 +156,7 @@ class AchievementService:
                 created_at=now,
                 updated_at=now,
             )
-            _apply(row, values)
+            _store(row, spec)
             uow.achievements.add(row)
             uow.flush()
             info = _info(row)
@@ -145,13 +177,23 @@ class AchievementService:
     def update(
         self, institution_id: int, achievement_id: str, changes: Mapping[str, Any], *, actor: str
     ) -> AchievementInfo:
-        """Apply a partial update; credentials issued before keep what they were signed with."""
+        """Apply a partial update (JSON field values; plain text takes the language of the
+        stored title); credentials issued before keep what they were signed with."""
+        cleared = sorted(n for n in REQUIRED_FIELDS if n in changes and changes[n] is None)
+        if cleared:
+            raise Unprocessable.fields(
+                [(n, "is a mandatory element and cannot be null") for n in cleared]
+            )
         with self._uow() as uow:
             row = self._require(uow, institution_id, achievement_id, for_update=True)
-            values = replace(_fields_of(row), **changes)
-            _validate(row.id, values, row.revision + 1)
-            if values != _fields_of(row):
-                _apply(row, values)
+            current = to_spec(row)
+            merged = {
+                **achievement_fields(current),
+                **normalise(changes, current.primary_language),
+            }
+            spec = _spec(row.id, row.revision + 1, merged)
+            if achievement_fields(spec) != achievement_fields(current):
+                _store(row, spec)
                 row.revision += 1
                 row.updated_at = self._clock()
             uow.flush()
@@ -163,7 +205,7 @@ class AchievementService:
     def _require(
         uow: UnitOfWork, institution_id: int, achievement_id: str, *, for_update: bool = False
     ) -> Achievement:
-        row = uow.achievements.get(institution_id, achievement_id)
+        row = uow.achievements.get(institution_id, achievement_id, for_update=for_update)
         if row is None:
             raise NotFound(f"no achievement {achievement_id!r} in this institution")
         return row

@@ -16,16 +16,17 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.errors import AppError, Conflict, NotFound, Unprocessable
-from app.models import Batch, utcnow
-from app.services.institutions import Principal
-from app.services.issuance import IssuanceService, IssueRequest
+from app.http.urls import PublicUrls
+from app.persistence.models import Batch, utcnow
+from app.persistence.uow import UowFactory
+from app.services.issuance import IssuanceService
+from app.services.issue_requests import RosterRow
+from app.services.principal import Principal
 from app.services.roster import Roster
-from app.uow import UowFactory
-from issuer.credential import Learner
 
 MAX_ATTEMPTS = 5
 
@@ -43,6 +44,10 @@ class BatchInfo:
     finished_at: datetime | None
 
 
+#: The columns of a batch's results table (the CSV of the API and the CLI).
+RESULT_COLUMNS = ("row", "credential_id", "verification_url", "wallet_url", "error")
+
+
 @dataclass(frozen=True)
 class ResultRow:
     row: int
@@ -51,30 +56,24 @@ class ResultRow:
     wallet_url: str | None
     error: str | None
 
+    def cells(self) -> list[str]:
+        """The row as :data:`RESULT_COLUMNS` cells; absent values are empty."""
+        values = (self.credential_id, self.verification_url, self.wallet_url, self.error)
+        return [str(self.row), *(value or "" for value in values)]
+
+
+def results_table(results: list[ResultRow]) -> list[list[str]]:
+    """The results as a table with a header row."""
+    return [list(RESULT_COLUMNS), *(r.cells() for r in results)]
+
+
+def row_key(batch_id: str, row_number: int) -> str:
+    """The Idempotency-Key a batch row is issued under."""
+    return f"batch:{batch_id}:{row_number}"
+
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def _request(achievement_id: str, data: dict[str, Any]) -> IssueRequest:
-    def day(key: str) -> date | None:
-        return date.fromisoformat(data[key]) if data.get(key) else None
-
-    valid_until = data.get("valid_until")
-    return IssueRequest(
-        achievement_id=achievement_id,
-        learner=Learner(
-            given_name=data["given_name"],
-            family_name=data["family_name"],
-            date_of_birth=day("date_of_birth"),
-            identifier=data.get("identifier"),
-            did=data.get("did"),
-        ),
-        learner_email=data.get("email"),
-        grade=data.get("grade"),
-        awarded_on=day("awarded_on"),
-        valid_until=datetime.fromisoformat(valid_until) if valid_until else None,
-    )
 
 
 class BatchService:
@@ -83,13 +82,13 @@ class BatchService:
         uow_factory: UowFactory,
         issuance: IssuanceService,
         *,
-        base_url: str,
+        urls: PublicUrls,
         lease: timedelta = timedelta(seconds=60),
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._uow = uow_factory
         self._issuance = issuance
-        self._base_url = base_url.rstrip("/")
+        self._urls = urls
         self._lease = lease
         self._clock = clock
 
@@ -97,18 +96,17 @@ class BatchService:
 
     def create(self, principal: Principal, achievement_id: str, roster: Roster) -> BatchInfo:
         """Store the batch and its rows; bad rows are stored as failed with their reason."""
-        principal.require_institution()
-        assert principal.institution_id is not None
+        institution_id = principal.institution()
         batch_id = str(uuid.uuid4())
         with self._uow() as uow:
-            if uow.achievements.get(principal.institution_id, achievement_id) is None:
+            if uow.achievements.get(institution_id, achievement_id) is None:
                 raise Unprocessable.field(
                     "achievement_id", f"no achievement {achievement_id!r} in this institution"
                 )
             uow.batches.add(
                 Batch(
                     id=batch_id,
-                    institution_id=principal.institution_id,
+                    institution_id=institution_id,
                     achievement_id=achievement_id,
                     actor=principal.actor,
                     total=roster.total,
@@ -137,10 +135,8 @@ class BatchService:
         return self.get(principal, batch_id)
 
     def get(self, principal: Principal, batch_id: str) -> BatchInfo:
-        principal.require_institution()
-        assert principal.institution_id is not None
         with self._uow(read_only=True) as uow:
-            batch = uow.batches.get(principal.institution_id, batch_id)
+            batch = uow.batches.get(principal.institution(), batch_id)
             if batch is None:
                 raise NotFound(f"no batch {batch_id!r} in this institution")
             counts = uow.batches.counts(batch_id)
@@ -177,8 +173,8 @@ class BatchService:
                 ResultRow(
                     row=number,
                     credential_id=credential_id,
-                    verification_url=f"{self._base_url}/v/{public_id}" if public_id else None,
-                    wallet_url=f"{self._base_url}/wallet/{wallet}" if wallet else None,
+                    verification_url=self._urls.verification(public_id) if public_id else None,
+                    wallet_url=self._urls.wallet(wallet) if wallet else None,
                     error=errors.get(number),
                 )
                 for number, credential_id, public_id, wallet in uow.batches.results(batch_id)
@@ -221,14 +217,14 @@ class BatchService:
                     assert batch is not None
                     institution = uow.institutions.by_id(batch.institution_id)
                     assert institution is not None
-                    principal = Principal(
-                        "institution", institution.id, institution.slug, via=f"batch:{batch.id}"
+                    principal = Principal.acting_for(
+                        institution.id, institution.slug, f"batch:{batch.id}"
                     )
                     owners[row.batch_id] = (principal, batch.achievement_id)
         for batch_id, rows in chunks.items():
             principal, achievement_id = owners[batch_id]
             items = [
-                (_request(achievement_id, data), f"batch:{batch_id}:{number}")
+                (RosterRow.model_validate(data).request(achievement_id), row_key(batch_id, number))
                 for _, number, data in rows
             ]
             results = self._issuance.issue_many(principal, items)

@@ -13,44 +13,17 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import ValidationError
 
 from app.errors import Unprocessable
-
-EmailLike = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+from app.services.issue_requests import RosterRow
 
 MAX_ROWS = 50_000
-COLUMNS = (
-    "given_name",
-    "family_name",
-    "email",
-    "date_of_birth",
-    "identifier",
-    "did",
-    "grade",
-    "awarded_on",
-    "valid_until",
-)
-REQUIRED = ("given_name", "family_name")
-
-
-class RosterRowIn(BaseModel):
-    """One row: the learner fields of single issuance, flattened, and the award fields."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    given_name: str = Field(min_length=1, max_length=255)
-    family_name: str = Field(min_length=1, max_length=255)
-    email: EmailLike | None = None
-    date_of_birth: date | None = None
-    identifier: str | None = Field(default=None, min_length=1, max_length=255)
-    did: str | None = Field(default=None, pattern=r"^did:[a-z0-9]+:\S+$", max_length=512)
-    grade: str | None = Field(default=None, min_length=1, max_length=255)
-    awarded_on: date | None = None
-    valid_until: AwareDatetime | None = None
+#: The columns a roster may have: the fields of a row, learner's and award's.
+COLUMNS = tuple(RosterRow.model_fields)
+REQUIRED = tuple(name for name, f in RosterRow.model_fields.items() if f.is_required())
 
 
 @dataclass(frozen=True)
@@ -66,7 +39,7 @@ class Roster:
 def _check_row(number: int, values: dict[str, Any], roster: Roster) -> None:
     cleaned = {k: (v if v not in ("", None) else None) for k, v in values.items()}
     try:
-        row = RosterRowIn.model_validate(cleaned)
+        row = RosterRow.model_validate(cleaned)
     except ValidationError as exc:
         reasons = []
         for error in exc.errors():

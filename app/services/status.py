@@ -22,21 +22,56 @@ from datetime import datetime
 from typing import Any
 
 from app.errors import Conflict, NotFound, Unprocessable
-from app.models import Credential, Event, Institution, StatusList, utcnow
-from app.services.institutions import InstitutionService, Principal
-from app.uow import UnitOfWork, UowFactory
+from app.http.negotiation import preferred_media_type
+from app.http.urls import STATUS_LIST_ID, PublicUrls
+from app.persistence.models import Credential, Institution, StatusList, utcnow
+from app.persistence.uow import UnitOfWork, UowFactory
+from app.services.lookups import require_credential
+from app.services.principal import Principal
+from app.services.signing_keys import SigningKeyService
 from issuer.data_integrity import add_proof
 from issuer.status_list import bitstring_status_list_credential, permuted_index
 from issuer.vc_jose import encode_vc_jwt
 from verifier.jsonld import DocumentLoader
 from verifier.status_list import MIN_LIST_SIZE, PURPOSES, get_bit, set_bit, status_entry
 
-ACTIONS: dict[str, tuple[str, bool, str, str]] = {
-    # action -> (purpose of the list it changes, bit value, new status, event kind)
-    "revoke": ("revocation", True, "revoked", "credential.revoked"),
-    "suspend": ("suspension", True, "suspended", "credential.suspended"),
-    "reinstate": ("suspension", False, "active", "credential.reinstated"),
-}
+
+@dataclass(frozen=True)
+class Action:
+    """A status change: the purpose of the list it changes, the bit it sets there, the
+    credential's status afterwards, the event it records, and what the API says of it."""
+
+    purpose: str
+    bit: bool
+    status: str
+    event: str
+    summary: str
+
+
+ACTIONS: dict[str, Action] = {
+    "revoke": Action(
+        "revocation", True, "revoked", "credential.revoked",
+        "Revoke a credential: final; its bit in the revocation list is set.",
+    ),
+    "suspend": Action(
+        "suspension", True, "suspended", "credential.suspended",
+        "Suspend a credential until it is reinstated.",
+    ),
+    "reinstate": Action(
+        "suspension", False, "active", "credential.reinstated", "Lift a suspension."
+    ),
+}  # fmt: skip
+
+
+#: The forms a status list credential is published in, JSON-LD first (the default).
+STATUS_LIST_TYPES = ("application/vc+ld+json", "application/vc+jwt")
+
+
+def list_format(accept: str | None) -> str:
+    """``jwt`` when the client prefers the JWT form of a status list, else ``ld``."""
+    return (
+        "jwt" if preferred_media_type(accept, STATUS_LIST_TYPES) == STATUS_LIST_TYPES[1] else "ld"
+    )
 
 
 @dataclass(frozen=True)
@@ -63,22 +98,19 @@ class StatusService:
     def __init__(
         self,
         uow_factory: UowFactory,
-        institutions: InstitutionService,
+        signing_keys: SigningKeyService,
         *,
-        base_url: str,
+        urls: PublicUrls,
         document_loader: DocumentLoader,
         list_size: int = MIN_LIST_SIZE,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._uow = uow_factory
-        self._institutions = institutions
-        self._base_url = base_url.rstrip("/")
+        self._signing_keys = signing_keys
+        self._urls = urls
         self._loader = document_loader
         self._list_size = list_size
         self._clock = clock
-
-    def list_url(self, slug: str, public_id: str) -> str:
-        return f"{self._base_url}/status/{slug}/{public_id}"
 
     # -- allocation ----------------------------------------------------------------------
 
@@ -105,7 +137,7 @@ class StatusService:
         if status_list is None:
             now = self._clock()
             status_list = StatusList(
-                public_id=secrets.token_urlsafe(12),
+                public_id=STATUS_LIST_ID.new(),
                 institution_id=institution.id,
                 purpose=purpose,
                 size=self._list_size,
@@ -123,7 +155,10 @@ class StatusService:
         index = permuted_index(status_list.permutation_key, counter, status_list.size)
         uow.flush()
         return StatusSlot(
-            status_list.id, purpose, index, self.list_url(institution.slug, status_list.public_id)
+            status_list.id,
+            purpose,
+            index,
+            self._urls.status_list(institution.slug, status_list.public_id),
         )
 
     # -- changes -------------------------------------------------------------------------
@@ -132,13 +167,11 @@ class StatusService:
         self, principal: Principal, credential_id: str, action: str, reason: str | None
     ) -> None:
         """Revoke, suspend or reinstate one credential, in one transaction."""
-        principal.require_institution()
-        assert principal.institution_id is not None
-        purpose, value, new_status, event_kind = ACTIONS[action]
+        institution_id = principal.institution()
+        change = ACTIONS[action]
+        purpose, value = change.purpose, change.bit
         with self._uow() as uow:
-            row = uow.credentials.get(principal.institution_id, credential_id, for_update=True)
-            if row is None:
-                raise NotFound(f"no credential {credential_id!r} in this institution")
+            row = require_credential(uow, institution_id, credential_id, for_update=True)
             _check_transition(row, action)
             list_id = row.revocation_list_id if purpose == "revocation" else row.suspension_list_id
             index = row.revocation_index if purpose == "revocation" else row.suspension_index
@@ -154,17 +187,11 @@ class StatusService:
                 status_list.bits = bytes(bits)
                 status_list.version += 1
                 status_list.updated_at = self._clock()
-            row.status = new_status
-            uow.events.add(
-                Event(
-                    institution_id=row.institution_id,
-                    kind=event_kind,
-                    subject=row.id,
-                    actor=principal.actor,
-                    at=self._clock(),
-                    data={"reason": reason} if reason else {},
-                )
-            )
+            row.status = change.status
+            uow.events.record(
+                row.institution_id, change.event, row.id, principal.actor, self._clock(),
+                {"reason": reason} if reason else {},
+            )  # fmt: skip
             uow.commit()
 
     def change_by_vc_id(
@@ -193,7 +220,7 @@ class StatusService:
         self, slug: str, public_id: str, fmt: str, if_none_match: str | None = None
     ) -> PublishedList:
         """The signed list (``fmt`` ``ld`` or ``jwt``), without a body when it is unchanged."""
-        media_type = "application/vc+jwt" if fmt == "jwt" else "application/vc+ld+json"
+        media_type = STATUS_LIST_TYPES[1] if fmt == "jwt" else STATUS_LIST_TYPES[0]
         with self._uow(read_only=True) as uow:
             state = uow.status_lists.published_state(slug, public_id)
             if state is None:
@@ -215,9 +242,9 @@ class StatusService:
             assert status_list is not None
             institution = uow.institutions.by_id(status_list.institution_id)
             assert institution is not None
-            signer = self._institutions.active_signer(uow, institution)
+            signer = self._signing_keys.active_signer(uow, institution)
             version, bits, purpose = status_list.version, status_list.bits, status_list.purpose
-            url = self.list_url(institution.slug, status_list.public_id)
+            url = self._urls.status_list(institution.slug, status_list.public_id)
             did = institution.did
         now = self._clock()
         document = bitstring_status_list_credential(

@@ -12,27 +12,33 @@ the SSRF-guarded :class:`verifier.fetch.HttpFetcher`.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from app.errors import NotFound
-from app.models import utcnow
+from app.http.urls import PublicUrls
+from app.persistence.models import utcnow
+from app.persistence.uow import UowFactory
+from app.services.did_documents import DidDocuments
 from app.services.institutions import InstitutionService
-from app.services.status import StatusService
-from app.uow import UowFactory
+from app.services.status import StatusService, list_format
 from verifier.did_resolution import DidResolver
 from verifier.fetch import Fetched, Fetcher, FetchError
 from verifier.jsonld import DocumentLoader
 from verifier.result import Check, VerificationResult
-from verifier.verify import verify_credential
+from verifier.verify import CREDENTIAL_ACCEPT, verify_credential
 
-_DID_PATH = re.compile(r"^/institutions/([a-z0-9-]+)/did\.json$")
-_STATUS_PATH = re.compile(r"^/status/([a-z0-9-]+)/([A-Za-z0-9_-]+)$")
-_PAGE_PATH = re.compile(r"^/v/([A-Za-z0-9_-]+)$")
+
+@dataclass(frozen=True)
+class StoredCredential:
+    """A credential as stored behind its verification URL."""
+
+    public_id: str
+    verification_url: str
+    credential_json: bytes
+    jwt: str | None
 
 
 @dataclass(frozen=True)
@@ -50,31 +56,28 @@ class LocalFetcher:
 
     def __init__(
         self,
-        base_url: str,
-        institutions: InstitutionService,
+        urls: PublicUrls,
+        did_documents: DidDocuments,
         status: StatusService,
         outbound: Fetcher,
     ) -> None:
-        self._base = urlsplit(base_url.rstrip("/"))
-        self._institutions = institutions
+        self._urls = urls
+        self._did_documents = did_documents
         self._status = status
         self._outbound = outbound
 
     def fetch(self, url: str, *, accept: str) -> Fetched:
-        parts = urlsplit(url)
-        prefix = self._base.path
-        if (parts.scheme, parts.netloc) != (self._base.scheme, self._base.netloc) or not (
-            parts.path.startswith(prefix)
-        ):
+        found = self._urls.match(url)
+        if found is None:
             return self._outbound.fetch(url, accept=accept)
-        path = parts.path[len(prefix) :]
         try:
-            if match := _DID_PATH.match(path):
-                body = json.dumps(self._institutions.did_document(match.group(1))).encode()
-                return Fetched(url, 200, "application/did+json", body)
-            if match := _STATUS_PATH.match(path):
-                fmt = "ld" if "application/vc+ld+json" in accept or "json" in accept else "jwt"
-                published = self._status.published(match.group(1), match.group(2), fmt)
+            if found.kind == "did_document":
+                body = json.dumps(self._did_documents.did_document(found.params["slug"]))
+                return Fetched(url, 200, "application/did+json", body.encode())
+            if found.kind == "status_list":
+                published = self._status.published(
+                    found.params["slug"], found.params["list_id"], list_format(accept)
+                )
                 assert published.body is not None
                 return Fetched(url, 200, published.media_type, published.body)
         except NotFound as exc:
@@ -86,8 +89,9 @@ class VerificationService:
     def __init__(
         self,
         uow_factory: UowFactory,
+        institutions: InstitutionService,
         *,
-        base_url: str,
+        urls: PublicUrls,
         fetcher: Fetcher,
         document_loader: DocumentLoader,
         trusted_issuers: tuple[str, ...] = (),
@@ -95,7 +99,8 @@ class VerificationService:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._uow = uow_factory
-        self._base_url = base_url.rstrip("/")
+        self._institutions = institutions
+        self._urls = urls
         self._fetcher = fetcher
         self._resolver = DidResolver(fetcher)
         self._loader = document_loader
@@ -105,9 +110,7 @@ class VerificationService:
 
     def trusted_issuers(self) -> frozenset[str]:
         """The platform's own institutions and the configured trusted issuer DIDs."""
-        with self._uow(read_only=True) as uow:
-            own = {i.did for i in uow.institutions.ordered_by_slug()}
-        return frozenset(own | set(self._extra_trusted))
+        return self._institutions.dids() | frozenset(self._extra_trusted)
 
     def verify(self, credential: Mapping[str, Any] | str | bytes) -> VerificationResult:
         return verify_credential(
@@ -120,23 +123,28 @@ class VerificationService:
             trusted_issuers=self.trusted_issuers(),
         )
 
-    def stored(self, public_id: str) -> tuple[bytes, str | None, str]:
-        """The stored credential bytes and JWT behind a verification URL."""
+    def stored(self, public_id: str) -> StoredCredential:
+        """The stored credential behind a verification URL."""
         with self._uow(read_only=True) as uow:
             row = uow.credentials.by_public_id(public_id)
             if row is None:
                 raise NotFound("no credential at this verification address")
-            return row.credential_json, row.credential_jwt, row.public_id
+            return StoredCredential(
+                row.public_id,
+                self._urls.verification(row.public_id),
+                row.credential_json,
+                row.credential_jwt,
+            )
 
     def verify_public(self, public_id: str) -> PublicVerification:
         """Verify the credential behind ``<base-url>/v/<public_id>``, as an outsider would."""
-        stored, jwt, public_id = self.stored(public_id)
-        credential = json.loads(stored)
+        stored = self.stored(public_id)
+        credential = json.loads(stored.credential_json)
         return PublicVerification(
-            public_id=public_id,
-            verification_url=f"{self._base_url}/v/{public_id}",
+            public_id=stored.public_id,
+            verification_url=stored.verification_url,
             credential=credential,
-            jwt=jwt,
+            jwt=stored.jwt,
             result=self.verify(credential),
         )
 
@@ -144,17 +152,11 @@ class VerificationService:
         """Pasted or uploaded JSON-LD or JWT, or a URL: our verification URL or another one."""
         text = data.strip()
         if text.startswith(("https://", "http://")):
-            parts = urlsplit(text)
-            base = urlsplit(self._base_url)
-            match = _PAGE_PATH.match(parts.path[len(base.path) :])
-            if (parts.scheme, parts.netloc) == (base.scheme, base.netloc) and match:
-                return self.verify_public(match.group(1)).result
+            found = self._urls.match(text)
+            if found is not None and found.kind == "verification":
+                return self.verify_public(found.params["public_id"]).result
             try:
-                fetched = self._fetcher.fetch(
-                    text,
-                    accept="application/vc+ld+json, application/vc+jwt;q=0.9, "
-                    "application/json;q=0.8",
-                )
+                fetched = self._fetcher.fetch(text, accept=CREDENTIAL_ACCEPT)
             except FetchError as exc:
                 return VerificationResult(
                     checks=(

@@ -11,22 +11,22 @@ in the same transaction. An unknown token and a replaced one are the same :class
 from __future__ import annotations
 
 import json
-import re
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from app.documents.certificate import render_certificate
+from app.documents.filenames import DownloadName, download_name
+from app.documents.i18n import Language
+from app.documents.summary import summarize
 from app.errors import NotFound
-from app.models import Credential, Event, utcnow
-from app.services.institutions import Principal
+from app.http.urls import WALLET_TOKEN, PublicUrls
+from app.persistence.models import Credential, utcnow
+from app.persistence.uow import UowFactory
+from app.services.lookups import require_credential
+from app.services.principal import Principal
 from app.services.verification import VerificationService
-from app.uow import UowFactory
-from app.web.certificate import render_certificate
-from app.web.filenames import DownloadName, download_name
-from app.web.i18n import Language
-from app.web.summary import summarize
 from verifier.result import VerificationResult
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
     "WalletFile",
     "WalletService",
     "WalletView",
-    "new_wallet_token",
 ]
 
 FileFormat = Literal["json", "jwt", "pdf"]
@@ -47,13 +46,7 @@ FORMATS: dict[FileFormat, tuple[str, str]] = {
     "jwt": ("application/vc+jwt", "jwt"),
     "pdf": ("application/pdf", "pdf"),
 }
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _NOT_FOUND = "no wallet at this address"
-
-
-def new_wallet_token() -> str:
-    """A fresh wallet token: 192 random bits, URL-safe."""
-    return secrets.token_urlsafe(24)
 
 
 @dataclass(frozen=True)
@@ -85,9 +78,15 @@ class WalletView:
 
 @dataclass(frozen=True)
 class WalletFile:
+    """A file of the wallet, ready to send (:class:`app.http.downloads.Download`)."""
+
     body: bytes
     media_type: str
     name: DownloadName
+
+    @property
+    def content_disposition(self) -> str:
+        return self.name.content_disposition()
 
 
 class WalletService:
@@ -96,13 +95,13 @@ class WalletService:
         uow_factory: UowFactory,
         verification: VerificationService,
         *,
-        base_url: str,
+        urls: PublicUrls,
         clock: Callable[[], datetime] = utcnow,
-        token_factory: Callable[[], str] = new_wallet_token,
+        token_factory: Callable[[], str] = WALLET_TOKEN.new,
     ) -> None:
         self._uow = uow_factory
         self._verification = verification
-        self._base_url = base_url.rstrip("/")
+        self._urls = urls
         self._clock = clock
         self._new_token = token_factory
 
@@ -111,7 +110,7 @@ class WalletService:
     def by_token(self, token: str) -> WalletCredential:
         """The credential behind ``<base-url>/wallet/<token>``; :class:`NotFound` for a token
         that never existed and for one that was replaced alike."""
-        if not _TOKEN.match(token):
+        if not WALLET_TOKEN.valid(token):
             raise NotFound(_NOT_FOUND)
         with self._uow(read_only=True) as uow:
             row = uow.credentials.by_wallet_token(token)
@@ -132,12 +131,8 @@ class WalletService:
     # -- the institution -----------------------------------------------------------------
 
     def for_institution(self, principal: Principal, credential_id: str) -> WalletCredential:
-        institution_id = _institution_of(principal)
         with self._uow(read_only=True) as uow:
-            row = uow.credentials.get(institution_id, credential_id)
-            if row is None:
-                raise NotFound(f"no credential {credential_id!r} in this institution")
-            return self._record(row)
+            return self._record(require_credential(uow, principal.institution(), credential_id))
 
     def institution_file(
         self, principal: Principal, credential_id: str, fmt: FileFormat, lang: Language
@@ -147,22 +142,17 @@ class WalletService:
 
     def regenerate(self, principal: Principal, credential_id: str) -> WalletCredential:
         """Give the credential a new wallet link; the old one stops working at once."""
-        institution_id = _institution_of(principal)
+        institution_id = principal.institution()
         with self._uow() as uow:
-            row = uow.credentials.get(institution_id, credential_id, for_update=True)
-            if row is None:
-                raise NotFound(f"no credential {credential_id!r} in this institution")
+            row = require_credential(uow, institution_id, credential_id, for_update=True)
             row.wallet_token = self._new_token()
             # The token is a secret: the event says that it changed, never what it is.
-            uow.events.add(
-                Event(
-                    institution_id=institution_id,
-                    kind="credential.wallet_link_regenerated",
-                    subject=row.id,
-                    actor=principal.actor,
-                    at=self._clock(),
-                    data={},
-                )
+            uow.events.record(
+                institution_id,
+                "credential.wallet_link_regenerated",
+                row.id,
+                principal.actor,
+                self._clock(),
             )
             uow.flush()
             record = self._record(row)
@@ -199,14 +189,8 @@ class WalletService:
             id=row.id,
             public_id=row.public_id,
             wallet_token=row.wallet_token,
-            wallet_url=f"{self._base_url}/wallet/{row.wallet_token}",
-            verification_url=f"{self._base_url}/v/{row.public_id}",
+            wallet_url=self._urls.wallet(row.wallet_token),
+            verification_url=self._urls.verification(row.public_id),
             credential_json=row.credential_json,
             jwt=row.credential_jwt,
         )
-
-
-def _institution_of(principal: Principal) -> int:
-    principal.require_institution()
-    assert principal.institution_id is not None
-    return principal.institution_id

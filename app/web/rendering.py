@@ -18,12 +18,13 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from app.web.i18n import LANGUAGES, Language, translations
+from app.documents.i18n import LANGUAGES, Language, negotiate, translations
 
-__all__ = ["Pages", "page_headers", "pages", "render_page"]
+__all__ = ["Pages", "page_context", "page_headers", "page_language", "pages", "render_page"]
 
 
 def _environment(lang: Language) -> Environment:
@@ -102,3 +103,18 @@ def render_page(
     nonce = secrets.token_urlsafe(16)
     html = pages().render(name, lang, {**context, "nonce": nonce})
     return HTMLResponse(html, status_code=status_code, headers=page_headers(lang, nonce))
+
+
+def page_language(request: Request) -> Language:
+    """The language of a page: ``?lang=``, then ``Accept-Language``, then English."""
+    return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
+def page_context(checked_at: datetime) -> dict[str, Any]:
+    """What every page's frame needs: the language links (relative, ``?lang=sl``: the same
+    page in another language, without echoing the path into the page) and the time the page
+    speaks of."""
+    return {
+        "switcher": [(lang, f"?lang={lang.tag}") for lang in LANGUAGES],
+        "checked_at": checked_at,
+    }

@@ -1,28 +1,25 @@
-"""The pages people see: the verification page behind every QR code, its QR code, and the page
-where an employer pastes or uploads a credential. Thin routes: pick the language, call the
-verification service, render.
+"""The pages people see: the verification page behind every QR code (with its machine forms
+for programs), its QR code, and the page where an employer pastes or uploads a credential.
+Thin routes: pick the language or the representation, call the verification service, render.
 
-``GET /v/{public_id}`` is shared with the machine forms (JSON result, the credential as
-``application/vc+ld+json`` or ``application/vc+jwt``):
-:func:`app.api.routes.verification.negotiated` answers those Accept values and this route
-renders HTML for everything else.
+``GET /v/{public_id}`` is one resource in several representations (RFC 9110, section 12):
+HTML for people; ``application/json`` the verification result; ``application/vc`` (or
+``application/vc+ld+json``, ``application/ld+json``) the stored credential;
+``application/vc+jwt`` its JWT.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from app.api.deps import ContainerDep, VerificationServiceDep
-from app.api.routes.verification import negotiated
-from app.errors import BadRequest, NotFound, Unprocessable
-from app.web.i18n import LANGUAGES, Language, negotiate
-from app.web.messages import (
+from app.dependencies import ContainerDep
+from app.documents.i18n import Language
+from app.documents.messages import (
     CHECK_TITLES,
     NOTE_LABELS,
     PARTICIPATION_LABELS,
@@ -30,9 +27,13 @@ from app.web.messages import (
     VERDICTS,
     check_sentence,
 )
-from app.web.qr import qr_png, qr_svg
-from app.web.rendering import render_page
-from app.web.summary import summarize
+from app.documents.qr import qr_png, qr_svg
+from app.documents.summary import summarize
+from app.errors import BadRequest, NotAcceptable, NotFound, Unprocessable
+from app.http.negotiation import preferred_media_type
+from app.http.urls import PUBLIC_ID, VERIFICATION_PATH
+from app.services.verification import VerificationService
+from app.web.rendering import page_context, page_language, render_page
 from verifier.errors import VerifierError
 from verifier.result import Check, VerificationResult
 
@@ -40,25 +41,17 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
-_PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _QR_HEADERS = {
     "Cache-Control": "public, max-age=86400",
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'",
 }
-
-
-def _language(request: Request) -> Language:
-    return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
-
-
-def _common(container: ContainerDep) -> dict[str, Any]:
-    # The language links are relative (``?lang=sl``): the same page in another language,
-    # without echoing the path into the page.
-    return {
-        "switcher": [(lang, f"?lang={lang.tag}") for lang in LANGUAGES],
-        "checked_at": container.clock(),
-    }
+_HTML = "text/html"
+_JSON = "application/json"
+_JWT = "application/vc+jwt"
+_CREDENTIAL_TYPES = ("application/vc", "application/vc+ld+json", "application/ld+json")
+#: The representations of a verification URL, the page first (``*/*`` gets the page).
+_REPRESENTATIONS = (_HTML, "application/xhtml+xml", _JSON, *_CREDENTIAL_TYPES, _JWT)
 
 
 def _result_context(
@@ -93,90 +86,98 @@ def _result_context(
 
 
 def _not_found(request: Request, container: ContainerDep) -> Response:
-    lang = _language(request)
-    return render_page("not_found.html", lang, _common(container), status_code=404)
+    context = page_context(container.clock())
+    return render_page("not_found.html", page_language(request), context, status_code=404)
 
 
-@router.get("/v/{public_id}", response_class=Response)
-def verification_page(
-    public_id: str,
-    request: Request,
-    container: ContainerDep,
-    service: VerificationServiceDep,
-) -> Response:
+def _machine_form(media_type: str, public_id: str, service: VerificationService) -> Response:
+    """The verification URL for a program: the result, the credential or its JWT."""
+    if media_type == _JWT:
+        stored = service.stored(public_id)
+        if stored.jwt is None:
+            raise NotAcceptable("this credential has no JWT form; ask for application/vc")
+        return Response(stored.jwt, media_type=_JWT)
+    if media_type in _CREDENTIAL_TYPES:
+        return Response(service.stored(public_id).credential_json, media_type=media_type)
+    verification = service.verify_public(public_id)
+    body = verification.result.to_json()
+    body["verificationUrl"] = verification.verification_url
+    return Response(json.dumps(body, ensure_ascii=False), media_type=_JSON)
+
+
+@router.get(VERIFICATION_PATH, response_class=Response)
+def verification_page(public_id: str, request: Request, container: ContainerDep) -> Response:
     """The page an employer reaches from the QR code: the verdict first, then whose it is,
-    what it certifies, and each check in plain words."""
-    if not _PUBLIC_ID.match(public_id):
-        return _not_found(request, container)
-    machine = negotiated(request, public_id, service)
-    if machine is not None:
-        return machine
-    lang = _language(request)
+    what it certifies, and each check in plain words; or a machine form of the same."""
+    wanted = preferred_media_type(request.headers.get("accept"), _REPRESENTATIONS)
+    if wanted is None:
+        raise NotAcceptable(f"this address offers {', '.join(_REPRESENTATIONS)}")
+    if not PUBLIC_ID.valid(public_id):
+        if wanted.startswith("text/") or wanted.endswith("+xml"):
+            return _not_found(request, container)
+        raise NotFound("no credential at this verification address")
+    if not (wanted.startswith("text/") or wanted.endswith("+xml")):
+        return _machine_form(wanted, public_id, container.verification)
     try:
-        verification = service.verify_public(public_id)
+        verification = container.verification.verify_public(public_id)
     except NotFound:
         return _not_found(request, container)
+    lang = page_language(request)
     context = {
-        **_common(container),
+        **page_context(container.clock()),
         **_result_context(verification.result, lang, verification.credential),
         "record": verification,
     }
     return render_page("result.html", lang, context)
 
 
-def _qr_url(public_id: str, container: ContainerDep, service: VerificationServiceDep) -> str:
+def _qr_url(public_id: str, container: ContainerDep) -> str:
     """The verification URL of a credential that exists (404 problem otherwise)."""
-    if not _PUBLIC_ID.match(public_id):
+    if not PUBLIC_ID.valid(public_id):
         raise NotFound("no credential at this verification address")
-    _, _, public_id = service.stored(public_id)
-    return f"{container.settings.base_url}/v/{public_id}"
+    return container.verification.stored(public_id).verification_url
 
 
-@router.get("/v/{public_id}/qr.svg", response_class=Response)
-def qr_code_svg(
-    public_id: str, container: ContainerDep, service: VerificationServiceDep
-) -> Response:
-    url = _qr_url(public_id, container, service)
+@router.get(VERIFICATION_PATH + "/qr.svg", response_class=Response)
+def qr_code_svg(public_id: str, container: ContainerDep) -> Response:
+    url = _qr_url(public_id, container)
     return Response(qr_svg(url, title=url), media_type="image/svg+xml", headers=_QR_HEADERS)
 
 
-@router.get("/v/{public_id}/qr.png", response_class=Response)
-def qr_code_png(
-    public_id: str, container: ContainerDep, service: VerificationServiceDep
-) -> Response:
-    url = _qr_url(public_id, container, service)
+@router.get(VERIFICATION_PATH + "/qr.png", response_class=Response)
+def qr_code_png(public_id: str, container: ContainerDep) -> Response:
+    url = _qr_url(public_id, container)
     return Response(qr_png(url), media_type="image/png", headers=_QR_HEADERS)
 
 
 @router.get("/verify", response_class=Response)
 def verify_form(request: Request, container: ContainerDep) -> Response:
     """Paste a credential (JSON-LD or JWT) or a verification URL, or upload a file."""
-    lang = _language(request)
-    return render_page("verify.html", lang, {**_common(container), "error": None})
+    context = {**page_context(container.clock()), "error": None}
+    return render_page("verify.html", page_language(request), context)
 
 
 @router.post("/verify", response_class=Response)
 def verify_submitted(
     request: Request,
     container: ContainerDep,
-    service: VerificationServiceDep,
     credential: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """The result page for what was pasted or uploaded (the body limit bounds both)."""
-    lang = _language(request)
+    lang = page_language(request)
     uploaded = file.file.read() if file is not None else b""
     text = uploaded.decode("utf-8-sig", errors="replace") if uploaded.strip() else credential
     if not text.strip():
-        context = {**_common(container), "error": "empty", "pasted": credential}
+        context = {**page_context(container.clock()), "error": "empty", "pasted": credential}
         return render_page("verify.html", lang, context, status_code=422)
     try:
-        result = service.verify_input(text)
+        result = container.verification.verify_input(text)
     except (BadRequest, Unprocessable, VerifierError) as exc:
         # The service could not even read it: for the person, that is not a credential.
         result = VerificationResult(checks=(Check("format", "failed", exc.code, exc.detail),))
     context = {
-        **_common(container),
+        **page_context(container.clock()),
         **_result_context(result, lang, None),
         "record": None,
     }

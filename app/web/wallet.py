@@ -14,28 +14,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.api.deps import ContainerDep, WalletServiceDep
+from app.dependencies import ContainerDep
+from app.documents.i18n import N_
+from app.documents.messages import NOTE_LABELS, PARTICIPATION_LABELS, VERDICTS
+from app.documents.summary import summarize
 from app.errors import NotFound
-from app.services.wallet import FileFormat, WalletFile
-from app.web.i18n import LANGUAGES, N_, Language, negotiate
-from app.web.messages import NOTE_LABELS, PARTICIPATION_LABELS, VERDICTS
-from app.web.rendering import render_page
-from app.web.summary import summarize
+from app.http.downloads import download_response
+from app.http.urls import WALLET_PATH
+from app.services.wallet import FileFormat
+from app.web.rendering import page_context, page_language, render_page
 
-__all__ = ["DOWNLOAD_HEADERS", "download_response", "router"]
+__all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-
-#: What every download sends besides its type and name: the wallet's files are personal data
-#: behind a secret URL.
-DOWNLOAD_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Robots-Tag": "noindex, nofollow",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'",
-    "Vary": "Accept-Language",
-}
 
 
 # The wallet's files: format, what its badge says, path, title and description (translated).
@@ -70,38 +61,25 @@ _FILES: tuple[tuple[FileFormat, str, str, str, str], ...] = (
 )
 
 
-def download_response(found: WalletFile) -> Response:
-    """``found`` as an attachment (``Content-Disposition`` with an ASCII and a UTF-8 name)."""
-    headers = {**DOWNLOAD_HEADERS, "Content-Disposition": found.name.content_disposition()}
-    return Response(found.body, media_type=found.media_type, headers=headers)
-
-
-def _language(request: Request) -> Language:
-    return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
-
-
-def _not_found(request: Request) -> Response:
+def _not_found(request: Request, container: ContainerDep) -> Response:
     """The one answer for every token that opens nothing."""
-    context = {"switcher": [(lang, f"?lang={lang.tag}") for lang in LANGUAGES]}
-    return render_page("wallet_not_found.html", _language(request), context, status_code=404)
+    context = page_context(container.clock())
+    return render_page("wallet_not_found.html", page_language(request), context, status_code=404)
 
 
-@router.get("/wallet/{token}", response_class=Response)
-def wallet_page(
-    token: str, request: Request, container: ContainerDep, wallet: WalletServiceDep
-) -> Response:
+@router.get(WALLET_PATH, response_class=Response)
+def wallet_page(token: str, request: Request, container: ContainerDep) -> Response:
     """The learner's page: the credential, its status now, its files, and what to share."""
     try:
-        view = wallet.open(token)
+        view = container.wallet.open(token)
     except NotFound:
-        return _not_found(request)
-    lang = _language(request)
+        return _not_found(request, container)
+    lang = page_language(request)
     verdict_code = view.result.verdict if view.result.verdict in VERDICTS else "not_genuine"
     summary = summarize(view.credential, lang)
     base = f"/wallet/{view.record.wallet_token}"
     context: dict[str, Any] = {
-        "switcher": [(option, f"?lang={option.tag}") for option in LANGUAGES],
-        "checked_at": container.clock(),
+        **page_context(container.clock()),
         "record": view.record,
         "verdict": VERDICTS[verdict_code],
         "verdict_code": verdict_code,
@@ -124,27 +102,27 @@ def wallet_page(
     return render_page("wallet.html", lang, context)
 
 
-def _file(token: str, fmt: FileFormat, request: Request, wallet: WalletServiceDep) -> Response:
+def _file(token: str, fmt: FileFormat, request: Request, container: ContainerDep) -> Response:
     try:
-        found = wallet.file(token, fmt, _language(request))
+        found = container.wallet.file(token, fmt, page_language(request))
     except NotFound:
-        return _not_found(request)
+        return _not_found(request, container)
     return download_response(found)
 
 
-@router.get("/wallet/{token}/credential.json", response_class=Response)
-def wallet_json(token: str, request: Request, wallet: WalletServiceDep) -> Response:
+@router.get(WALLET_PATH + "/credential.json", response_class=Response)
+def wallet_json(token: str, request: Request, container: ContainerDep) -> Response:
     """The signed JSON-LD credential, the stored bytes exactly (``application/vc``)."""
-    return _file(token, "json", request, wallet)
+    return _file(token, "json", request, container)
 
 
-@router.get("/wallet/{token}/credential.jwt", response_class=Response)
-def wallet_jwt(token: str, request: Request, wallet: WalletServiceDep) -> Response:
+@router.get(WALLET_PATH + "/credential.jwt", response_class=Response)
+def wallet_jwt(token: str, request: Request, container: ContainerDep) -> Response:
     """The credential as a vc+jwt (``application/vc+jwt``)."""
-    return _file(token, "jwt", request, wallet)
+    return _file(token, "jwt", request, container)
 
 
-@router.get("/wallet/{token}/certificate.pdf", response_class=Response)
-def wallet_pdf(token: str, request: Request, wallet: WalletServiceDep) -> Response:
+@router.get(WALLET_PATH + "/certificate.pdf", response_class=Response)
+def wallet_pdf(token: str, request: Request, container: ContainerDep) -> Response:
     """The printable certificate with the signed credential inside (``application/pdf``)."""
-    return _file(token, "pdf", request, wallet)
+    return _file(token, "pdf", request, container)

@@ -12,8 +12,11 @@ import httpx
 import pytest
 
 from app.container import Container
-from app.services.batches import BatchService
-from tests.api.test_issuance_api import achievement, institution
+from app.services.batches import BatchService, row_key
+from app.services.issue_requests import RosterRow
+from app.services.principal import Principal
+from tests.support.api import achievement, institution
+from tests.support.clock import FixedClock
 
 pytestmark = pytest.mark.anyio
 
@@ -154,7 +157,10 @@ async def test_batches_are_scoped_and_need_an_achievement(
 
 
 async def test_a_worker_that_dies_loses_nothing_and_duplicates_nothing(
-    client: httpx.AsyncClient, admin_headers: dict[str, str], container: Container
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    container: Container,
+    clock: FixedClock,
 ) -> None:
     """Worker A claims rows and dies: once the lease runs out worker B takes them over; a row
     whose credential A had already issued (but not recorded) gets that same credential."""
@@ -167,10 +173,9 @@ async def test_a_worker_that_dies_loses_nothing_and_duplicates_nothing(
     )
     batch_id = made.json()["id"]
 
-    now = [container.clock()]
     batches = BatchService(
-        container.uow, container.issuance, base_url="http://127.0.0.1:8000",
-        lease=timedelta(seconds=30), clock=lambda: now[0],
+        container.uow, container.issuance, urls=container.urls,
+        lease=timedelta(seconds=30), clock=clock,
     )  # fmt: skip
     claimed = batches.claim("worker-a", 4)
     assert len(claimed) == 4
@@ -179,20 +184,17 @@ async def test_a_worker_that_dies_loses_nothing_and_duplicates_nothing(
         row = uow.batches.row(claimed[0])
         assert row is not None
         first_row_number, first_data = row.row_number, row.data
-    from app.services.batches import _request
-    from app.services.institutions import Principal
-
     with container.uow(read_only=True) as uow:
         inst = uow.institutions.by_slug("ts-lj")
         assert inst is not None
-        principal = Principal("institution", inst.id, "ts-lj", via="worker-a")
+        principal = Principal.acting_for(inst.id, "ts-lj", "worker-a")
     orphan, _ = container.issuance.issue(
-        principal, _request(achievement_id, first_data),
-        idempotency_key=f"batch:{batch_id}:{first_row_number}",
+        principal, RosterRow.model_validate(first_data).request(achievement_id),
+        idempotency_key=row_key(batch_id, first_row_number),
     )  # fmt: skip
 
     assert batches.work_once("worker-b", 10) == 2  # only the unclaimed rows: A's lease holds
-    now[0] += timedelta(seconds=31)
+    clock.advance(timedelta(seconds=31))
     assert batches.work_once("worker-b", 10) == 4  # A's lease ran out
     assert batches.work_once("worker-b", 10) == 0
     status = (await client.get(f"/api/v1/batches/{batch_id}", headers=headers)).json()
@@ -205,18 +207,20 @@ async def test_a_worker_that_dies_loses_nothing_and_duplicates_nothing(
 
 
 async def test_rows_that_keep_crashing_a_worker_are_given_up(
-    client: httpx.AsyncClient, admin_headers: dict[str, str], container: Container
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    container: Container,
+    clock: FixedClock,
 ) -> None:
     headers, achievement_id = await setup(client, admin_headers)
     made = await client.post(f"/api/v1/batches?achievement_id={achievement_id}",
                              content=b"given_name,family_name\nA,B\n",
                              headers={**headers, "Content-Type": "text/csv"})  # fmt: skip
-    now = [container.clock()]
-    batches = BatchService(container.uow, container.issuance, base_url="http://x",
-                           lease=timedelta(seconds=1), clock=lambda: now[0])  # fmt: skip
+    batches = BatchService(container.uow, container.issuance, urls=container.urls,
+                           lease=timedelta(seconds=1), clock=clock)  # fmt: skip
     for _ in range(5):  # claimed five times, the worker dying each time
         assert len(batches.claim("doomed", 1)) == 1
-        now[0] += timedelta(seconds=2)
+        clock.advance(timedelta(seconds=2))
     assert batches.claim("next", 1) == []
     status: dict[str, Any] = (
         await client.get(f"/api/v1/batches/{made.json()['id']}", headers=headers)

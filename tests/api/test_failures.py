@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from app.container import Container
-from app.db import make_engine, make_session_factory
 from app.main import create_app
+from app.persistence.db import make_engine, make_session_factory
 from app.settings import Secrets, Settings
 
 pytestmark = pytest.mark.anyio

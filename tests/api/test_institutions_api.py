@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import httpx
 import pytest
 
 import keys
+from tests.support.clock import FixedClock
 
 pytestmark = pytest.mark.anyio
 
@@ -128,10 +130,11 @@ async def test_api_keys_are_scoped_to_their_institution(
 
 
 async def test_further_api_key_and_revocation(
-    client: httpx.AsyncClient, admin_headers: dict[str, str]
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: FixedClock
 ) -> None:
     a = await create(client, admin_headers)
     first = {"Authorization": f"Bearer {a['api_key']}"}
+    clock.advance(timedelta(minutes=1))
     made = await client.post(
         "/api/v1/institutions/ts-lj/api-keys", json={"label": "registrar"}, headers=first
     )

@@ -3,62 +3,18 @@ tenant isolation, and the VC API issue endpoint."""
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 import httpx
 import pytest
 
 import keys
+from tests.support.api import achievement, b64url_json, institution
+from tests.support.data import ACHIEVEMENT, LEARNER
 from verifier.data_integrity import verify_proof
 from verifier.jsonld import bundled_document_loader
 
 pytestmark = pytest.mark.anyio
-
-ACHIEVEMENT: dict[str, Any] = {
-    "title": {"en": "3D printing: FDM basics", "sl": "3D tisk: osnove FDM"},
-    "description": {"en": "Preparing, slicing and printing models on FDM printers."},
-    "learning_outcomes": [
-        {
-            "title": {"en": "Prepares a model for printing", "sl": "Pripravi model za tisk"},
-            "esco_skill": "http://data.europa.eu/esco/skill/0e3ae9e2-5cf5-4ea8-9b0a-4e1b8e6e8d5f",
-        },
-        {"title": "Operates an FDM printer safely"},
-    ],
-    "ects": 2,
-    "workload_hours": 50,
-    "eqf_level": 4,
-    "assessment_type": "practical demonstration",
-    "participation_form": "in_person",
-    "quality_assurance": "Internal QA of the awarding body, accredited by the ministry",
-    "prerequisites": None,
-    "supervision": "Supervised on site, identity checked",
-    "stackability": None,
-    "further_information": None,
-}
-LEARNER = {"given_name": "Ana", "family_name": "Horvat", "email": "ana@example.org",
-           "date_of_birth": "2004-03-01"}  # fmt: skip
-
-
-async def institution(
-    client: httpx.AsyncClient, admin: dict[str, str], slug: str = "ts-lj", **extra: str
-) -> tuple[dict[str, Any], dict[str, str]]:
-    body = {"slug": slug, "name": "Tehniški šolski center", "country": "SI", "legal_id": "1"}
-    r = await client.post("/api/v1/institutions", json={**body, **extra}, headers=admin)
-    assert r.status_code == 201, r.text
-    data = r.json()
-    return data, {"Authorization": f"Bearer {data['api_key']}"}
-
-
-async def achievement(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
-    r = await client.post("/api/v1/achievements", json=ACHIEVEMENT, headers=headers)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def b64url_json(part: str) -> dict[str, Any]:
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
 async def test_achievement_crud_normalises_language_maps(

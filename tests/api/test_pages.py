@@ -7,38 +7,23 @@ import copy
 import io
 import json
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 import zxingcpp
 from PIL import Image
-from sqlalchemy.orm import Session, sessionmaker
 
-from app.container import Container
-from app.settings import Secrets, Settings
-from tests.api.test_issuance_api import achievement, institution
+from tests.support.api import achievement, institution
+from tests.support.data import BASE_URL as BASE
+from tests.support.data import HTML
 
 pytestmark = pytest.mark.anyio
 
-NOW = datetime(2026, 3, 5, 14, 2, 7, tzinfo=UTC)
-
-BASE = "http://127.0.0.1:8000"
 # č, ć, đ, š, ž in both names: they must reach the page intact.
 LEARNER = {"given_name": "Đurđica", "family_name": "Šćepanović Žunič", "email": "d@example.org",
            "date_of_birth": "2004-03-01"}  # fmt: skip
 FULL_NAME = "Đurđica Šćepanović Žunič"
-HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-
-
-@pytest.fixture
-def container(
-    settings: Settings, secrets: Secrets, session_factory: sessionmaker[Session]
-) -> Container:
-    """The service at a fixed time: issuing, signing status lists and verifying all see the
-    same clock, and the page's dates are known."""
-    return Container(settings, secrets, session_factory, clock=lambda: NOW)
 
 
 async def issue(

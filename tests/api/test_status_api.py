@@ -10,28 +10,12 @@ import httpx
 import pytest
 
 import keys
-from tests.api.test_issuance_api import LEARNER, achievement, institution
+from tests.support.api import institution, issue_some
 from verifier.data_integrity import verify_proof
 from verifier.jsonld import bundled_document_loader
 from verifier.status_list import decode_bitstring, get_bit
 
 pytestmark = pytest.mark.anyio
-
-
-async def issue_some(
-    client: httpx.AsyncClient, admin: dict[str, str], n: int = 1, slug: str = "ts-lj"
-) -> tuple[dict[str, Any], dict[str, str], list[dict[str, Any]]]:
-    inst, headers = await institution(client, admin, slug=slug)
-    ach = await achievement(client, headers)
-    issued = []
-    for _ in range(n):
-        r = await client.post(
-            "/api/v1/credentials", json={"achievement_id": ach["id"], "learner": LEARNER},
-            headers=headers,
-        )  # fmt: skip
-        assert r.status_code == 201, r.text
-        issued.append(r.json())
-    return inst, headers, issued
 
 
 def entries(issued: dict[str, Any]) -> dict[str, dict[str, Any]]:

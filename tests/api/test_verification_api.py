@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.test_status_api import issue_some
+from tests.support.api import issue_some
 
 pytestmark = pytest.mark.anyio
 

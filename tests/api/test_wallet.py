@@ -6,76 +6,27 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
 import httpx
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
 
-from app.container import Container
-from app.settings import Secrets, Settings
-from tests.api.test_issuance_api import ACHIEVEMENT
+from tests.support.api import institution, issue_to, wallet_path
+from tests.support.data import BASE_URL as BASE
+from tests.support.data import CYRILLIC, HTML, LATIN
 
 pytestmark = pytest.mark.anyio
 
-NOW = datetime(2026, 3, 5, 14, 2, 7, tzinfo=UTC)
-BASE = "http://127.0.0.1:8000"
-HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-LATIN = {"given_name": "Đurđica", "family_name": "Šćepanović", "date_of_birth": "2004-03-01"}
-CYRILLIC = {"given_name": "Љубица", "family_name": "Јовановић"}
 SAFE_ASCII = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
 NEVER_ISSUED = "Zm9vYmFyYmF6cXV4cXV1eFpZWFdWVVRT"  # 32 characters, like a real token
-
-
-@pytest.fixture
-def container(
-    settings: Settings, secrets: Secrets, session_factory: sessionmaker[Session]
-) -> Container:
-    """The service at a fixed time, so the page's dates and the PDF's bytes are known."""
-    return Container(settings, secrets, session_factory, clock=lambda: NOW)
-
-
-async def new_institution(
-    client: httpx.AsyncClient, admin: dict[str, str], slug: str, name: str
-) -> dict[str, str]:
-    body = {"slug": slug, "name": name, "country": "SI", "legal_id": "1"}
-    r = await client.post("/api/v1/institutions", json=body, headers=admin)
-    assert r.status_code == 201, r.text
-    return {"Authorization": f"Bearer {r.json()['api_key']}"}
-
-
-async def issue_to(
-    client: httpx.AsyncClient, headers: dict[str, str], learner: dict[str, Any]
-) -> dict[str, Any]:
-    ach = await client.post("/api/v1/achievements", json=ACHIEVEMENT, headers=headers)
-    assert ach.status_code == 201, ach.text
-    r = await client.post(
-        "/api/v1/credentials",
-        json={"achievement_id": ach.json()["id"], "learner": learner, "grade": "odlično (5)"},
-        headers=headers,
-    )
-    assert r.status_code == 201, r.text
-    issued: dict[str, Any] = r.json()
-    # The exact stored bytes: the response splices them in verbatim, last.
-    issued["stored"] = r.content[r.content.index(b'"credential":') + len(b'"credential":') : -1]
-    return issued
 
 
 async def issue(
     client: httpx.AsyncClient, admin: dict[str, str], learner: dict[str, Any] = LATIN
 ) -> tuple[dict[str, str], dict[str, Any]]:
-    headers = await new_institution(client, admin, "ts-lj", "Tehniški šolski center")
+    _, headers = await institution(client, admin)
     return headers, await issue_to(client, headers, learner)
-
-
-def wallet_path(issued: dict[str, Any]) -> str:
-    url = str(issued["wallet_url"])
-    assert url.startswith(f"{BASE}/wallet/")
-    token = url.rsplit("/", 1)[1]
-    assert len(token) >= 32 and token != issued["id"]  # 192 random bits, not the id
-    return url.removeprefix(BASE)
 
 
 def without_nonce(html: str) -> str:
@@ -266,7 +217,7 @@ async def test_another_institution_cannot_reach_the_wallet(
     client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
     headers, issued = await issue(client, admin_headers)
-    other = await new_institution(client, admin_headers, "ts-mb", "Srednja šola Maribor")
+    _, other = await institution(client, admin_headers, "ts-mb", "Srednja šola Maribor")
     target = f"/api/v1/credentials/{issued['id']}"
     r = await client.post(f"{target}/wallet-link", headers=other)
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
@@ -322,7 +273,7 @@ async def test_a_credential_without_a_jwt_offers_no_jwt(
     client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
     """Credentials secured through the VC API have no JWT form: no link, and a 404."""
-    headers = await new_institution(client, admin_headers, "ts-lj", "Tehniški šolski center")
+    _, headers = await institution(client, admin_headers)
     did = (await client.get("/api/v1/institutions/ts-lj", headers=headers)).json()["did"]
     body = {
         "credential": {

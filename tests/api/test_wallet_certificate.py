@@ -21,11 +21,9 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
-from sqlalchemy.orm import Session, sessionmaker
 
-from app.container import Container
-from app.settings import Secrets, Settings
-from tests.api.test_wallet import CYRILLIC, LATIN, NOW, issue_to, new_institution, wallet_path
+from tests.support.api import institution, issue_to, wallet_path
+from tests.support.data import CYRILLIC, LATIN
 
 pytestmark = pytest.mark.anyio
 
@@ -33,14 +31,6 @@ pytestmark = pytest.mark.anyio
 INSTITUTION = "Strukovna škola Šabac, Đurđevac, Čačak, Ćićevac i Žužemberk"
 KEEP = Path("/tmp/certificate-sr.png")
 A4_POINTS = (595.28, 841.89)
-
-
-@pytest.fixture
-def container(
-    settings: Settings, secrets: Secrets, session_factory: sessionmaker[Session]
-) -> Container:
-    """The service at a fixed time: the certificate's dates are known."""
-    return Container(settings, secrets, session_factory, clock=lambda: NOW)
 
 
 def poppler(tool: str, *args: str) -> bytes:
@@ -59,7 +49,7 @@ def poppler(tool: str, *args: str) -> bytes:
 async def certificate(
     client: httpx.AsyncClient, admin: dict[str, str], learner: dict[str, Any], lang: str
 ) -> tuple[dict[str, Any], bytes]:
-    headers = await new_institution(client, admin, "ss-sabac", INSTITUTION)
+    _, headers = await institution(client, admin, "ss-sabac", INSTITUTION)
     issued = await issue_to(client, headers, learner)
     r = await client.get(f"{wallet_path(issued)}/certificate.pdf", params={"lang": lang})
     assert r.status_code == 200, r.text

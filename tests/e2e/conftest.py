@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.live import Live, free_port
+from tests.support.live import Live, free_port
 
 
 @pytest.fixture

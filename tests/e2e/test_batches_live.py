@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.live import MICROCRED, Live, bearer
-from tests.e2e.test_interop_issuance import ACHIEVEMENT
+from tests.support.data import INTEROP_ACHIEVEMENT as ACHIEVEMENT
+from tests.support.live import MICROCRED, Live, bearer
 
 pytestmark = pytest.mark.e2e
 

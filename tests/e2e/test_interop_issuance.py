@@ -10,24 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.live import Live
 from tests.interop import harness
+from tests.support.data import INTEROP_ACHIEVEMENT as ACHIEVEMENT
+from tests.support.data import MONTENEGRIN as LEARNER
+from tests.support.live import Live
 
 pytestmark = pytest.mark.e2e
-
-ACHIEVEMENT = {
-    "title": {"en": "3D printing: FDM basics", "sl": "3D tisk: osnove FDM"},
-    "description": {"en": "Preparing, slicing and printing models.", "sl": "Priprava modelov."},
-    "learning_outcomes": [{"title": {"en": "Prepares a model for printing"},
-                           "esco_skill": "http://data.europa.eu/esco/skill/0e3ae9e2-5cf5-4ea8"}],
-    "ects": 2, "workload_hours": 50, "eqf_level": 4,
-    "assessment_type": "practical demonstration", "participation_form": "blended",
-    "quality_assurance": "Internal QA", "prerequisites": "None",
-    "supervision": "Supervised, identity checked", "stackability": "Stacks",
-    "further_information": "Tel. 01 234 5678 \\ \"quoted\"\ttab",
-}  # fmt: skip
-LEARNER = {"given_name": "Đurđa", "family_name": "Šćepanović", "date_of_birth": "2003-05-04",
-           "identifier": "ME-42"}  # fmt: skip
 
 
 def issue(live: Live, admin: dict[str, str], slug: str, **extra: str) -> dict[str, Any]:

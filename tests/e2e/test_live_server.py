@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 import keys
-from tests.e2e.live import MICROCRED, Live
+from tests.support.live import MICROCRED, Live
 
 pytestmark = pytest.mark.e2e
 

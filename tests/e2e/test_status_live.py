@@ -10,9 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.live import Live, bearer
-from tests.e2e.test_interop_issuance import ACHIEVEMENT, LEARNER
 from tests.interop import harness
+from tests.support.data import INTEROP_ACHIEVEMENT as ACHIEVEMENT
+from tests.support.data import MONTENEGRIN as LEARNER
+from tests.support.live import Live, bearer
 from verifier.status_list import decode_bitstring, get_bit
 
 pytestmark = pytest.mark.e2e

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.test_issuance_api import ACHIEVEMENT
-from tests.e2e.live import Live
-from tests.e2e.test_pages_browser import PNG_SIGNATURE, chromium
+from tests.support.browser import PNG_SIGNATURE, chromium
+from tests.support.data import ACHIEVEMENT
+from tests.support.live import Live
 
 pytestmark = pytest.mark.e2e
 

@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from app.container import Container
-from app.db import make_engine, make_session_factory, upgrade
-from app.services.achievements import AchievementFields
-from app.services.institutions import NewInstitution, Principal
+from app.persistence.db import make_engine, make_session_factory, upgrade
 from app.settings import Secrets, Settings
-
-FIELDS = AchievementFields(
-    title={"en": "3D printing: FDM basics"},
-    learning_outcomes=(({"en": "Prepares a model for printing"}, None),),
-    eqf_level=4,
-    assessment_type={"en": "practical demonstration"},
-    participation_form="online",
-    quality_assurance={"en": "Internal QA"},
-    ects=Decimal(2),
-)
 
 
 @pytest.fixture
@@ -40,15 +27,3 @@ def committed(new_database, tmp_path: Path) -> Iterator[Container]:  # type: ign
     )
     yield container
     container.close()
-
-
-def setup_institution(container: Container) -> tuple[Principal, str]:
-    _info, _ = container.institutions.create(
-        NewInstitution("ts-lj", "Tehniški šolski center", "SI", "1"), actor="test"
-    )
-    with container.uow() as uow:
-        institution = uow.institutions.by_slug("ts-lj")
-        assert institution is not None
-        principal = Principal("institution", institution.id, "ts-lj", "test-key")
-    achievement = container.achievements.create(principal.institution_id or 0, FIELDS, actor="t")
-    return principal, achievement.id

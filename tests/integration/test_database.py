@@ -12,9 +12,9 @@ from sqlalchemy import Connection, Engine, inspect, select, text
 
 import keys
 from app.container import Container
-from app.db import is_up_to_date, make_engine, make_session_factory, upgrade
 from app.errors import Conflict
-from app.models import Base, SigningKey
+from app.persistence.db import is_up_to_date, make_engine, make_session_factory, upgrade
+from app.persistence.models import Base, SigningKey
 from app.services.institutions import NewInstitution
 from app.settings import Secrets, Settings
 
@@ -37,7 +37,7 @@ def test_migrations_go_down_and_up_again(new_database) -> None:  # type: ignore[
         upgrade(engine, "head")
         from alembic import command
 
-        from app.db import alembic_config
+        from app.persistence.db import alembic_config
 
         command.downgrade(alembic_config(engine), "base")
         assert "signing_key" not in inspect(engine).get_table_names()
@@ -52,7 +52,7 @@ def test_private_keys_are_sealed_to_their_row(
     container: Container, secrets: Secrets, connection: Connection
 ) -> None:
     container.institutions.create(NEW, actor="test")
-    container.institutions.rotate_key("ts-lj", actor="test")
+    container.signing_keys.rotate("ts-lj", actor="test")
     rows = connection.execute(select(SigningKey.id, SigningKey.sealed_private)).all()
     assert len(rows) == 2
     for key_id, blob in rows:
@@ -71,9 +71,9 @@ def test_private_keys_are_sealed_to_their_row(
 
 def test_signer_uses_the_active_key_of_the_did_document(container: Container) -> None:
     container.institutions.create(NEW, actor="test")
-    container.institutions.rotate_key("ts-lj", actor="test")
-    signer = container.institutions.signer("ts-lj")
-    doc = container.institutions.did_document("ts-lj")
+    container.signing_keys.rotate("ts-lj", actor="test")
+    signer = container.signing_keys.signer("ts-lj")
+    doc = container.did_documents.did_document("ts-lj")
     current = doc["verificationMethod"][0]
     assert signer.id == current["id"] and signer.id.endswith("#key-2")
     public = keys.public_key_from_multibase(current["publicKeyMultibase"])
@@ -106,7 +106,7 @@ def test_concurrent_rotations_keep_exactly_one_active_key(new_database, tmp_path
     def rotate() -> None:
         for _ in range(3):
             try:
-                container.institutions.rotate_key("ts-lj", actor="test")
+                container.signing_keys.rotate("ts-lj", actor="test")
             except Exception as exc:
                 errors.append(exc)
 

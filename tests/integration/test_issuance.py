@@ -10,11 +10,13 @@ from sqlalchemy import func, select
 
 from app.container import Container
 from app.errors import Conflict
-from app.models import Credential, Event
-from app.services.institutions import NewInstitution, Principal
-from app.services.issuance import IssueRequest
+from app.persistence.models import Credential, Event
+from app.services.institutions import NewInstitution
+from app.services.issue_requests import IssueRequest
+from app.services.principal import Principal
 from issuer.credential import Learner
-from tests.integration.conftest import FIELDS, setup_institution
+from tests.support.data import FIELDS
+from tests.support.services import setup_institution
 
 
 def count(container: Container, model: type) -> int:

@@ -9,11 +9,12 @@ from collections import Counter
 from sqlalchemy import select
 
 from app.container import Container
-from app.models import Credential, StatusList
-from app.services.issuance import IssueRequest
+from app.persistence.models import Credential, StatusList
+from app.services.issue_requests import IssueRequest
 from app.services.status import StatusService
 from issuer.credential import Learner
-from tests.integration.conftest import setup_institution
+from tests.support.services import setup_institution
+from verifier.jsonld import bundled_document_loader
 from verifier.status_list import get_bit
 
 
@@ -73,9 +74,9 @@ def test_a_full_list_opens_a_new_one(committed: Container) -> None:
     principal, _ = setup_institution(committed)
     small = StatusService(
         committed.uow,
-        committed.institutions,
-        base_url="http://127.0.0.1:8000",
-        document_loader=committed.issuance._loader,
+        committed.signing_keys,
+        urls=committed.urls,
+        document_loader=bundled_document_loader(),
         list_size=16,
     )
     assert principal.institution_id is not None
@@ -97,10 +98,10 @@ def test_withdrawing_a_key_makes_lists_be_signed_again(committed: Container) -> 
     public_id = entry_url.rsplit("/", 1)[1]
     first = committed.status.published("ts-lj", public_id, "ld")
     assert first.body is not None and b"#key-1" in first.body
-    committed.institutions.rotate_key("ts-lj", actor="test")
+    committed.signing_keys.rotate("ts-lj", actor="test")
     unchanged = committed.status.published("ts-lj", public_id, "ld")
     assert unchanged.body == first.body  # rotation alone keeps the signed list
-    committed.institutions.withdraw_key("ts-lj", "key-1", actor="test")
+    committed.signing_keys.withdraw("ts-lj", "key-1", actor="test")
     resigned = committed.status.published("ts-lj", public_id, "ld")
     assert resigned.body is not None and b"#key-2" in resigned.body
 

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from app.web.filenames import ascii_name, download_name, transliterate
+from app.documents.filenames import ascii_name, download_name, transliterate
 
 SAFE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
 # Characters Windows forbids in a name, and the separators of every file system.

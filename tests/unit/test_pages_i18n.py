@@ -10,9 +10,9 @@ import pytest
 from babel.messages.pofile import read_po
 from jinja2 import Environment, nodes
 
-from app.web.catalogues import LOCALE_DIR, WEB_DIR, extract, po_path
-from app.web.i18n import DOMAIN, LANGUAGES, language, negotiate, translations
-from app.web.summary import pick_text
+from app.documents.catalogues import LOCALE_DIR, WEB_DIR, extract, po_path
+from app.documents.i18n import DOMAIN, LANGUAGES, language, negotiate, translations
+from app.documents.summary import pick_text
 
 TRANSLATED = [lang for lang in LANGUAGES if lang.catalogue is not None]
 TEMPLATES = sorted((WEB_DIR / "templates").glob("*.html"))
@@ -29,7 +29,7 @@ def msgids() -> set[object]:
 def test_the_template_catalogue_is_up_to_date() -> None:
     with (LOCALE_DIR / f"{DOMAIN}.pot").open("rb") as source:
         pot = read_po(source)
-    assert {m.id for m in pot if m.id} == msgids(), "run python -m app.web.catalogues"
+    assert {m.id for m in pot if m.id} == msgids(), "run python -m app.documents.catalogues"
 
 
 @pytest.mark.parametrize("lang", TRANSLATED, ids=lambda lang: lang.tag)
@@ -38,7 +38,9 @@ def test_every_message_is_translated(lang) -> None:  # type: ignore[no-untyped-d
         catalog = read_po(source, locale=lang.locale)
     wanted = msgids()
     present = {m.id for m in catalog if m.id}
-    assert wanted - present == set(), f"{lang.tag}: untranslated, run python -m app.web.catalogues"
+    assert wanted - present == set(), (
+        f"{lang.tag}: untranslated, run python -m app.documents.catalogues"
+    )
     assert present - wanted == set(), f"{lang.tag}: obsolete messages"
     for message in catalog:
         if not message.id:

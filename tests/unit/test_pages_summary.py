@@ -6,9 +6,9 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from app.web.i18n import LANGUAGES
-from app.web.messages import VERDICTS, check_sentence
-from app.web.summary import summarize
+from app.documents.i18n import LANGUAGES
+from app.documents.messages import VERDICTS, check_sentence
+from app.documents.summary import summarize
 from issuer.credential import (
     AchievementSpec,
     Award,

@@ -13,7 +13,7 @@ import pytest
 import verifier
 from issuer.data_integrity import add_proof
 from issuer.vc_jose import encode_vc_jwt
-from tests.unit.verify_corpus import (
+from tests.support.corpus import (
     DID_ED,
     DID_P256,
     GOOD_INDEX,

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import pytest
 
-from tests.unit.verify_corpus import FIXTURES
+from tests.support.corpus import FIXTURES
 from verifier.cli import main
 from verifier.verify import CREDENTIAL_ACCEPT
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import keys
-from tests.unit.verify_corpus import (
+from tests.support.corpus import (
     DID_ED,
     LOADER,
     FakeFetcher,

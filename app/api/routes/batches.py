@@ -10,9 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from app.api.deps import BatchServiceDep, CurrentInstitution
+from app.dependencies import ContainerDep, CurrentInstitution
 from app.errors import Unprocessable
-from app.services.batches import BatchInfo
+from app.http.urls import PublicUrls
+from app.services.batches import BatchInfo, results_table
 from app.services.roster import Roster, parse_csv, parse_ndjson
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
@@ -36,8 +37,7 @@ _ROSTER_BODY = {
 }
 
 
-def batch_json(request: Request, info: BatchInfo) -> dict[str, Any]:
-    base = str(request.base_url).rstrip("/")
+def batch_json(urls: PublicUrls, info: BatchInfo) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": info.id,
         "achievement_id": info.achievement_id,
@@ -48,10 +48,10 @@ def batch_json(request: Request, info: BatchInfo) -> dict[str, Any]:
         "errors": list(info.errors),
         "created_at": info.created_at.isoformat(),
         "finished_at": info.finished_at.isoformat() if info.finished_at else None,
-        "status_url": f"{base}/api/v1/batches/{info.id}",
+        "status_url": urls.batch(info.id),
     }
     if info.state == "done":
-        body["results_url"] = f"{base}/api/v1/batches/{info.id}/results"
+        body["results_url"] = urls.batch_results(info.id)
     return body
 
 
@@ -90,7 +90,7 @@ async def _roster(request: Request) -> tuple[Roster, str | None]:
 @router.post("", status_code=202, openapi_extra=_ROSTER_BODY)
 async def create_batch(
     request: Request,
-    service: BatchServiceDep,
+    container: ContainerDep,
     principal: CurrentInstitution,
     achievement_id: str | None = None,
 ) -> JSONResponse:
@@ -99,29 +99,25 @@ async def create_batch(
     achievement = achievement_id or form_achievement
     if not achievement:
         raise Unprocessable.field("achievement_id", "name the achievement to issue")
-    info = await run_in_threadpool(service.create, principal, achievement, roster)
-    body = batch_json(request, info)
+    info = await run_in_threadpool(container.batches.create, principal, achievement, roster)
+    body = batch_json(container.urls, info)
     return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
 
 
 @router.get("/{batch_id}")
 def get_batch(
-    batch_id: str, request: Request, service: BatchServiceDep, principal: CurrentInstitution
+    batch_id: str, container: ContainerDep, principal: CurrentInstitution
 ) -> dict[str, Any]:
-    return batch_json(request, service.get(principal, batch_id))
+    return batch_json(container.urls, container.batches.get(principal, batch_id))
 
 
 @router.get("/{batch_id}/results", response_class=Response)
 def batch_results(
-    batch_id: str, service: BatchServiceDep, principal: CurrentInstitution
+    batch_id: str, container: ContainerDep, principal: CurrentInstitution
 ) -> Response:
     """CSV: row, credential_id, verification_url, wallet_url, error (once done)."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "credential_id", "verification_url", "wallet_url", "error"])
-    for r in service.results(principal, batch_id):
-        cells = (r.credential_id, r.verification_url, r.wallet_url, r.error)
-        writer.writerow([r.row, *(cell or "" for cell in cells)])
+    csv.writer(out).writerows(results_table(container.batches.results(principal, batch_id)))
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -14,19 +14,15 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import (
-    CurrentInstitution,
-    IssuanceServiceDep,
-    StatusServiceDep,
-    WalletServiceDep,
-)
 from app.api.schemas import CredentialCreate, CredentialSummary, Page, next_page_url
-from app.repositories import CredentialFilter
-from app.services.issuance import IssuedCredential, IssueRequest
+from app.dependencies import ContainerDep, CurrentInstitution
+from app.documents.i18n import negotiate
+from app.http.downloads import download_response
+from app.services.credential_store import IssuedCredential
+from app.services.credentials import CredentialFilter
+from app.services.issue_requests import IssueRequest
+from app.services.status import ACTIONS
 from app.services.wallet import FORMATS, FileFormat
-from app.web.i18n import negotiate
-from app.web.wallet import download_response
-from issuer.credential import Learner
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
 
@@ -39,6 +35,9 @@ _CREDENTIAL_SCHEMA = {
         "verification_url": {"type": "string"},
         "wallet_url": {"type": "string"},
     },
+}
+_DETAIL: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {"schema": _CREDENTIAL_SCHEMA}}}
 }
 
 
@@ -60,6 +59,10 @@ def credential_body(issued: IssuedCredential) -> bytes:
     return encoded[:-1] + b',"credential":' + issued.credential_json + b"}"
 
 
+def _credential_response(issued: IssuedCredential, **kwargs: Any) -> Response:
+    return Response(credential_body(issued), media_type="application/json", **kwargs)
+
+
 @router.post(
     "",
     status_code=201,
@@ -67,38 +70,22 @@ def credential_body(issued: IssuedCredential) -> bytes:
 )
 def issue_credential(
     body: CredentialCreate,
-    service: IssuanceServiceDep,
+    container: ContainerDep,
     principal: CurrentInstitution,
     idempotency_key: Annotated[str | None, Header(max_length=255, min_length=1)] = None,
 ) -> Response:
-    learner = body.learner
-    request = IssueRequest(
-        achievement_id=body.achievement_id,
-        learner=Learner(
-            given_name=learner.given_name,
-            family_name=learner.family_name,
-            date_of_birth=learner.date_of_birth,
-            identifier=learner.identifier,
-            did=learner.did,
-        ),
-        learner_email=learner.email,
-        grade=body.grade,
-        awarded_on=body.awarded_on,
-        valid_until=body.valid_until,
-    )
-    issued, replayed = service.issue(principal, request, idempotency_key=idempotency_key)
-    headers = {"Location": f"/api/v1/credentials/{issued.id}"}
+    request = IssueRequest.of(body.achievement_id, body.learner, body)
+    issued, replayed = container.issuance.issue(principal, request, idempotency_key=idempotency_key)
+    headers = {"Location": container.urls.credential(issued.id)}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
-    return Response(
-        credential_body(issued), status_code=201, media_type="application/json", headers=headers
-    )
+    return _credential_response(issued, status_code=201, headers=headers)
 
 
 @router.get("", response_model=Page[CredentialSummary])
 def list_credentials(
     request: Request,
-    service: IssuanceServiceDep,
+    container: ContainerDep,
     principal: CurrentInstitution,
     achievement_id: str | None = None,
     learner: Annotated[str | None, Query(max_length=255)] = None,
@@ -107,42 +94,21 @@ def list_credentials(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[CredentialSummary]:
     where = CredentialFilter(achievement_id=achievement_id, learner=learner, status=status)
-    items, total = service.page(principal, where, limit, offset)
+    items, total = container.credentials.page(principal, where, limit, offset)
     return Page[CredentialSummary](
-        items=[
-            CredentialSummary(
-                id=i.id,
-                achievement_id=i.achievement_id,
-                status=i.status,
-                issued_at=i.issued_at,
-                valid_until=i.valid_until,
-                learner_given_name=i.learner_given_name,
-                learner_family_name=i.learner_family_name,
-                learner_email=i.learner_email,
-                verification_url=i.verification_url,
-                wallet_url=i.wallet_url,
-            )
-            for i in items
-        ],
+        items=[CredentialSummary.model_validate(i, from_attributes=True) for i in items],
         total=total,
         limit=limit,
         offset=offset,
-        next=next_page_url(request, total, limit, offset),
+        next=next_page_url(request, container.urls.base, total, limit, offset),
     )
-
-
-_DETAIL: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/json": {"schema": _CREDENTIAL_SCHEMA}}}
-}
 
 
 @router.get("/{credential_id}", responses=_DETAIL)
 def get_credential(
-    credential_id: str, service: IssuanceServiceDep, principal: CurrentInstitution
+    credential_id: str, container: ContainerDep, principal: CurrentInstitution
 ) -> Response:
-    return Response(
-        credential_body(service.get(principal, credential_id)), media_type="application/json"
-    )
+    return _credential_response(container.credentials.get(principal, credential_id))
 
 
 class StatusChange(BaseModel):
@@ -151,27 +117,17 @@ class StatusChange(BaseModel):
     reason: str | None = Field(default=None, max_length=1000)
 
 
-_STATUS_ACTIONS = {
-    "revoke": "Revoke a credential: final; its bit in the revocation list is set.",
-    "suspend": "Suspend a credential until it is reinstated.",
-    "reinstate": "Lift a suspension.",
-}
-
-
-def _status_route(action: str, summary: str) -> None:
+def _status_route(action: str) -> None:
     """``POST /api/v1/credentials/{id}/<action>``: one route per action, one body."""
 
     def change(
         credential_id: str,
-        service: IssuanceServiceDep,
-        status: StatusServiceDep,
+        container: ContainerDep,
         principal: CurrentInstitution,
         body: StatusChange | None = None,
     ) -> Response:
-        status.change(principal, credential_id, action, body.reason if body else None)
-        return Response(
-            credential_body(service.get(principal, credential_id)), media_type="application/json"
-        )
+        container.status.change(principal, credential_id, action, body.reason if body else None)
+        return _credential_response(container.credentials.get(principal, credential_id))
 
     router.add_api_route(
         f"/{{credential_id}}/{action}",
@@ -179,12 +135,12 @@ def _status_route(action: str, summary: str) -> None:
         methods=["POST"],
         responses=_DETAIL,
         name=action,
-        summary=summary,
+        summary=ACTIONS[action].summary,
     )
 
 
-for _action, _summary in _STATUS_ACTIONS.items():
-    _status_route(_action, _summary)
+for _action in ACTIONS:
+    _status_route(_action)
 
 
 class WalletLink(BaseModel):
@@ -194,10 +150,10 @@ class WalletLink(BaseModel):
 
 @router.post("/{credential_id}/wallet-link", response_model=WalletLink)
 def regenerate_wallet_link(
-    credential_id: str, wallet: WalletServiceDep, principal: CurrentInstitution
+    credential_id: str, container: ContainerDep, principal: CurrentInstitution
 ) -> WalletLink:
     """Give the learner a new private wallet link; the old one stops working at once."""
-    record = wallet.regenerate(principal, credential_id)
+    record = container.wallet.regenerate(principal, credential_id)
     return WalletLink(id=record.id, wallet_url=record.wallet_url)
 
 
@@ -212,7 +168,7 @@ _DOWNLOAD: dict[int | str, dict[str, Any]] = {
 @router.get("/{credential_id}/download", response_class=Response, responses=_DOWNLOAD)
 def download(
     credential_id: str,
-    wallet: WalletServiceDep,
+    container: ContainerDep,
     principal: CurrentInstitution,
     format: Annotated[FileFormat, Query()],
     lang: Annotated[str | None, Query(max_length=35)] = None,
@@ -221,7 +177,7 @@ def download(
     """The learner's files for the institution: the signed JSON-LD credential
     (``application/vc``), its JWT (``application/vc+jwt``) or the PDF certificate, in the
     language of ``lang`` or ``Accept-Language`` (the PDF's text and the file name)."""
-    found = wallet.institution_file(
+    found = container.wallet.institution_file(
         principal, credential_id, format, negotiate(lang, accept_language)
     )
     return download_response(found)

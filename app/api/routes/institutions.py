@@ -6,7 +6,6 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, status
 
-from app.api.deps import CurrentAdmin, CurrentPrincipal, InstitutionServiceDep
 from app.api.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -16,6 +15,7 @@ from app.api.schemas import (
     InstitutionCreated,
     InstitutionPublic,
 )
+from app.dependencies import ContainerDep, CurrentAdmin, CurrentPrincipal
 from app.services.institutions import NewInstitution
 
 router = APIRouter(prefix="/api/v1/institutions", tags=["institutions"])
@@ -23,71 +23,75 @@ router = APIRouter(prefix="/api/v1/institutions", tags=["institutions"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=InstitutionCreated)
 def create_institution(
-    body: InstitutionCreate, service: InstitutionServiceDep, admin: CurrentAdmin
+    body: InstitutionCreate, container: ContainerDep, admin: CurrentAdmin
 ) -> InstitutionCreated:
-    info, token = service.create(NewInstitution(**body.model_dump()), actor=admin.actor)
+    info, token = container.institutions.create(
+        NewInstitution(**body.model_dump()), actor=admin.actor
+    )
     return InstitutionCreated(**asdict(info), api_key=token)
 
 
 @router.get("", response_model=list[InstitutionPublic])
-def list_institutions(service: InstitutionServiceDep, _: CurrentAdmin) -> list[InstitutionPublic]:
-    return [InstitutionPublic.model_validate(i) for i in service.list_institutions()]
+def list_institutions(container: ContainerDep, _: CurrentAdmin) -> list[InstitutionPublic]:
+    return [InstitutionPublic.model_validate(i) for i in container.institutions.list_institutions()]
 
 
 @router.get("/{slug}", response_model=InstitutionPublic)
 def get_institution(
-    slug: str, service: InstitutionServiceDep, principal: CurrentPrincipal
+    slug: str, container: ContainerDep, principal: CurrentPrincipal
 ) -> InstitutionPublic:
     principal.require_institution_or_admin(slug)
-    return InstitutionPublic.model_validate(service.get(slug))
+    return InstitutionPublic.model_validate(container.institutions.get(slug))
 
 
 @router.get("/{slug}/events", response_model=list[EventPublic])
 def list_events(
-    slug: str, service: InstitutionServiceDep, principal: CurrentPrincipal
+    slug: str, container: ContainerDep, principal: CurrentPrincipal
 ) -> list[EventPublic]:
     principal.require_institution_or_admin(slug)
-    return [EventPublic.model_validate(e) for e in service.events(slug)]
+    return [EventPublic.model_validate(e) for e in container.institutions.events(slug)]
 
 
 @router.post("/{slug}/keys/rotate", response_model=InstitutionPublic)
-def rotate_key(slug: str, service: InstitutionServiceDep, admin: CurrentAdmin) -> InstitutionPublic:
-    return InstitutionPublic.model_validate(service.rotate_key(slug, actor=admin.actor))
+def rotate_key(slug: str, container: ContainerDep, admin: CurrentAdmin) -> InstitutionPublic:
+    container.signing_keys.rotate(slug, actor=admin.actor)
+    return InstitutionPublic.model_validate(container.institutions.get(slug))
 
 
 @router.post("/{slug}/keys/{key_id}/withdraw", response_model=InstitutionPublic)
 def withdraw_key(
-    slug: str, key_id: str, service: InstitutionServiceDep, admin: CurrentAdmin
+    slug: str, key_id: str, container: ContainerDep, admin: CurrentAdmin
 ) -> InstitutionPublic:
-    return InstitutionPublic.model_validate(service.withdraw_key(slug, key_id, actor=admin.actor))
+    container.signing_keys.withdraw(slug, key_id, actor=admin.actor)
+    return InstitutionPublic.model_validate(container.institutions.get(slug))
 
 
 @router.post("/{slug}/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
 def create_api_key(
     slug: str,
-    service: InstitutionServiceDep,
+    container: ContainerDep,
     principal: CurrentPrincipal,
     body: ApiKeyCreate | None = None,
 ) -> ApiKeyCreated:
     principal.require_institution_or_admin(slug)
     label = body.label if body else None
-    info, token = service.create_api_key(slug, label, actor=principal.actor)
+    info, token = container.api_keys.create(slug, label, actor=principal.actor)
     return ApiKeyCreated(**asdict(info), api_key=token)
 
 
 @router.get("/{slug}/api-keys", response_model=list[ApiKeyPublic])
 def list_api_keys(
-    slug: str, service: InstitutionServiceDep, principal: CurrentPrincipal
+    slug: str, container: ContainerDep, principal: CurrentPrincipal
 ) -> list[ApiKeyPublic]:
     principal.require_institution_or_admin(slug)
-    return [ApiKeyPublic.model_validate(k) for k in service.list_api_keys(slug)]
+    return [ApiKeyPublic.model_validate(k) for k in container.api_keys.list_keys(slug)]
 
 
 @router.post("/{slug}/api-keys/{api_key_id}/revoke", response_model=ApiKeyPublic)
 def revoke_api_key(
-    slug: str, api_key_id: str, service: InstitutionServiceDep, principal: CurrentPrincipal
+    slug: str, api_key_id: str, container: ContainerDep, principal: CurrentPrincipal
 ) -> ApiKeyPublic:
     principal.require_institution_or_admin(slug)
     return ApiKeyPublic.model_validate(
-        service.revoke_api_key(slug, api_key_id, actor=principal.actor)
+        container.api_keys.revoke(slug, api_key_id, actor=principal.actor)
     )

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import CurrentInstitution, IssuanceServiceDep, StatusServiceDep
+from app.dependencies import ContainerDep, CurrentInstitution
 
 router = APIRouter(tags=["vc-api"])
 
@@ -22,9 +22,9 @@ class IssueCredentialRequest(BaseModel):
 
 @router.post("/credentials/issue", status_code=201)
 def issue(
-    body: IssueCredentialRequest, service: IssuanceServiceDep, principal: CurrentInstitution
+    body: IssueCredentialRequest, container: ContainerDep, principal: CurrentInstitution
 ) -> Response:
-    stored = service.issue_vc_api(principal, body.credential, body.options)
+    stored = container.vc_api.issue(principal, body.credential, body.options)
     return Response(
         b'{"verifiableCredential":' + stored + b"}",
         status_code=201,
@@ -46,7 +46,7 @@ class UpdateStatusRequest(BaseModel):
 
 @router.post("/credentials/status")
 def update_status(
-    body: UpdateStatusRequest, status: StatusServiceDep, principal: CurrentInstitution
+    body: UpdateStatusRequest, container: ContainerDep, principal: CurrentInstitution
 ) -> dict[str, Any]:
     """VC API: set (``status: true``) or clear a credential's status bit of a purpose."""
     entries = (
@@ -55,7 +55,7 @@ def update_status(
         else [body.credentialStatus]
     )
     for entry in entries:
-        status.change_by_vc_id(
+        container.status.change_by_vc_id(
             principal, body.credentialId, entry.statusPurpose, body.status, body.reason
         )
     return {"credentialId": body.credentialId, "status": body.status}

@@ -19,7 +19,7 @@ from typing import Any
 
 import pycountry
 
-from app.web.i18n import Language, language
+from app.documents.i18n import Language, language
 from issuer.credential import ECTS_FRAMEWORK, NOTE_SUBJECT_BASE, PARTICIPATION_MODES
 
 __all__ = ["CredentialSummary", "pick_text", "summarize"]

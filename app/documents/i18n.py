@@ -1,6 +1,6 @@
 """The page languages, choosing one for a request, and their gettext catalogues.
 
-The catalogues are the committed ``.po`` files under ``app/web/locale``; Babel compiles each
+The catalogues are the committed ``.po`` files under ``app/documents/locale``; Babel compiles each
 in memory the first time it is needed, so there is no build step and no binary in the
 repository. English is the source language: its messages are the msgids.
 """
@@ -15,6 +15,8 @@ from importlib.resources import files
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from app.http.negotiation import accept_language_tags
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -83,27 +85,9 @@ def language(tag: str | None) -> Language | None:
     return None
 
 
-def _accept_language(header: str) -> list[str]:
-    """The tags of an ``Accept-Language`` header, best first (RFC 9110, section 12.5.4)."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, item in enumerate(header.split(",")):
-        tag, *params = (part.strip() for part in item.split(";"))
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if tag and tag != "*" and quality > 0:
-            ranked.append((-quality, position, tag))
-    return [tag for _, _, tag in sorted(ranked)]
-
-
 def negotiate(query: str | None, accept_language: str | None) -> Language:
     """The page language: ``?lang=`` first, then ``Accept-Language``, then English."""
-    for tag in [query or "", *_accept_language(accept_language or "")]:
+    for tag in [query or "", *accept_language_tags(accept_language)]:
         chosen = language(tag)
         if chosen is not None:
             return chosen
@@ -115,7 +99,7 @@ def translations(lang: Language) -> gettext.NullTranslations:
     """The compiled catalogue of ``lang`` (English: the msgids themselves)."""
     if lang.catalogue is None:
         return gettext.NullTranslations()
-    source = files("app.web").joinpath(f"locale/{lang.catalogue}/LC_MESSAGES/{DOMAIN}.po")
+    source = files("app.documents").joinpath(f"locale/{lang.catalogue}/LC_MESSAGES/{DOMAIN}.po")
     with source.open("rb") as po:
         catalog = read_po(po, locale=lang.locale, domain=DOMAIN)
     buffer = io.BytesIO()

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session, load_only
 
-from app.models import (
+from app.persistence.models import (
     Achievement,
     ApiKey,
     Batch,
@@ -123,6 +123,27 @@ class EventRepository:
     def add(self, event: Event) -> None:
         self.session.add(event)
 
+    def record(
+        self,
+        institution_id: int | None,
+        kind: str,
+        subject: str,
+        actor: str,
+        at: datetime,
+        data: dict[str, Any] | None = None,
+    ) -> Event:
+        """Append one event (``kind`` such as ``credential.issued``) about ``subject``."""
+        event = Event(
+            institution_id=institution_id,
+            kind=kind,
+            subject=subject,
+            actor=actor,
+            at=at,
+            data=dict(data or {}),
+        )
+        self.session.add(event)
+        return event
+
     def for_institution(self, institution_id: int) -> Sequence[Event]:
         stmt = select(Event).where(Event.institution_id == institution_id).order_by(Event.id)
         return self.session.scalars(stmt).all()
@@ -135,10 +156,14 @@ class AchievementRepository:
     def add(self, achievement: Achievement) -> None:
         self.session.add(achievement)
 
-    def get(self, institution_id: int, achievement_id: str) -> Achievement | None:
+    def get(
+        self, institution_id: int, achievement_id: str, *, for_update: bool = False
+    ) -> Achievement | None:
         stmt = select(Achievement).where(
             Achievement.institution_id == institution_id, Achievement.id == achievement_id
         )
+        if for_update:
+            stmt = stmt.with_for_update(key_share=True)
         return self.session.scalars(stmt).one_or_none()
 
     def page(

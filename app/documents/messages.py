@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.web.i18n import N_
+from app.documents.i18n import N_
 from verifier.result import Check
 
 __all__ = [

@@ -31,10 +31,10 @@ from babel.numbers import format_decimal
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
-from app.web.i18n import N_, Language, translations
-from app.web.messages import PARTICIPATION_LABELS
-from app.web.qr import qr_modules
-from app.web.summary import CredentialSummary, summarize
+from app.documents.i18n import N_, Language, translations
+from app.documents.messages import PARTICIPATION_LABELS
+from app.documents.qr import qr_modules
+from app.documents.summary import CredentialSummary, summarize
 
 __all__ = ["ATTACHMENT_NAME", "ATTACHMENT_TYPE", "FONT_FILES", "render_certificate"]
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.http.problems import PROBLEM_JSON, problem_body
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -47,24 +48,21 @@ class BodySizeLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def _reject(self, scope: Scope, send: Send) -> None:
-        body: dict[str, Any] = {
-            "type": "urn:microcred:problem:payload-too-large",
-            "title": "Payload Too Large",
-            "status": 413,
-            "detail": f"the request body exceeds {self.max_bytes} bytes",
-            "code": "payload_too_large",
-            "instance": scope.get("path", ""),
-        }
-        request_id = scope.get("state", {}).get("request_id")
-        if request_id:
-            body["request_id"] = request_id
+        body = problem_body(
+            413,
+            "payload_too_large",
+            f"the request body exceeds {self.max_bytes} bytes",
+            instance=scope.get("path", ""),
+            request_id=scope.get("state", {}).get("request_id"),
+        )
         data = json.dumps(body).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
                 "headers": [
-                    (b"content-type", b"application/problem+json"),
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"x-content-type-options", b"nosniff"),
                     (b"content-length", str(len(data)).encode()),
                     (b"connection", b"close"),
                 ],

@@ -9,9 +9,10 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.repositories import (
+from app.persistence.repositories import (
     AchievementRepository,
     ApiKeyRepository,
     BatchRepository,
@@ -70,5 +71,13 @@ class UnitOfWork:
     def commit(self) -> None:
         self.session.commit()
 
+    def rollback(self) -> None:
+        """Undo everything since the unit of work began (it can go on afterwards)."""
+        self.session.rollback()
+
     def flush(self) -> None:
         self.session.flush()
+
+    def ping(self) -> None:
+        """A trivial query: raises when the database does not answer."""
+        self.session.execute(text("SELECT 1"))

@@ -1,7 +1,8 @@
-"""Keeping the gettext catalogues in step with the code: extract every message the pages use
-and merge it into ``locale/messages.pot`` and each language's ``.po``.
+"""Keeping the gettext catalogues in step with the code: extract every message the documents
+and the pages use (the modules of :mod:`app.documents` and :mod:`app.web`, and the pages'
+templates) and merge it into ``locale/messages.pot`` and each language's ``.po``.
 
-Run after changing a template or a message: ``.venv/bin/python -m app.web.catalogues``; then
+Run after changing a template or a message: ``.venv/bin/python -m app.documents.catalogues``; then
 translate what is new (msgstr empty) or marked fuzzy. The tests fail while any message lacks a
 translation, so nothing untranslated reaches a page.
 """
@@ -9,18 +10,21 @@ translation, so nothing untranslated reaches a page.
 from __future__ import annotations
 
 import sys
+from importlib.resources import files
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from app.web.i18n import DOMAIN, LANGUAGES
+from app.documents.i18n import DOMAIN, LANGUAGES
 
-__all__ = ["LOCALE_DIR", "WEB_DIR", "extract", "po_path", "update"]
+__all__ = ["DOCUMENTS_DIR", "LOCALE_DIR", "WEB_DIR", "extract", "po_path", "update"]
 
-WEB_DIR = Path(__file__).parent
-LOCALE_DIR = WEB_DIR / "locale"
+DOCUMENTS_DIR = Path(__file__).parent
+# The pages' folder, found as package data rather than imported: documents sit below the pages.
+WEB_DIR = Path(str(files("app").joinpath("web")))
+LOCALE_DIR = DOCUMENTS_DIR / "locale"
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 METHOD_MAP = [("**.py", "python"), ("templates/**.html", "jinja2")]
 # The same whitespace handling as the pages' environments (app.web.rendering).
@@ -35,12 +39,15 @@ OPTIONS = {
 
 
 def extract() -> Catalog:
-    """Every message of the templates and of the modules of :mod:`app.web`."""
+    """Every message of the modules of :mod:`app.documents` and :mod:`app.web` and of the
+    pages' templates."""
     catalog = Catalog(project="microcred", domain=DOMAIN, charset="utf-8")
-    for filename, lineno, message, comments, context in extract_from_dir(
-        WEB_DIR, METHOD_MAP, OPTIONS, KEYWORDS, strip_comment_tags=True
-    ):
-        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    for folder in (DOCUMENTS_DIR, WEB_DIR):
+        for filename, lineno, message, comments, context in extract_from_dir(
+            folder, METHOD_MAP, OPTIONS, KEYWORDS, strip_comment_tags=True
+        ):
+            where = f"{folder.name}/{filename}"
+            catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
     return catalog
 
 

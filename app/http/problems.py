@@ -1,0 +1,179 @@
+"""RFC 9457 problem details: the one shape of every error response, and the handlers that map
+the application's and the core packages' errors onto it.
+
+A problem is ``{"type", "title", "status", "detail", "code", "instance", "request_id"}``, plus
+``errors: [{field, reason}]`` for invalid input and whatever a caller adds (the VC API's
+verification result). Types are URNs (``urn:microcred:problem:<code>``): we own no domain to
+publish them under.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.errors import AppError
+from issuer.errors import IssuerError
+from keys import KeysError
+from verifier.errors import VerifierError
+
+__all__ = ["PROBLEM_JSON", "install_error_handlers", "problem", "problem_body"]
+
+PROBLEM_JSON = "application/problem+json"
+_TYPE_BASE = "urn:microcred:problem:"
+#: Sent with every problem: its body is JSON, never to be sniffed as anything else.
+_HEADERS = {"X-Content-Type-Options": "nosniff"}
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+log = logging.getLogger("microcred.errors")
+
+
+def problem_body(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    instance: str | None = None,
+    request_id: str | None = None,
+    errors: Sequence[Mapping[str, Any]] = (),
+    extra: Mapping[str, Any] | None = None,
+    problem_type: str | None = None,
+) -> dict[str, Any]:
+    """The problem details object (RFC 9457, section 3); its ``type`` is named after
+    ``problem_type`` (default: ``code``)."""
+    body: dict[str, Any] = {
+        "type": _TYPE_BASE + (problem_type or code).replace("_", "-"),
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if instance is not None:
+        body["instance"] = instance
+    if request_id:
+        body["request_id"] = request_id
+    if errors:
+        body["errors"] = [dict(e) for e in errors]
+    if extra:
+        body.update({k: v for k, v in extra.items() if k not in body})
+    return body
+
+
+def problem(
+    request: Request | None,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: Sequence[Mapping[str, Any]] = (),
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+    problem_type: str | None = None,
+) -> JSONResponse:
+    """A problem details response for ``request`` (its path and request id)."""
+    body = problem_body(
+        status,
+        code,
+        detail,
+        title=title,
+        instance=request.url.path if request is not None else None,
+        request_id=getattr(request.state, "request_id", None) if request is not None else None,
+        errors=errors,
+        extra=extra,
+        problem_type=problem_type,
+    )
+    return JSONResponse(
+        body,
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers={**_HEADERS, **dict(headers or {})},
+    )
+
+
+def _field_name(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:] if parts[0] == "body" else parts
+    return ".".join(parts) or "body"
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    headers = dict(exc.headers)
+    if exc.status == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    return problem(
+        request, exc.status, exc.code, exc.detail, title=exc.title, errors=exc.errors,
+        headers=headers,
+    )  # fmt: skip
+
+
+async def _core_error(request: Request, exc: Exception) -> JSONResponse:
+    """A document or key the core cannot process faithfully (undefined term, unknown
+    context, a key that does not decode...)."""
+    assert isinstance(exc, VerifierError | IssuerError | KeysError)
+    return problem(request, 422, exc.code, exc.detail, title=exc.title)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": _field_name(e.get("loc", ())), "reason": str(e.get("msg", "invalid"))}
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors) or "invalid request"
+    return problem(request, 422, "validation_error", detail, errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    title = _TITLES.get(exc.status_code, "Error")
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no resource at {request.url.path}"
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    code = title.lower().replace(" ", "_")
+    return problem(request, exc.status_code, code, detail, title=title, headers=exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", "-")
+    log.error("unhandled error request_id=%s", request_id, exc_info=exc)
+    return problem(
+        request,
+        500,
+        "internal_error",
+        f"an unexpected error occurred; quote request id {request_id} to the operator",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(KeysError, _core_error)
+    app.add_exception_handler(VerifierError, _core_error)
+    app.add_exception_handler(IssuerError, _core_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,144 @@
+"""The service's public URLs and the unguessable tokens in them, defined once.
+
+Every absolute URL the service hands out is built here from ``MICROCRED_BASE_URL``, never from
+the request's ``Host`` header; the route paths below are the templates FastAPI serves them
+under; :meth:`PublicUrls.match` recognises our own URLs (to answer them locally).
+
+Tokens (``secrets.token_urlsafe``, URL-safe base64 without padding):
+
+==================  ===========  ==============================================
+token               random bits  where
+==================  ===========  ==============================================
+``public_id``       128          ``/v/<public_id>``: the verification page (QR code)
+``wallet_token``    192          ``/wallet/<token>``: the learner's private page
+``status_list_id``  96           ``/status/<slug>/<id>``: a status list credential
+==================  ===========  ==============================================
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+__all__ = [
+    "API_BATCH_PATH",
+    "API_BATCH_RESULTS_PATH",
+    "API_CREDENTIAL_PATH",
+    "CONTEXT_PATH",
+    "DID_DOCUMENT_PATH",
+    "JWKS_PATH",
+    "PUBLIC_ID",
+    "STATUS_LIST_ID",
+    "STATUS_LIST_PATH",
+    "VERIFICATION_PATH",
+    "WALLET_PATH",
+    "WALLET_TOKEN",
+    "PublicUrls",
+    "TokenFormat",
+    "UrlMatch",
+]
+
+SLUG = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+
+
+@dataclass(frozen=True)
+class TokenFormat:
+    """A random URL token of ``nbytes`` random bytes; ``pattern`` is what the routes accept
+    (a little wider than what we make, so tokens from before a change still parse)."""
+
+    nbytes: int
+    pattern: str
+
+    def new(self) -> str:
+        return secrets.token_urlsafe(self.nbytes)
+
+    def valid(self, value: str) -> bool:
+        return re.fullmatch(self.pattern, value) is not None
+
+
+PUBLIC_ID = TokenFormat(16, r"[A-Za-z0-9_-]{16,64}")
+WALLET_TOKEN = TokenFormat(24, r"[A-Za-z0-9_-]{16,64}")
+STATUS_LIST_ID = TokenFormat(12, r"[A-Za-z0-9_-]{8,64}")
+
+# Route templates (FastAPI path syntax).
+VERIFICATION_PATH = "/v/{public_id}"
+WALLET_PATH = "/wallet/{token}"
+STATUS_LIST_PATH = "/status/{slug}/{list_id}"
+DID_DOCUMENT_PATH = "/institutions/{slug}/did.json"
+JWKS_PATH = "/institutions/{slug}/jwks.json"
+CONTEXT_PATH = "/contexts/microcred/v1"
+API_CREDENTIAL_PATH = "/api/v1/credentials/{credential_id}"
+API_BATCH_PATH = "/api/v1/batches/{batch_id}"
+API_BATCH_RESULTS_PATH = "/api/v1/batches/{batch_id}/results"
+
+_MATCHERS = {
+    "verification": re.compile(rf"^/v/(?P<public_id>{PUBLIC_ID.pattern})$"),
+    "did_document": re.compile(rf"^/institutions/(?P<slug>{SLUG})/did\.json$"),
+    "status_list": re.compile(rf"^/status/(?P<slug>{SLUG})/(?P<list_id>{STATUS_LIST_ID.pattern})$"),
+}
+
+
+@dataclass(frozen=True)
+class UrlMatch:
+    """One of our public URLs: which (``verification``, ``did_document``, ``status_list``)
+    and its path parameters."""
+
+    kind: str
+    params: dict[str, str]
+
+
+class PublicUrls:
+    """The absolute URLs of this deployment, under ``base_url`` (which may have a path)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url.rstrip("/")
+        parts = urlsplit(self.base)
+        self._origin = (parts.scheme.lower(), parts.netloc.lower())
+        self._prefix = parts.path
+
+    def _url(self, template: str, **params: str) -> str:
+        return self.base + template.format(**params)
+
+    def verification(self, public_id: str) -> str:
+        return self._url(VERIFICATION_PATH, public_id=public_id)
+
+    def wallet(self, token: str) -> str:
+        return self._url(WALLET_PATH, token=token)
+
+    def status_list(self, slug: str, list_id: str) -> str:
+        return self._url(STATUS_LIST_PATH, slug=slug, list_id=list_id)
+
+    def did_document(self, slug: str) -> str:
+        return self._url(DID_DOCUMENT_PATH, slug=slug)
+
+    def context(self) -> str:
+        return self._url(CONTEXT_PATH)
+
+    def credential(self, credential_id: str) -> str:
+        return self._url(API_CREDENTIAL_PATH, credential_id=credential_id)
+
+    def batch(self, batch_id: str) -> str:
+        return self._url(API_BATCH_PATH, batch_id=batch_id)
+
+    def batch_results(self, batch_id: str) -> str:
+        return self._url(API_BATCH_RESULTS_PATH, batch_id=batch_id)
+
+    def match(self, url: str) -> UrlMatch | None:
+        """Which of our public URLs ``url`` is (same scheme, host and port as the base URL),
+        or None for anything else."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        if (parts.scheme.lower(), parts.netloc.lower()) != self._origin:
+            return None
+        if parts.query or parts.fragment or not parts.path.startswith(self._prefix):
+            return None
+        path = parts.path[len(self._prefix) :]
+        for kind, pattern in _MATCHERS.items():
+            found = pattern.match(path)
+            if found is not None:
+                return UrlMatch(kind, found.groupdict())
+        return None

@@ -1,0 +1,159 @@
+"""Storing issued credentials, idempotently, and reading them back as the API shows them.
+
+A credential row holds the signed artefacts exactly as returned. Rows of one chunk are stored
+in one transaction; when an Idempotency-Key collides (another worker stored the same row
+meanwhile), each row is stored on its own, so each gets its own insert or replay. A replay
+with a different request body under the same key is a 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import Conflict
+from app.http.urls import PUBLIC_ID, WALLET_TOKEN, PublicUrls
+from app.persistence.models import Credential
+from app.persistence.uow import UnitOfWork, UowFactory
+from app.services.principal import Principal
+from app.services.status import StatusSlot
+
+__all__ = ["CredentialStore", "IssuedCredential", "new_credential_row"]
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    """An issuance record with its signed artefacts, exactly as stored."""
+
+    id: str
+    achievement_id: str | None
+    status: str
+    issued_at: datetime
+    valid_from: datetime | None
+    valid_until: datetime | None
+    learner_given_name: str | None
+    learner_family_name: str | None
+    learner_email: str | None
+    verification_url: str
+    wallet_url: str
+    verification_method: str
+    credential_json: bytes
+    jwt: str | None
+    events: tuple[dict[str, Any], ...] = ()
+
+
+def new_credential_row(
+    *,
+    credential_id: str,
+    institution_id: int,
+    source: str,
+    issued_at: datetime,
+    verification_method: str,
+    credential_json: bytes,
+    slots: Sequence[StatusSlot] = (),
+    **record: Any,
+) -> Credential:
+    """A credential row with fresh public tokens and its status slots; ``record`` holds
+    the remaining columns (learner, award, JWT, idempotency)."""
+    row = Credential(
+        id=credential_id,
+        institution_id=institution_id,
+        public_id=PUBLIC_ID.new(),
+        wallet_token=WALLET_TOKEN.new(),
+        source=source,
+        issued_at=issued_at,
+        verification_method=verification_method,
+        status="active",
+        credential_json=credential_json,
+        **record,
+    )
+    for slot in slots:
+        if slot.purpose == "revocation":
+            row.revocation_list_id, row.revocation_index = slot.list_id, slot.index
+        else:
+            row.suspension_list_id, row.suspension_index = slot.list_id, slot.index
+    return row
+
+
+class CredentialStore:
+    def __init__(self, uow_factory: UowFactory, *, urls: PublicUrls) -> None:
+        self._uow = uow_factory
+        self._urls = urls
+
+    def issued(self, row: Credential, events: tuple[dict[str, Any], ...] = ()) -> IssuedCredential:
+        return IssuedCredential(
+            id=row.id,
+            achievement_id=row.achievement_id,
+            status=row.status,
+            issued_at=row.issued_at,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            learner_given_name=row.learner_given_name,
+            learner_family_name=row.learner_family_name,
+            learner_email=row.learner_email,
+            verification_url=self._urls.verification(row.public_id),
+            wallet_url=self._urls.wallet(row.wallet_token),
+            verification_method=row.verification_method,
+            credential_json=row.credential_json,
+            jwt=row.credential_jwt,
+            events=events,
+        )
+
+    def replay(self, earlier: Credential, fingerprint: str) -> IssuedCredential:
+        """The credential stored earlier under the same Idempotency-Key, if the request is the
+        same (else 409)."""
+        if earlier.request_hash != fingerprint:
+            raise Conflict(
+                "this Idempotency-Key was used with a different request body",
+                code="idempotency_key_reused",
+            )
+        return self.issued(earlier)
+
+    def store(
+        self, rows: Sequence[Credential], principal: Principal
+    ) -> list[tuple[IssuedCredential, bool]]:
+        """Store ``rows`` (each with its ``credential.issued`` event); per row the credential
+        and whether it is a replay of one stored before."""
+        if len(rows) == 1:
+            return [self._store_one(rows[0], principal)]
+        try:
+            with self._uow() as uow:
+                for row in rows:
+                    self._add(uow, row, principal)
+                uow.flush()
+                issued = [(self.issued(row), False) for row in rows]
+                uow.commit()
+            return issued
+        except IntegrityError:
+            return [self._store_one(row, principal) for row in rows]
+
+    @staticmethod
+    def _add(uow: UnitOfWork, row: Credential, principal: Principal) -> None:
+        uow.credentials.add(row)
+        uow.events.record(
+            row.institution_id, "credential.issued", row.id, principal.actor, row.issued_at,
+            {"source": row.source},
+        )  # fmt: skip
+
+    def _store_one(self, row: Credential, principal: Principal) -> tuple[IssuedCredential, bool]:
+        with self._uow() as uow:
+            self._add(uow, row, principal)
+            try:
+                uow.flush()
+            except IntegrityError:
+                if not row.idempotency_key:
+                    raise
+                uow.rollback()
+                earlier = uow.credentials.by_idempotency_key(
+                    row.institution_id, row.idempotency_key
+                )
+                if earlier is None:
+                    raise
+                return self.replay(earlier, row.request_hash or ""), True
+            issued = self.issued(row)
+            uow.commit()
+        return issued, False
