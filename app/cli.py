@@ -1,17 +1,25 @@
-"""The ``microcred`` command line: serve, database, institutions, admin token.
+"""The ``microcred`` command line: serve, init, database, institutions, admin token, batches,
+workers and verification.
 
-Commands act on the database of the configured environment (``MICROCRED_*`` variables) through
-the same services as the HTTP API, and print JSON for programs to read.
+Commands act on the instance the settings name (``MICROCRED_*`` variables; its data directory
+``MICROCRED_DATA_DIR``, ``./var`` by default) through the same services as the HTTP API, and
+print JSON for programs to read. Only ``serve`` (on first start) and ``init`` create an
+instance; every other command that finds none says where it looked and exits non-zero.
+Errors are one line on stderr and a non-zero exit, never a traceback.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
-import logging
+import os
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,9 +27,18 @@ import click
 
 from app.container import Container
 from app.errors import AppError
+from app.observability.logs import configure_logging
+from app.observability.metrics import MULTIPROC_ENV
 from app.persistence.db import is_up_to_date, make_engine, upgrade
 from app.services.institutions import NewInstitution
-from app.settings import Secrets, Settings, SettingsError, resolve_secrets
+from app.settings import (
+    Secrets,
+    Settings,
+    SettingsError,
+    missing_instance_parts,
+    require_instance,
+    resolve_secrets,
+)
 from keys import KeysError
 
 
@@ -35,18 +52,37 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=_json_default, ensure_ascii=False))
 
 
-def _load() -> tuple[Settings, Secrets]:
+def _settings() -> Settings:
+    """The settings from the environment, with logging set up as they say."""
     try:
         settings = Settings()
-        secrets = resolve_secrets(settings)
-    except (SettingsError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    except ValueError as exc:  # pydantic's ValidationError: a variable with a bad value
+        raise click.ClickException(f"invalid configuration: {exc}") from exc
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def _announce_admin_token(token: str) -> None:
+    """The admin token, on the terminal only: stderr is the log stream, which log collectors
+    keep. Without a terminal, only where to read it."""
+    try:
+        with open("/dev/tty", "w", encoding="utf-8") as tty:
+            tty.write(
+                "Created the admin token (shown once here; `microcred admin-token` shows it "
+                f"again):\n  {token}\n"
+            )
+    except OSError:
+        click.echo("Created the admin token: `microcred admin-token` shows it.", err=True)
+
+
+def _load(*, create: bool = False) -> tuple[Settings, Secrets]:
+    """Settings and secrets of the instance; ``create`` makes the secrets of a new one."""
+    settings = _settings()
+    if not create:
+        require_instance(settings)
+    secrets = resolve_secrets(settings, create=create)
     if secrets.admin_token_created:
-        click.echo(
-            "Created the admin token (shown once; `microcred admin-token` shows it again):\n"
-            f"  {secrets.admin_token}",
-            err=True,
-        )
+        _announce_admin_token(secrets.admin_token)
     return settings, secrets
 
 
@@ -71,19 +107,31 @@ def _container() -> Container:
 
 
 class _Group(click.Group):
-    """Turns service errors into a one-line message and exit code 1."""
+    """Turns service and configuration errors into a one-line message and exit code 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (AppError, KeysError) as exc:
             raise click.ClickException(f"{exc.title}: {exc.detail}") from exc
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from exc
 
 
 @click.group(cls=_Group)
 @click.version_option(package_name="microcred")
 def main() -> None:
     """microcred: issue EU micro-credentials as signed, verifiable credentials."""
+
+
+def _metrics_directory(workers: int) -> None:
+    """With several worker processes, Prometheus metrics are added up from files in a
+    directory they share (prometheus-client's multiprocess mode): a fresh one per start."""
+    if workers < 2 or os.environ.get(MULTIPROC_ENV):
+        return
+    directory = tempfile.mkdtemp(prefix="microcred-metrics-")
+    os.environ[MULTIPROC_ENV] = directory
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
 
 
 @main.command()
@@ -100,11 +148,9 @@ def serve(
 
     if bool(ssl_certfile) != bool(ssl_keyfile):
         raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")
-    settings, _ = _load()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    settings, _ = _load(create=True)
     _prepare_database(settings)
+    _metrics_directory(workers)
     click.echo(f"microcred serving {settings.base_url} on {host}:{port}", err=True)
     uvicorn.run(
         "app.main:create_app",
@@ -115,8 +161,28 @@ def serve(
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
         log_level=settings.log_level.lower(),
+        # Our logging (app.observability.logs), our access line (no raw paths: a wallet URL
+        # holds its token).
+        log_config=None,
+        access_log=False,
         proxy_headers=True,
     )
+
+
+@main.command()
+def init() -> None:
+    """Create an instance in the data directory: secrets and (SQLite) the database."""
+    settings = _settings()
+    missing = missing_instance_parts(settings)
+    if not missing:
+        click.echo(f"an instance exists already in {settings.data_dir.resolve()}", err=True)
+        return
+    secrets = resolve_secrets(settings, create=True)
+    _prepare_database(settings)
+    click.echo(f"created a microcred instance in {settings.data_dir.resolve()}", err=True)
+    if secrets.admin_token_created:
+        click.echo("admin token (shown once; `microcred admin-token` shows it again):", err=True)
+        click.echo(secrets.admin_token)
 
 
 @main.group()
@@ -127,8 +193,10 @@ def db() -> None:
 @db.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
-    """Apply the migrations."""
-    settings = Settings()
+    """Apply the migrations (a database URL, or the instance's embedded database)."""
+    settings = _settings()
+    if not settings.database_url:
+        require_instance(settings)  # the embedded database belongs to an instance
     engine = make_engine(settings.resolved_database_url)
     try:
         upgrade(engine, revision)
@@ -260,7 +328,6 @@ def worker(claim_size: int) -> None:
     from app.services.batches import default_worker_id
 
     container = _container()
-    logging.basicConfig(level=container.settings.log_level, format="%(asctime)s %(message)s")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -285,6 +352,19 @@ def _write_results(rows: list[list[str]], path: str | None) -> None:
         click.echo(f"results: {path}", err=True)
 
 
+def _read_roster(path: str) -> str:
+    """The roster's text; a file that is not UTF-8 is refused with what to do about it."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(
+            f"{path} is not UTF-8 text (byte {exc.start} is 0x{data[exc.start]:02x}; a "
+            "spreadsheet saved as Windows-1250 or Latin-1 looks like this): save the roster as "
+            "UTF-8 (in Excel: 'CSV UTF-8') and try again"
+        ) from exc
+
+
 @main.command("issue-batch")
 @click.argument("roster", type=click.Path(exists=True, dir_okay=False))
 @click.option("--achievement", "achievement_id", required=True, help="the achievement id")
@@ -301,8 +381,7 @@ def issue_batch(
     results_path: str | None,
 ) -> None:
     """Issue a credential to every row of ROSTER (CSV, or NDJSON by its .ndjson name)."""
-    with open(roster, encoding="utf-8-sig") as handle:
-        text = handle.read()
+    text = _read_roster(roster)
     is_ndjson = roster.lower().endswith((".ndjson", ".jsonl"))
     if server:
         summary = _issue_batch_remote(server, api_key, achievement_id, text, is_ndjson)
@@ -354,6 +433,15 @@ def _issue_batch_local(
         container.close()
 
 
+def _refused(response: Any, doing: str) -> click.ClickException:
+    """The server's refusal, in one line: its problem ``detail`` when it sent one."""
+    try:
+        detail = response.json().get("detail") or response.text
+    except ValueError:
+        detail = response.text[:300]
+    return click.ClickException(f"{doing}: the server answered {response.status_code}: {detail}")
+
+
 def _issue_batch_remote(
     server: str, api_key: str | None, achievement_id: str, text: str, is_ndjson: bool
 ) -> tuple[int, int, list[dict[str, Any]], list[list[str]]]:
@@ -364,32 +452,42 @@ def _issue_batch_remote(
 
     if not api_key:
         raise click.UsageError("--api-key (or MICROCRED_API_KEY) is needed with --server")
-    headers = {
-        "Authorization": f"Bearer {api_key}",
-        "Content-Type": "application/x-ndjson" if is_ndjson else "text/csv",
-    }
+    parts = urlsplit(server)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.UsageError(f"--server {server!r} is not an http(s) URL")
     base = server.rstrip("/")
-    with httpx.Client(base_url=base, timeout=60) as client:
-        made = client.post(
-            "/api/v1/batches", params={"achievement_id": achievement_id},
-            content=text.encode(), headers=headers,
-        )  # fmt: skip
-        if made.status_code != 202:
-            raise click.ClickException(f"{made.status_code}: {made.text}")
-        status_url = made.json()["status_url"]
-        auth = {"Authorization": f"Bearer {api_key}"}
-        info = made.json()
-        with click.progressbar(length=info["total"], label="issuing", file=sys.stderr) as bar:
-            done = 0
-            while True:
-                info = client.get(status_url, headers=auth).json()
-                bar.update(info["issued"] + info["failed"] - done)
-                done = info["issued"] + info["failed"]
-                if info["state"] == "done":
-                    break
-                time.sleep(0.5)
-        results = client.get(info["results_url"], headers=auth)
-        rows = list(csv.reader(io.StringIO(results.text)))
+    auth = {"Authorization": f"Bearer {api_key}"}
+    content_type = "application/x-ndjson" if is_ndjson else "text/csv"
+    # Every request goes to the server we were given, by path: the API key is never sent to
+    # an address a response names.
+    try:
+        with httpx.Client(base_url=base, timeout=60, follow_redirects=False) as client:
+            made = client.post(
+                "/api/v1/batches", params={"achievement_id": achievement_id},
+                content=text.encode(), headers={**auth, "Content-Type": content_type},
+            )  # fmt: skip
+            if made.status_code != 202:
+                raise _refused(made, "sending the roster")
+            info = made.json()
+            status_path = f"/api/v1/batches/{info['id']}"
+            with click.progressbar(length=info["total"], label="issuing", file=sys.stderr) as bar:
+                done = 0
+                while True:
+                    polled = client.get(status_path, headers=auth)
+                    if polled.status_code != 200:
+                        raise _refused(polled, "following the batch")
+                    info = polled.json()
+                    bar.update(info["issued"] + info["failed"] - done)
+                    done = info["issued"] + info["failed"]
+                    if info["state"] == "done":
+                        break
+                    time.sleep(0.5)
+            results = client.get(f"{status_path}/results", headers=auth)
+            if results.status_code != 200:
+                raise _refused(results, "fetching the results")
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"cannot reach {base}: {exc}") from exc
+    rows = list(csv.reader(io.StringIO(results.text)))
     return info["issued"], info["failed"], info["errors"], rows
 
 
@@ -408,8 +506,8 @@ def verify(args: tuple[str, ...]) -> None:
     """
     from verifier.cli import main as verifier_main
 
-    host = urlsplit(Settings().base_url).netloc
-    sys.exit(verifier_main([*args, "--allow-host", host]))
+    host = urlsplit(_settings().base_url).netloc
+    sys.exit(verifier_main([*args, "--allow-host", host], prog="microcred verify"))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.http.urls import PublicUrls
+from app.observability.metrics import Metrics
 from app.persistence.db import make_engine, make_session_factory
 from app.persistence.models import utcnow
 from app.persistence.uow import UnitOfWork
@@ -44,6 +45,7 @@ class Container:
     session_factory: sessionmaker[Session]
     engine: Engine | None = None
     clock: Callable[[], datetime] = utcnow
+    metrics: Metrics = field(init=False)
     urls: PublicUrls = field(init=False)
     auth: Authenticator = field(init=False)
     signing_keys: SigningKeyService = field(init=False)
@@ -64,6 +66,7 @@ class Container:
         settings, clock, uow = self.settings, self.clock, self.uow
         loader = bundled_document_loader()
         self.urls = urls = PublicUrls(settings.base_url)
+        self.metrics = metrics = Metrics(enabled=settings.metrics)
         self.auth = Authenticator(uow, admin_token=self.secrets.admin_token)
         self.signing_keys = SigningKeyService(uow, master_key=self.secrets.master_key, clock=clock)
         self.institutions = InstitutionService(uow, self.signing_keys, urls=urls, clock=clock)
@@ -74,14 +77,15 @@ class Container:
             uow,
             self.signing_keys,
             urls=urls,
+            metrics=metrics,
             document_loader=loader,
             list_size=settings.status_list_size,
             clock=clock,
         )
-        store = CredentialStore(uow, urls=urls)
+        store = CredentialStore(uow, urls=urls, metrics=metrics)
         self.issuance = IssuanceService(
             uow, self.signing_keys, self.status, store,
-            urls=urls, document_loader=loader, clock=clock,
+            urls=urls, metrics=metrics, document_loader=loader, clock=clock,
         )  # fmt: skip
         self.credentials = CredentialQueries(uow, store)
         self.vc_api = VcApiIssuer(
@@ -91,6 +95,7 @@ class Container:
             uow,
             self.issuance,
             urls=urls,
+            metrics=metrics,
             lease=timedelta(seconds=settings.worker_lease_seconds),
             clock=clock,
         )
@@ -103,7 +108,8 @@ class Container:
             uow,
             self.institutions,
             urls=urls,
-            fetcher=LocalFetcher(urls, self.did_documents, self.status, outbound),
+            metrics=metrics,
+            fetcher=LocalFetcher(urls, self.did_documents, self.status, outbound, metrics),
             document_loader=loader,
             trusted_issuers=settings.trusted_issuer_dids,
             clock_skew=timedelta(seconds=settings.clock_skew_seconds),

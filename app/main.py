@@ -18,8 +18,9 @@ from app.api.routes import (
     verification,
 )
 from app.container import Container
-from app.http.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from app.http.middleware import AccessLogMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
 from app.http.problems import install_error_handlers
+from app.observability.logs import configure_logging
 from app.services.batch_worker import start_worker_thread
 from app.services.batches import default_worker_id
 from app.settings import Settings, resolve_secrets
@@ -31,9 +32,12 @@ log = logging.getLogger("microcred")
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     """Build the service. With no arguments, settings come from the environment and the
-    secrets from the environment or the data directory (``uvicorn --factory`` uses this)."""
+    secrets from the environment or the data directory (``uvicorn --factory`` uses this), and
+    logging is set up as the settings say (the tests pass a container of their own and keep
+    their logging)."""
     if container is None:
         settings = settings or Settings()
+        configure_logging(settings.log_level, settings.log_format)
         container = Container.from_settings(settings, resolve_secrets(settings))
     owned = container.engine is not None
 
@@ -73,5 +77,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(verification.router)
     app.include_router(public.router)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(AccessLogMiddleware, metrics=container.metrics)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -22,10 +22,15 @@ from keys import MASTER_KEY_BYTES
 _PLACEHOLDERS = {"", "changeme", "change-me", "changethis", "secret", "admin", "password", "test"}
 _ADMIN_TOKEN_FILE = "admin-token"  # noqa: S105 - a file name, not a secret
 _MASTER_KEY_FILE = "master.key"
+_DATABASE_FILE = "microcred.db"
 
 
 class SettingsError(Exception):
     """The configuration cannot be used (a missing or placeholder secret in production...)."""
+
+
+class NoInstance(SettingsError):
+    """There is no microcred instance where the settings point (and none is to be made)."""
 
 
 class Settings(BaseSettings):
@@ -39,6 +44,8 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = None
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    metrics: bool = True
     status_max_age: int = Field(default=60, ge=0, le=86400)
     trusted_issuers: str = ""
     fetch_allow_hosts: str = ""
@@ -62,7 +69,7 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'microcred.db').resolve()}"
+        return f"sqlite:///{(self.data_dir / _DATABASE_FILE).resolve()}"
 
     @staticmethod
     def _items(value: str) -> tuple[str, ...]:
@@ -123,6 +130,30 @@ def _read_or_create(path: Path, make: str) -> tuple[str, bool]:
         return make, True
     except FileExistsError:
         return path.read_text().strip(), False
+
+
+def missing_instance_parts(settings: Settings) -> list[str]:
+    """What an instance needs that is neither configured nor in the data directory: the
+    master key, the admin token, and the embedded database (with no database URL)."""
+    missing = []
+    if not settings.master_key and not (settings.data_dir / _MASTER_KEY_FILE).is_file():
+        missing.append(_MASTER_KEY_FILE)
+    if not settings.admin_token and not (settings.data_dir / _ADMIN_TOKEN_FILE).is_file():
+        missing.append(_ADMIN_TOKEN_FILE)
+    if not settings.database_url and not (settings.data_dir / _DATABASE_FILE).is_file():
+        missing.append(_DATABASE_FILE)
+    return missing
+
+
+def require_instance(settings: Settings) -> None:
+    """Raise :class:`NoInstance`, naming where we looked, unless an instance is there."""
+    missing = missing_instance_parts(settings)
+    if missing:
+        raise NoInstance(
+            f"no microcred instance in {settings.data_dir.resolve()} "
+            f"(no {', '.join(missing)} there): set MICROCRED_DATA_DIR to the data directory "
+            "of your instance, or create one there with `microcred init`"
+        )
 
 
 def resolve_secrets(settings: Settings, *, create: bool = True) -> Secrets:

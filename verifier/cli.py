@@ -42,9 +42,9 @@ class _UsageError(Exception):
     pass
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m verifier",
+        prog=prog,
         description="Verify a W3C verifiable credential (JSON-LD with a Data Integrity proof, "
         "vc+jwt, VC-JWT 1.1 or enveloped): proof, issuer key, validity, status, "
         "EU micro-credential completeness and issuer trust.",
@@ -124,9 +124,10 @@ def summary(result: VerificationResult, stream: TextIO) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 verified, 1 not, 2 usage error)."""
-    parser = _parser()
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m verifier") -> int:
+    """Run the command line; returns the exit status (0 verified, 1 not, 2 usage error).
+    ``prog`` is the command's name in its help and messages."""
+    parser = _parser(prog)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 2 for a usage error, 0 for --help

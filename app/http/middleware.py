@@ -1,15 +1,21 @@
-"""ASGI middleware: request ids and the request body size limit (413)."""
+"""ASGI middleware: request ids, the access log, and the request body size limit (413)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+import time
 import uuid
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http.problems import PROBLEM_JSON, problem_body
+from app.observability.logs import bind
+from app.observability.metrics import Metrics
+
+access_log = logging.getLogger("microcred.access")
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -37,7 +43,47 @@ class RequestIdMiddleware:
                 ]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        with bind(request_id=request_id):
+            await self.app(scope, receive, send_with_id)
+
+
+class AccessLogMiddleware:
+    """One line per request: the method, the route template (never the raw path: a wallet URL
+    holds its token), the status and the duration; the request id comes from the context.
+    Counts the request in ``metrics``."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "<unmatched>"
+            method = str(scope.get("method", ""))
+            duration_ms = round((time.perf_counter() - start) * 1000, 1)
+            access_log.info(
+                "%s %s %s",
+                method,
+                route,
+                status,
+                extra={"method": method, "route": route, "status": status,
+                       "duration_ms": duration_ms},
+            )  # fmt: skip
+            self.metrics.http_requests.labels(method, route, str(status)).inc()
 
 
 class BodySizeLimitMiddleware:

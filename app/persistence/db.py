@@ -21,7 +21,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets real transactions, WAL and a busy timeout."""
+    """An engine for ``url``; SQLite gets real transactions, WAL and a busy timeout.
+
+    Errors never show the statement's parameters (``hide_parameters``): they hold learners'
+    names and dates of birth, and an error's text may reach a log.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         if ":memory:" not in url and url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

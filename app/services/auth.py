@@ -4,6 +4,7 @@ key), with constant-time comparisons throughout."""
 from __future__ import annotations
 
 import hmac
+import logging
 
 from app.errors import Unauthorized
 from app.persistence.uow import UowFactory
@@ -11,6 +12,8 @@ from app.services.api_keys import api_key_prefix, hash_secret
 from app.services.principal import Principal
 
 __all__ = ["Authenticator"]
+
+log = logging.getLogger("microcred.auth")
 
 
 class Authenticator:
@@ -21,6 +24,7 @@ class Authenticator:
     def authenticate(self, token: str | None) -> Principal:
         """The principal behind ``token``; :class:`Unauthorized` for anything else."""
         if not token:
+            log.info("authentication failed", extra={"reason": "no bearer token"})
             raise Unauthorized("send 'Authorization: Bearer <admin token or API key>'")
         if hmac.compare_digest(hash_secret(token), self._admin_token_hash):
             return Principal.admin()
@@ -30,8 +34,17 @@ class Authenticator:
                 found = uow.api_keys.by_prefix_with_institution(prefix)
                 if found is not None:
                     row, institution = found
-                    if hmac.compare_digest(row.secret_hash, hash_secret(token)) and (
-                        row.revoked_at is None
-                    ):
+                    if not hmac.compare_digest(row.secret_hash, hash_secret(token)):
+                        reason = "wrong secret for this API key prefix"
+                    elif row.revoked_at is not None:
+                        reason = "revoked API key"
+                    else:
                         return Principal("institution", institution.id, institution.slug, row.id)
+                else:
+                    reason = "unknown API key prefix"
+            log.warning("authentication failed", extra={"reason": reason, "key_prefix": prefix})
+        else:
+            log.warning(
+                "authentication failed", extra={"reason": "not an API key or the admin token"}
+            )
         raise Unauthorized("the bearer token is not a valid admin token or API key")

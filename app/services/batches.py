@@ -11,6 +11,7 @@ every row has exactly one credential, whatever dies when.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -21,6 +22,8 @@ from typing import Any
 
 from app.errors import AppError, Conflict, NotFound, Unprocessable
 from app.http.urls import PublicUrls
+from app.observability.logs import bind
+from app.observability.metrics import Metrics
 from app.persistence.models import Batch, utcnow
 from app.persistence.uow import UowFactory
 from app.services.issuance import IssuanceService
@@ -29,6 +32,7 @@ from app.services.principal import Principal
 from app.services.roster import Roster
 
 MAX_ATTEMPTS = 5
+log = logging.getLogger("microcred.batches")
 
 
 @dataclass(frozen=True)
@@ -83,12 +87,14 @@ class BatchService:
         issuance: IssuanceService,
         *,
         urls: PublicUrls,
+        metrics: Metrics,
         lease: timedelta = timedelta(seconds=60),
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._uow = uow_factory
         self._issuance = issuance
         self._urls = urls
+        self._metrics = metrics
         self._lease = lease
         self._clock = clock
 
@@ -132,6 +138,13 @@ class BatchService:
             ]
             uow.batches.add_rows(rows)
             uow.commit()
+        log.info(
+            "batch queued",
+            extra={"batch_id": batch_id, "institution": principal.institution_slug,
+                   "rows": roster.total, "refused": len(roster.errors)},
+        )  # fmt: skip
+        if roster.errors:
+            self._metrics.batch_rows.labels("refused").inc(len(roster.errors))
         return self.get(principal, batch_id)
 
     def get(self, principal: Principal, batch_id: str) -> BatchInfo:
@@ -193,6 +206,12 @@ class BatchService:
                     row.state = "failed"
                     row.error = f"gave up after {row.attempts} attempts"
                     row.claimed_until = None
+                    log.warning(
+                        "batch row given up",
+                        extra={"batch_id": row.batch_id, "row": row.row_number,
+                               "attempts": row.attempts},
+                    )  # fmt: skip
+                    self._metrics.batch_rows.labels("failed").inc()
                     continue
                 ids.append(row.id)
                 row.state = "claimed"
@@ -227,30 +246,42 @@ class BatchService:
                 (RosterRow.model_validate(data).request(achievement_id), row_key(batch_id, number))
                 for _, number, data in rows
             ]
-            results = self._issuance.issue_many(principal, items)
-            with self._uow() as uow:
-                for (row_id, _, _), result in zip(rows, results, strict=True):
-                    if isinstance(result, AppError):
-                        uow.batches.finish_row(
-                            row_id, worker, credential_id=None, error=result.detail
-                        )
-                    else:
-                        uow.batches.finish_row(
-                            row_id, worker, credential_id=result[0].id, error=None
-                        )
-                uow.commit()
+            with bind(batch_id=batch_id):
+                results = self._issuance.issue_many(principal, items)
+                with self._uow() as uow:
+                    for (row_id, _, _), result in zip(rows, results, strict=True):
+                        if isinstance(result, AppError):
+                            uow.batches.finish_row(
+                                row_id, worker, credential_id=None, error=result.detail
+                            )
+                        else:
+                            uow.batches.finish_row(
+                                row_id, worker, credential_id=result[0].id, error=None
+                            )
+                    uow.commit()
+                failed = sum(isinstance(r, AppError) for r in results)
+                log.info(
+                    "batch rows worked",
+                    extra={"worker": worker, "issued": len(results) - failed, "failed": failed},
+                )
+                self._metrics.batch_rows.labels("issued").inc(len(results) - failed)
+                self._metrics.batch_rows.labels("failed").inc(failed)
         self._mark_finished(set(chunks))
 
     def _mark_finished(self, batch_ids: set[str]) -> None:
         """Stamp ``finished_at`` on the batches that have no open row left (once per chunk,
         not per row: the check is an indexed EXISTS)."""
+        finished = []
         with self._uow() as uow:
             for batch_id in batch_ids:
                 if not uow.batches.has_open_rows(batch_id):
                     batch = uow.batches.by_id(batch_id)
                     if batch is not None and batch.finished_at is None:
                         batch.finished_at = self._clock()
+                        finished.append(batch_id)
             uow.commit()
+        for batch_id in finished:
+            log.info("batch done", extra={"batch_id": batch_id})
 
     def work_once(self, worker: str, limit: int = 25) -> int:
         """Claim and work up to ``limit`` rows; the number worked (0: nothing to do)."""

@@ -8,6 +8,7 @@ with a different request body under the same key is a 409.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,12 +18,15 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict
 from app.http.urls import PUBLIC_ID, WALLET_TOKEN, PublicUrls
+from app.observability.metrics import Metrics
 from app.persistence.models import Credential
 from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.principal import Principal
 from app.services.status import StatusSlot
 
 __all__ = ["CredentialStore", "IssuedCredential", "new_credential_row"]
+
+log = logging.getLogger("microcred.issuance")
 
 
 @dataclass(frozen=True)
@@ -80,9 +84,10 @@ def new_credential_row(
 
 
 class CredentialStore:
-    def __init__(self, uow_factory: UowFactory, *, urls: PublicUrls) -> None:
+    def __init__(self, uow_factory: UowFactory, *, urls: PublicUrls, metrics: Metrics) -> None:
         self._uow = uow_factory
         self._urls = urls
+        self._metrics = metrics
 
     def issued(self, row: Credential, events: tuple[dict[str, Any], ...] = ()) -> IssuedCredential:
         return IssuedCredential(
@@ -114,10 +119,27 @@ class CredentialStore:
         return self.issued(earlier)
 
     def store(
+        self, rows: Sequence[Credential], principal: Principal, *, key_type: str
+    ) -> list[tuple[IssuedCredential, bool]]:
+        """Store ``rows`` (each with its ``credential.issued`` event), signed with a key of
+        ``key_type``; per row the credential and whether it is a replay of one stored
+        before."""
+        results = self._store(rows, principal)
+        for row, (issued, replayed) in zip(rows, results, strict=True):
+            log.info(
+                "credential issued",
+                extra={"credential_id": issued.id, "institution": principal.institution_slug,
+                       "source": row.source, "replayed": replayed},
+            )  # fmt: skip
+            if not replayed:
+                self._metrics.credentials_issued.labels("ldp_vc", key_type).inc()
+                if issued.jwt is not None:
+                    self._metrics.credentials_issued.labels("vc+jwt", key_type).inc()
+        return results
+
+    def _store(
         self, rows: Sequence[Credential], principal: Principal
     ) -> list[tuple[IssuedCredential, bool]]:
-        """Store ``rows`` (each with its ``credential.issued`` event); per row the credential
-        and whether it is a replay of one stored before."""
         if len(rows) == 1:
             return [self._store_one(rows[0], principal)]
         try:

@@ -9,6 +9,7 @@ when its key is withdrawn.
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -25,6 +26,7 @@ __all__ = ["KEY_TYPES", "KeyInfo", "SigningKeyService"]
 
 KEY_TYPES = {"ed25519": keys.ED25519, "p256": keys.P256}
 _SIGNER_CACHE_SIZE = 1024
+log = logging.getLogger("microcred.keys")
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,12 @@ class SigningKeyService:
                     "use did:web for institutions that rotate keys",
                     code="did_key_cannot_rotate",
                 )
-            self._rotate(uow, institution, actor)
+            new = self._rotate(uow, institution, actor)
             uow.commit()
+        log.info(
+            "signing key rotated",
+            extra={"institution": slug, "key_id": new.id, "fragment": new.fragment},
+        )
 
     def withdraw(self, slug: str, key_id: str, *, actor: str) -> None:
         """Withdraw a compromised key (by id or fragment): it leaves the DID document, so what
@@ -136,6 +142,10 @@ class SigningKeyService:
             uow.commit()
         with self._lock:
             self._signers.pop(key.id, None)
+        log.warning(
+            "signing key withdrawn",
+            extra={"institution": slug, "key_id": key.id, "fragment": key.fragment},
+        )
 
     def _rotate(self, uow: UnitOfWork, institution: Institution, actor: str) -> SigningKey:
         current = uow.signing_keys.active_for(institution.id)

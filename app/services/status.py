@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from typing import Any
 from app.errors import Conflict, NotFound, Unprocessable
 from app.http.negotiation import preferred_media_type
 from app.http.urls import STATUS_LIST_ID, PublicUrls
+from app.observability.metrics import Metrics
 from app.persistence.models import Credential, Institution, StatusList, utcnow
 from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.lookups import require_credential
@@ -63,6 +65,8 @@ ACTIONS: dict[str, Action] = {
 }  # fmt: skip
 
 
+log = logging.getLogger("microcred.status")
+
 #: The forms a status list credential is published in, JSON-LD first (the default).
 STATUS_LIST_TYPES = ("application/vc+ld+json", "application/vc+jwt")
 
@@ -101,6 +105,7 @@ class StatusService:
         signing_keys: SigningKeyService,
         *,
         urls: PublicUrls,
+        metrics: Metrics,
         document_loader: DocumentLoader,
         list_size: int = MIN_LIST_SIZE,
         clock: Callable[[], datetime] = utcnow,
@@ -108,6 +113,7 @@ class StatusService:
         self._uow = uow_factory
         self._signing_keys = signing_keys
         self._urls = urls
+        self._metrics = metrics
         self._loader = document_loader
         self._list_size = list_size
         self._clock = clock
@@ -193,6 +199,13 @@ class StatusService:
                 {"reason": reason} if reason else {},
             )  # fmt: skip
             uow.commit()
+        # The reason is the institution's own words (it may name the learner): not logged.
+        log.info(
+            "credential status changed",
+            extra={"credential_id": credential_id, "institution": principal.institution_slug,
+                   "action": action},
+        )  # fmt: skip
+        self._metrics.status_changes.labels(action).inc()
 
     def change_by_vc_id(
         self, principal: Principal, vc_id: str, purpose: str, status: bool, reason: str | None

@@ -96,5 +96,5 @@ class VcApiIssuer:
             achievement_id=None,
             credential_jwt=None,
         )
-        self._store.store([row], principal)
+        self._store.store([row], principal, key_type=signer.algorithm)
         return stored

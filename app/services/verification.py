@@ -12,13 +12,16 @@ the SSRF-guarded :class:`verifier.fetch.HttpFetcher`.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from app.errors import NotFound
 from app.http.urls import PublicUrls
+from app.observability.metrics import Metrics
 from app.persistence.models import utcnow
 from app.persistence.uow import UowFactory
 from app.services.did_documents import DidDocuments
@@ -50,6 +53,9 @@ class PublicVerification:
     result: VerificationResult
 
 
+log = logging.getLogger("microcred.verification")
+
+
 class LocalFetcher:
     """A :class:`verifier.fetch.Fetcher` that answers our own public URLs from the services
     that serve them, and hands every other URL to ``outbound``."""
@@ -60,16 +66,18 @@ class LocalFetcher:
         did_documents: DidDocuments,
         status: StatusService,
         outbound: Fetcher,
+        metrics: Metrics,
     ) -> None:
         self._urls = urls
         self._did_documents = did_documents
         self._status = status
         self._outbound = outbound
+        self._metrics = metrics
 
     def fetch(self, url: str, *, accept: str) -> Fetched:
         found = self._urls.match(url)
         if found is None:
-            return self._outbound.fetch(url, accept=accept)
+            return self._fetch_outbound(url, accept)
         try:
             if found.kind == "did_document":
                 body = json.dumps(self._did_documents.did_document(found.params["slug"]))
@@ -84,6 +92,17 @@ class LocalFetcher:
             raise FetchError("fetch_failed", f"{url}: 404 {exc.detail}") from exc
         raise FetchError("fetch_failed", f"{url}: 404 not served by this service")
 
+    def _fetch_outbound(self, url: str, accept: str) -> Fetched:
+        try:
+            fetched = self._outbound.fetch(url, accept=accept)
+        except FetchError as exc:
+            self._metrics.outbound_fetches.labels(exc.code.removeprefix("fetch_")).inc()
+            host = urlsplit(url).hostname if url.startswith(("http://", "https://")) else None
+            log.warning("outbound fetch failed", extra={"host": host, "code": exc.code})
+            raise
+        self._metrics.outbound_fetches.labels("ok").inc()
+        return fetched
+
 
 class VerificationService:
     def __init__(
@@ -94,6 +113,7 @@ class VerificationService:
         urls: PublicUrls,
         fetcher: Fetcher,
         document_loader: DocumentLoader,
+        metrics: Metrics,
         trusted_issuers: tuple[str, ...] = (),
         clock_skew: timedelta = timedelta(minutes=5),
         clock: Callable[[], datetime] = utcnow,
@@ -101,6 +121,7 @@ class VerificationService:
         self._uow = uow_factory
         self._institutions = institutions
         self._urls = urls
+        self._metrics = metrics
         self._fetcher = fetcher
         self._resolver = DidResolver(fetcher)
         self._loader = document_loader
@@ -113,15 +134,18 @@ class VerificationService:
         return self._institutions.dids() | frozenset(self._extra_trusted)
 
     def verify(self, credential: Mapping[str, Any] | str | bytes) -> VerificationResult:
-        return verify_credential(
-            credential,
-            resolver=self._resolver,
-            fetcher=self._fetcher,
-            document_loader=self._loader,
-            now=self._clock(),
-            clock_skew=self._skew,
-            trusted_issuers=self.trusted_issuers(),
-        )
+        with self._metrics.timed(self._metrics.verification_seconds):
+            result = verify_credential(
+                credential,
+                resolver=self._resolver,
+                fetcher=self._fetcher,
+                document_loader=self._loader,
+                now=self._clock(),
+                clock_skew=self._skew,
+                trusted_issuers=self.trusted_issuers(),
+            )
+        self._metrics.verifications.labels(result.verdict).inc()
+        return result
 
     def stored(self, public_id: str) -> StoredCredential:
         """The stored credential behind a verification URL."""

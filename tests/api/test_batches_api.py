@@ -174,7 +174,7 @@ async def test_a_worker_that_dies_loses_nothing_and_duplicates_nothing(
     batch_id = made.json()["id"]
 
     batches = BatchService(
-        container.uow, container.issuance, urls=container.urls,
+        container.uow, container.issuance, urls=container.urls, metrics=container.metrics,
         lease=timedelta(seconds=30), clock=clock,
     )  # fmt: skip
     claimed = batches.claim("worker-a", 4)
@@ -216,8 +216,10 @@ async def test_rows_that_keep_crashing_a_worker_are_given_up(
     made = await client.post(f"/api/v1/batches?achievement_id={achievement_id}",
                              content=b"given_name,family_name\nA,B\n",
                              headers={**headers, "Content-Type": "text/csv"})  # fmt: skip
-    batches = BatchService(container.uow, container.issuance, urls=container.urls,
-                           lease=timedelta(seconds=1), clock=clock)  # fmt: skip
+    batches = BatchService(
+        container.uow, container.issuance, urls=container.urls, metrics=container.metrics,
+        lease=timedelta(seconds=1), clock=clock,
+    )  # fmt: skip
     for _ in range(5):  # claimed five times, the worker dying each time
         assert len(batches.claim("doomed", 1)) == 1
         clock.advance(timedelta(seconds=2))

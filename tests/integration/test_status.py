@@ -76,6 +76,7 @@ def test_a_full_list_opens_a_new_one(committed: Container) -> None:
         committed.uow,
         committed.signing_keys,
         urls=committed.urls,
+        metrics=committed.metrics,
         document_loader=bundled_document_loader(),
         list_size=16,
     )

@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse, Response
 
 from app.api.schemas import Health
 from app.dependencies import ContainerDep
+from app.errors import NotFound
 from app.http.urls import CONTEXT_PATH, DID_DOCUMENT_PATH, JWKS_PATH, STATUS_LIST_PATH
+from app.observability.metrics import CONTENT_TYPE as METRICS_TYPE
 from app.services.health import check_database
 from app.services.status import list_format
 
@@ -58,6 +60,14 @@ def status_list(slug: str, list_id: str, request: Request, container: ContainerD
     if published.body is None:
         return Response(status_code=304, headers=headers)
     return Response(published.body, media_type=published.media_type, headers=headers)
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(container: ContainerDep) -> Response:
+    """Prometheus metrics (text exposition format); 404 with ``MICROCRED_METRICS=false``."""
+    if not container.metrics.enabled:
+        raise NotFound("metrics are turned off (MICROCRED_METRICS=false)")
+    return Response(container.metrics.render(), media_type=METRICS_TYPE)
 
 
 @router.get("/healthz", response_model=Health)
