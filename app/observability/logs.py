@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from types import MappingProxyType
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 __all__ = ["bind", "configure_logging", "current"]
@@ -40,11 +41,13 @@ _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | 
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # Our bearer secrets and capability URLs, should one ever reach a message.
 _SECRETS = (
+    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 ***"),
     (re.compile(r"\bmc_([0-9a-f]{12})_[A-Za-z0-9_-]+"), r"mc_\1_***"),
     (re.compile(r"\bmcadm_[A-Za-z0-9_-]+"), "mcadm_***"),
     (re.compile(r"/wallet/[A-Za-z0-9_-]{8,}"), "/wallet/***"),
-    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 ***"),
 )
+# Libraries whose INFO lines repeat every URL they fetch: warnings and errors only.
+_QUIET = ("httpx", "httpcore", "multipart", "python_multipart")
 _HANDLER_NAME = "microcred"
 
 
@@ -105,6 +108,7 @@ def _formatter(fmt: str) -> logging.Formatter:
             "%(levelname)s %(name)s %(message)s",
             rename_fields={"levelname": "level", "name": "logger"},
             timestamp="time",
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
         )
     return _TextFormatter(_TEXT_FORMAT)
 
@@ -125,6 +129,8 @@ def configure_logging(level: str = "INFO", fmt: str = "text", *, stream: Any = N
     # uvicorn's own access line shows the raw path (a wallet URL holds its token): ours
     # (app.http.middleware) shows the route template instead.
     logging.getLogger("uvicorn.access").disabled = True
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
