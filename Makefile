@@ -70,6 +70,8 @@ lint: dev
 typecheck: dev
 	$(BIN)/mypy
 
+# Coverage follows the subprocesses the e2e tests start (serve, worker, CLI) and fails the run
+# under the threshold in pyproject.toml ([tool.coverage.report] fail_under).
 test-sqlite: dev interop
 	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered
 
@@ -81,4 +83,4 @@ bench: dev
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov
