@@ -16,7 +16,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON_PREFERENCE := only-system
 
-.PHONY: run install dev interop lock upgrade-lock test test-sqlite test-postgres lint \
+.PHONY: run install dev interop lock upgrade-lock test test-fast test-sqlite test-postgres lint \
 	typecheck bench clean
 
 $(UV_STAMP):
@@ -74,6 +74,10 @@ typecheck: dev
 # under the threshold in pyproject.toml ([tool.coverage.report] fail_under).
 test-sqlite: dev interop
 	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered
+
+## The tests without the e2e tier (no live server, no browser): a quick local loop.
+test-fast: dev
+	$(BIN)/python -m pytest -m 'not e2e' --ignore=tests/e2e
 
 ## The same suite against PostgreSQL (127.0.0.1:5432, database test).
 test-postgres: dev interop
