@@ -23,6 +23,10 @@ from app.settings import Secrets, Settings
 from tests.support.clock import FixedClock
 from tests.support.data import BASE_URL
 
+# The `reference_data` fixture (files in ../shared: skip, or fail under
+# MICROCRED_REQUIRE_REFERENCE_DATA=1) and its line in the terminal summary.
+pytest_plugins = ["tests.support.reference"]
+
 
 def _postgres_url() -> str | None:
     return os.environ.get("MICROCRED_TEST_DATABASE_URL") or None

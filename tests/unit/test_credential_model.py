@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +28,6 @@ from issuer.credential import (
 )
 from verifier.jsonld import bundled_document_loader, canonicalize
 
-SHARED_ELM = Path(__file__).resolve().parents[3] / "shared" / "elm"
 ISSUER_DID = "did:web:127.0.0.1%3A8000:institutions:ts-lj"
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 
@@ -153,11 +153,12 @@ def test_missing_elements_are_named() -> None:
     assert missing_elements(SPEC, LEARNER) == []
 
 
-def test_the_edc_shapes_accept_it_but_for_their_known_defects(graph: rdflib.Graph) -> None:
-    assert SHARED_ELM.is_dir(), f"the ELM reference files are expected at {SHARED_ELM}"
+def test_the_edc_shapes_accept_it_but_for_their_known_defects(
+    graph: rdflib.Graph, reference_data: Callable[[str], Path]
+) -> None:
     shapes = rdflib.Graph()
     for name in ("EDC-generic-no-cv.ttl", "EDC-generic-full.ttl"):
-        shapes.parse(SHARED_ELM / "shapes" / name)
+        shapes.parse(reference_data(f"elm/shapes/{name}"))
     conforms, report, _ = validate(graph, shacl_graph=shapes, advanced=True)
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
     failed = {str(p) for p in report.objects(None, sh.resultPath)}
