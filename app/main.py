@@ -19,7 +19,7 @@ from app.api.routes import (
 )
 from app.container import Container
 from app.http.middleware import AccessLogMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
-from app.http.problems import install_error_handlers
+from app.http.problems import document_problems, install_error_handlers
 from app.observability.logs import configure_logging
 from app.services.batch_worker import start_worker_thread
 from app.services.batches import default_worker_id
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.state.container = container
     install_error_handlers(app)
+    document_problems(app)
     app.include_router(institutions.router)
     app.include_router(achievements.router)
     app.include_router(credentials.router)

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import AppError
@@ -23,7 +24,14 @@ from issuer.errors import IssuerError
 from keys import KeysError
 from verifier.errors import VerifierError
 
-__all__ = ["PROBLEM_JSON", "install_error_handlers", "problem", "problem_body"]
+__all__ = [
+    "ERROR_STATUSES",
+    "PROBLEM_JSON",
+    "document_problems",
+    "install_error_handlers",
+    "problem",
+    "problem_body",
+]
 
 PROBLEM_JSON = "application/problem+json"
 _TYPE_BASE = "urn:microcred:problem:"
@@ -44,7 +52,29 @@ _TITLES = {
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
+#: The error statuses any operation may answer with, as problem details.
+ERROR_STATUSES = (400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429, 500, 503)
 log = logging.getLogger("microcred.errors")
+
+
+class _FieldError(BaseModel):
+    field: str
+    reason: str
+
+
+class _Problem(BaseModel):
+    """RFC 9457 problem details, as every error of this service is sent."""
+
+    type: str = Field(description="urn:microcred:problem:<code>")
+    title: str
+    status: int
+    detail: str = Field(description="what went wrong, for a person")
+    code: str = Field(description="what went wrong, for a program")
+    instance: str | None = Field(default=None, description="the path of the request")
+    request_id: str | None = Field(default=None, description="also the X-Request-ID header")
+    errors: list[_FieldError] | None = Field(
+        default=None, description="invalid input: each field and its reason"
+    )
 
 
 def problem_body(
@@ -177,3 +207,34 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+
+
+def document_problems(app: FastAPI) -> None:
+    """Describe the problem details in ``app``'s OpenAPI document: a ``Problem`` schema, and
+    every status of :data:`ERROR_STATUSES` on every operation as ``application/problem+json``
+    (in place of FastAPI's own 422 shape, which this service never sends)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        problem_schema = _Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problem_schema.pop("$defs", {}))
+        schemas["Problem"] = problem_schema
+        reference = {"$ref": "#/components/schemas/Problem"}
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.setdefault("responses", {})
+                for status in ERROR_STATUSES:
+                    responses[str(status)] = {
+                        "description": _TITLES[status],
+                        "content": {PROBLEM_JSON: {"schema": reference}},
+                    }
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

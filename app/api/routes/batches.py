@@ -111,7 +111,11 @@ def get_batch(
     return batch_json(container.urls, container.batches.get(principal, batch_id))
 
 
-@router.get("/{batch_id}/results", response_class=Response)
+@router.get(
+    "/{batch_id}/results",
+    response_class=Response,
+    responses={200: {"description": "The results as CSV", "content": {"text/csv": {}}}},
+)
 def batch_results(
     batch_id: str, container: ContainerDep, principal: CurrentInstitution
 ) -> Response:

@@ -14,7 +14,7 @@ from app.errors import NotFound
 from app.http.urls import CONTEXT_PATH, DID_DOCUMENT_PATH, JWKS_PATH, STATUS_LIST_PATH
 from app.observability.metrics import CONTENT_TYPE as METRICS_TYPE
 from app.services.health import check_database
-from app.services.status import list_format
+from app.services.status import STATUS_LIST_TYPES, list_format
 
 router = APIRouter(tags=["public"])
 # Public documents are read by browsers and verifiers anywhere.
@@ -22,7 +22,16 @@ _CACHE = {"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": 
 _IMMUTABLE = {"Cache-Control": "public, max-age=86400", "Access-Control-Allow-Origin": "*"}
 
 
-@router.get(CONTEXT_PATH, response_class=Response)
+def _content(*media_types: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a route answering 200 in ``media_types``."""
+    return {200: {"description": description, "content": {m: {} for m in media_types}}}
+
+
+@router.get(
+    CONTEXT_PATH,
+    response_class=Response,
+    responses=_content("application/ld+json", description="The JSON-LD context"),
+)
 def microcred_context(container: ContainerDep) -> Response:
     """The microcred JSON-LD context (immutable; verifiers bundle the same bytes)."""
     return Response(
@@ -30,20 +39,35 @@ def microcred_context(container: ContainerDep) -> Response:
     )
 
 
-@router.get(DID_DOCUMENT_PATH, response_class=JSONResponse)
+@router.get(
+    DID_DOCUMENT_PATH,
+    response_class=JSONResponse,
+    responses=_content("application/did+json", description="The DID document"),
+)
 def did_document(slug: str, container: ContainerDep) -> JSONResponse:
     body: dict[str, Any] = container.did_documents.did_document(slug)
     return JSONResponse(body, media_type="application/did+json", headers=_CACHE)
 
 
-@router.get(JWKS_PATH, response_class=JSONResponse)
+@router.get(
+    JWKS_PATH,
+    response_class=JSONResponse,
+    responses=_content("application/jwk-set+json", description="The JWK Set"),
+)
 def jwks(slug: str, container: ContainerDep) -> JSONResponse:
     return JSONResponse(
         container.did_documents.jwks(slug), media_type="application/jwk-set+json", headers=_CACHE
     )
 
 
-@router.get(STATUS_LIST_PATH, response_class=Response)
+@router.get(
+    STATUS_LIST_PATH,
+    response_class=Response,
+    responses={
+        **_content(*STATUS_LIST_TYPES, description="The signed status list credential"),
+        304: {"description": "Not modified (If-None-Match)"},
+    },
+)
 def status_list(slug: str, list_id: str, request: Request, container: ContainerDep) -> Response:
     """A BitstringStatusListCredential: Data Integrity JSON-LD, or the JWT form with
     ``Accept: application/vc+jwt``; cacheable (ETag, max-age) and 304 on ``If-None-Match``."""
@@ -62,7 +86,11 @@ def status_list(slug: str, list_id: str, request: Request, container: ContainerD
     return Response(published.body, media_type=published.media_type, headers=headers)
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses=_content(METRICS_TYPE, description="Prometheus text exposition format"),
+)
 def metrics(container: ContainerDep) -> Response:
     """Prometheus metrics (text exposition format); 404 with ``MICROCRED_METRICS=false``."""
     if not container.metrics.enabled:
