@@ -21,9 +21,10 @@ from app.container import Container
 from app.http.middleware import AccessLogMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
 from app.http.problems import install_error_handlers
 from app.observability.logs import configure_logging
+from app.persistence.db import sealed_key_count
 from app.services.batch_worker import start_worker_thread
 from app.services.batches import default_worker_id
-from app.settings import Settings, resolve_secrets
+from app.settings import Settings, resolve_secrets, secure_data_dir
 from app.web.routes import router as pages_router
 from app.web.wallet import router as wallet_router
 
@@ -38,7 +39,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if container is None:
         settings = settings or Settings()
         configure_logging(settings.log_level, settings.log_format)
-        container = Container.from_settings(settings, resolve_secrets(settings))
+        secure_data_dir(settings, create=True)
+        url = settings.resolved_database_url
+        secrets = resolve_secrets(settings, sealed_keys=lambda: sealed_key_count(url))
+        container = Container.from_settings(settings, secrets)
     owned = container.engine is not None
 
     @asynccontextmanager

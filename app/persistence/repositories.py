@@ -84,6 +84,14 @@ class SigningKeyRepository:
         )
         return self.session.scalars(stmt).first()
 
+    def active_sealed(self) -> Sequence[tuple[str, bytes]]:
+        """(key id, sealed private key) of every active key. Only these two columns, so it
+        reads a database whose schema is older than the code's (checked before upgrading)."""
+        stmt = select(SigningKey.id, SigningKey.sealed_private).where(
+            SigningKey.state == "active"
+        )
+        return [(str(key_id), bytes(sealed)) for key_id, sealed in self.session.execute(stmt)]
+
 
 class ApiKeyRepository:
     def __init__(self, session: Session) -> None:

@@ -1,4 +1,5 @@
-"""Health check: the database answers a query."""
+"""Health check: the database answers a query, and the master key opens the institutions'
+active signing keys (else the service would answer but could not sign)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import ServiceUnavailable
 from app.persistence.uow import UowFactory
+from app.services.signing_keys import SigningKeyService
 
 
 def check_database(uow_factory: UowFactory) -> None:
@@ -14,3 +16,9 @@ def check_database(uow_factory: UowFactory) -> None:
             uow.ping()
     except SQLAlchemyError as exc:
         raise ServiceUnavailable("the database does not answer") from exc
+
+
+def check_health(uow_factory: UowFactory, signing_keys: SigningKeyService) -> None:
+    """:class:`ServiceUnavailable` naming what fails (never a secret)."""
+    check_database(uow_factory)
+    signing_keys.check_active_keys()

@@ -16,11 +16,11 @@ GOOD_TOKEN = "mcadm_" + "t" * 30
 
 def test_development_creates_secrets_once_with_private_modes(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "var")
-    first = resolve_secrets(settings)
+    first = resolve_secrets(settings, sealed_keys=lambda: 0)
     assert first.admin_token_created and len(first.master_key) == 32
     for name in ("master.key", "admin-token"):
         assert (tmp_path / "var" / name).stat().st_mode & 0o777 == 0o600
-    again = resolve_secrets(settings)
+    again = resolve_secrets(settings, sealed_keys=lambda: 0)
     assert not again.admin_token_created
     assert (again.master_key, again.admin_token) == (first.master_key, first.admin_token)
     assert first.admin_token not in repr(first) and "hidden" in repr(first)
@@ -30,17 +30,18 @@ def test_environment_wins_and_creates_nothing(tmp_path: Path) -> None:
     settings = Settings(
         data_dir=tmp_path, master_key=SecretStr(GOOD_MASTER), admin_token=SecretStr(GOOD_TOKEN)
     )
-    secrets = resolve_secrets(settings)
+    secrets = resolve_secrets(settings, sealed_keys=lambda: 0)
     assert secrets.master_key == b"k" * 32 and secrets.admin_token == GOOD_TOKEN
     assert list(tmp_path.iterdir()) == []
 
 
 def test_production_needs_every_secret_from_the_environment(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="MICROCRED_MASTER_KEY, MICROCRED_ADMIN_TOKEN"):
-        resolve_secrets(Settings(env="production", data_dir=tmp_path))
+        resolve_secrets(Settings(env="production", data_dir=tmp_path), sealed_keys=lambda: 0)
     with pytest.raises(SettingsError, match="MICROCRED_ADMIN_TOKEN"):
         resolve_secrets(
-            Settings(env="production", data_dir=tmp_path, master_key=SecretStr(GOOD_MASTER))
+            Settings(env="production", data_dir=tmp_path, master_key=SecretStr(GOOD_MASTER)),
+            sealed_keys=lambda: 0,
         )
     assert list(tmp_path.iterdir()) == []
 
@@ -51,7 +52,7 @@ def test_placeholder_admin_tokens_are_refused(tmp_path: Path, token: str) -> Non
         data_dir=tmp_path, master_key=SecretStr(GOOD_MASTER), admin_token=SecretStr(token)
     )
     with pytest.raises(SettingsError, match="placeholder"):
-        resolve_secrets(settings)
+        resolve_secrets(settings, sealed_keys=lambda: 0)
 
 
 @pytest.mark.parametrize("master", ["not base64 !!", base64.urlsafe_b64encode(b"x" * 16).decode()])
@@ -60,7 +61,7 @@ def test_bad_master_keys_are_refused(tmp_path: Path, master: str) -> None:
         data_dir=tmp_path, master_key=SecretStr(master), admin_token=SecretStr(GOOD_TOKEN)
     )
     with pytest.raises(SettingsError, match="MICROCRED_MASTER_KEY"):
-        resolve_secrets(settings)
+        resolve_secrets(settings, sealed_keys=lambda: 0)
 
 
 def test_database_url_and_base_url_defaults(tmp_path: Path) -> None:
