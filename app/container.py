@@ -33,6 +33,7 @@ from app.services.status import StatusService
 from app.services.vc_api import VcApiIssuer
 from app.services.verification import LocalFetcher, VerificationService
 from app.services.wallet import WalletService
+from app.services.wallet_tokens import WalletTokens
 from app.settings import AdminToken, Secrets, Settings, admin_token_file
 from verifier.fetch import HttpFetcher
 from verifier.jsonld import bundled_document_loader
@@ -59,6 +60,7 @@ class Container:
     credentials: CredentialQueries = field(init=False)
     vc_api: VcApiIssuer = field(init=False)
     verification: VerificationService = field(init=False)
+    wallet_tokens: WalletTokens = field(init=False)
     wallet: WalletService = field(init=False)
     batches: BatchService = field(init=False)
     microcred_context: bytes = field(init=False)
@@ -88,7 +90,8 @@ class Container:
             list_size=settings.status_list_size,
             clock=clock,
         )
-        store = CredentialStore(uow, urls=urls, metrics=metrics)
+        self.wallet_tokens = WalletTokens(self.secrets.master_key)
+        store = CredentialStore(uow, urls=urls, metrics=metrics, wallet_tokens=self.wallet_tokens)
         self.issuance = IssuanceService(
             uow, self.signing_keys, self.status, store,
             urls=urls, metrics=metrics, document_loader=loader, clock=clock,
@@ -102,6 +105,7 @@ class Container:
             self.issuance,
             urls=urls,
             metrics=metrics,
+            wallet_tokens=self.wallet_tokens,
             lease=timedelta(seconds=settings.worker_lease_seconds),
             clock=clock,
         )
@@ -121,7 +125,9 @@ class Container:
             clock_skew=timedelta(seconds=settings.clock_skew_seconds),
             clock=clock,
         )
-        self.wallet = WalletService(uow, self.verification, urls=urls, clock=clock)
+        self.wallet = WalletService(
+            uow, self.verification, tokens=self.wallet_tokens, urls=urls, clock=clock
+        )
         self.microcred_context = (
             files("verifier").joinpath("contexts/microcred-v1.jsonld").read_bytes()
         )

@@ -53,6 +53,7 @@ def _private_sqlite_files(path: Path) -> None:
         if mode & 0o077:
             companion.chmod(mode & 0o600)
 
+
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
