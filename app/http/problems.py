@@ -5,25 +5,39 @@ A problem is ``{"type", "title", "status", "detail", "code", "instance", "reques
 ``errors: [{field, reason}]`` for invalid input and whatever a caller adds (the VC API's
 verification result). Types are URNs (``urn:microcred:problem:<code>``): we own no domain to
 publish them under.
+
+A browser gets a page instead: when a client prefers ``text/html`` to JSON (content
+negotiation, :func:`prefers_html`), the handlers answer with the HTML renderer that
+:func:`install_error_handlers` is given (the pages' error page, from ``app.web``: this layer
+renders no HTML itself). Programs, and any client that does not ask for HTML first, keep
+problem+json.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import AppError
+from app.http.negotiation import preferred_media_type
 from issuer.errors import IssuerError
 from keys import KeysError
 from verifier.errors import VerifierError
 
-__all__ = ["PROBLEM_JSON", "install_error_handlers", "problem", "problem_body"]
+__all__ = [
+    "PROBLEM_JSON",
+    "HtmlErrorRenderer",
+    "install_error_handlers",
+    "prefers_html",
+    "problem",
+    "problem_body",
+]
 
 PROBLEM_JSON = "application/problem+json"
 _TYPE_BASE = "urn:microcred:problem:"
@@ -45,6 +59,19 @@ _TITLES = {
     503: "Service Unavailable",
 }
 log = logging.getLogger("microcred.errors")
+
+#: Renders an error as an HTML page: (request, status, headers to keep) -> response.
+HtmlErrorRenderer = Callable[[Request, int, Mapping[str, str]], Response]
+# What an error can be sent as; ties go to problem+json (``*/*`` and no Accept get JSON).
+_ERROR_TYPES = (PROBLEM_JSON, "application/json", "text/html", "application/xhtml+xml")
+# Headers of a problem that mean something to a browser too.
+_KEPT_FOR_HTML = ("allow", "retry-after")
+
+
+def prefers_html(accept: str | None) -> bool:
+    """Whether a client with this ``Accept`` header wants an error as a page (it prefers
+    ``text/html`` to ``application/json`` and ``application/problem+json``)."""
+    return preferred_media_type(accept, _ERROR_TYPES) in ("text/html", "application/xhtml+xml")
 
 
 def problem_body(
@@ -169,11 +196,32 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(AppError, _app_error)
-    app.add_exception_handler(KeysError, _core_error)
-    app.add_exception_handler(VerifierError, _core_error)
-    app.add_exception_handler(IssuerError, _core_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
+_Handler = Callable[[Request, Exception], Awaitable[JSONResponse]]
+
+
+def _negotiated(handler: _Handler, html: HtmlErrorRenderer | None) -> Callable[..., Any]:
+    """``handler``'s problem, or the same error as a page for a client that wants HTML."""
+
+    async def respond(request: Request, exc: Exception) -> Response:
+        response = await handler(request, exc)
+        if html is None or not prefers_html(request.headers.get("accept")):
+            return response
+        kept = {k: v for k, v in response.headers.items() if k.lower() in _KEPT_FOR_HTML}
+        return html(request, response.status_code, kept)
+
+    return respond
+
+
+def install_error_handlers(app: FastAPI, html: HtmlErrorRenderer | None = None) -> None:
+    """Map every error onto problem details (or, with ``html``, a page for browsers)."""
+    handlers: tuple[tuple[type[Exception], _Handler], ...] = (
+        (AppError, _app_error),
+        (KeysError, _core_error),
+        (VerifierError, _core_error),
+        (IssuerError, _core_error),
+        (RequestValidationError, _validation_error),
+        (StarletteHTTPException, _http_error),
+        (Exception, _unexpected),
+    )
+    for kind, handler in handlers:
+        app.add_exception_handler(kind, _negotiated(handler, html))
