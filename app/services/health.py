@@ -10,15 +10,11 @@ from app.persistence.uow import UowFactory
 from app.services.signing_keys import SigningKeyService
 
 
-def check_database(uow_factory: UowFactory) -> None:
+def check_health(uow_factory: UowFactory, signing_keys: SigningKeyService) -> None:
+    """:class:`ServiceUnavailable` naming what fails (never a secret)."""
     try:
         with uow_factory(read_only=True) as uow:
             uow.ping()
+        signing_keys.check_active_keys()
     except SQLAlchemyError as exc:
         raise ServiceUnavailable("the database does not answer") from exc
-
-
-def check_health(uow_factory: UowFactory, signing_keys: SigningKeyService) -> None:
-    """:class:`ServiceUnavailable` naming what fails (never a secret)."""
-    check_database(uow_factory)
-    signing_keys.check_active_keys()
