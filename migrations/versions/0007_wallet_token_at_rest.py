@@ -91,9 +91,7 @@ def upgrade() -> None:
         batch_op.alter_column("wallet_token_sealed", existing_type=sa.LargeBinary(), nullable=False)
         batch_op.drop_constraint("uq_credential_wallet_token", type_="unique")
         batch_op.drop_column("wallet_token")
-        batch_op.create_unique_constraint(
-            "uq_credential_wallet_token_hash", ["wallet_token_hash"]
-        )
+        batch_op.create_unique_constraint("uq_credential_wallet_token_hash", ["wallet_token_hash"])
     if sqlite:
         op.execute("PRAGMA secure_delete = OFF")
 
