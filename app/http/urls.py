@@ -13,6 +13,8 @@ token               random bits  where
 ``wallet_token``    192          ``/wallet/<token>``: the learner's private page
 ``status_list_id``  96           ``/status/<slug>/<id>``: a status list credential
 ==================  ===========  ==============================================
+
+A wallet token is never stored in clear (:mod:`app.services.wallet_tokens`).
 """
 
 from __future__ import annotations
