@@ -38,7 +38,7 @@ RUN --mount=type=secret,id=ca_bundle \
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin microcred \
- && mkdir -p /data && chown microcred /data
+  && mkdir -p /data && chown microcred /data && chmod 700 /data
 COPY --from=build /opt/microcred /opt/microcred
 ENV PATH="/opt/microcred/bin:$PATH" \
     PYTHONUNBUFFERED=1 \

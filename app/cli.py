@@ -29,15 +29,20 @@ from app.container import Container
 from app.errors import AppError
 from app.observability.logs import configure_logging
 from app.observability.metrics import MULTIPROC_ENV
-from app.persistence.db import is_up_to_date, make_engine, upgrade
+from app.persistence.db import is_up_to_date, make_engine, sealed_key_count, upgrade
 from app.services.institutions import NewInstitution
+from app.services.signing_keys import SealedKeysDoNotOpen
 from app.settings import (
     Secrets,
     Settings,
     SettingsError,
+    available_master_key,
     missing_instance_parts,
     require_instance,
     resolve_secrets,
+    restore_master_key_advice,
+    rotate_admin_token,
+    secure_data_dir,
 )
 from keys import KeysError
 
@@ -75,23 +80,60 @@ def _announce_admin_token(token: str) -> None:
         click.echo("Created the admin token: `microcred admin-token` shows it.", err=True)
 
 
+def _resolve(settings: Settings, *, create: bool) -> Secrets:
+    """The instance's secrets; a new master key only when the database holds no sealed key."""
+    return resolve_secrets(
+        settings,
+        create=create,
+        sealed_keys=lambda: sealed_key_count(settings.resolved_database_url),
+    )
+
+
 def _load(*, create: bool = False) -> tuple[Settings, Secrets]:
     """Settings and secrets of the instance; ``create`` makes the secrets of a new one."""
     settings = _settings()
+    secure_data_dir(settings, create=create)
     if not create:
         require_instance(settings)
-    secrets = resolve_secrets(settings, create=create)
+    secrets = _resolve(settings, create=create)
     if secrets.admin_token_created:
         _announce_admin_token(secrets.admin_token)
     return settings, secrets
 
 
-def _prepare_database(settings: Settings) -> None:
-    """Upgrade an embedded SQLite database; require other databases to be at head."""
+def _check_master_key(settings: Settings, master_key: bytes) -> None:
+    """Refuse to go on when the master key does not open the active signing keys: the
+    service would answer but sign nothing, and anything sealed meanwhile would not open with
+    the right key once it is restored."""
+    if not sealed_key_count(settings.resolved_database_url):
+        return
+    container = Container.from_settings(settings, Secrets(master_key, "-" * 24))
+    try:
+        container.signing_keys.check_active_keys()
+    except SealedKeysDoNotOpen as exc:
+        advice = restore_master_key_advice(settings)
+        source = (
+            "MICROCRED_MASTER_KEY"
+            if settings.master_key
+            else f"the master key in {(settings.data_dir / 'master.key').resolve()}"
+        )
+        raise click.ClickException(
+            f"{source} does not open {exc.unopened} of the {exc.total} active signing keys in "
+            f"the database: it is not the key they were sealed with. "
+            f"{advice[0].upper()}{advice[1:]}. Nothing was started or changed."
+        ) from exc
+    finally:
+        container.close()
+
+
+def _prepare_database(settings: Settings, master_key: bytes) -> None:
+    """Check the master key, then upgrade an embedded SQLite database (its migrations may
+    seal with that key); require other databases to be at head."""
+    _check_master_key(settings, master_key)
     engine = make_engine(settings.resolved_database_url)
     try:
         if settings.is_sqlite:
-            upgrade(engine)
+            upgrade(engine, master_key=master_key)
         elif not is_up_to_date(engine):
             raise click.ClickException(
                 "the database schema is not up to date: run `microcred db upgrade` first"
@@ -102,7 +144,7 @@ def _prepare_database(settings: Settings) -> None:
 
 def _container() -> Container:
     settings, secrets = _load()
-    _prepare_database(settings)
+    _prepare_database(settings, secrets.master_key)
     return Container.from_settings(settings, secrets)
 
 
@@ -148,8 +190,8 @@ def serve(
 
     if bool(ssl_certfile) != bool(ssl_keyfile):
         raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")
-    settings, _ = _load(create=True)
-    _prepare_database(settings)
+    settings, secrets = _load(create=True)
+    _prepare_database(settings, secrets.master_key)
     _metrics_directory(workers)
     click.echo(f"microcred serving {settings.base_url} on {host}:{port}", err=True)
     uvicorn.run(
@@ -177,8 +219,9 @@ def init() -> None:
     if not missing:
         click.echo(f"an instance exists already in {settings.data_dir.resolve()}", err=True)
         return
-    secrets = resolve_secrets(settings, create=True)
-    _prepare_database(settings)
+    secure_data_dir(settings, create=True)
+    secrets = _resolve(settings, create=True)
+    _prepare_database(settings, secrets.master_key)
     click.echo(f"created a microcred instance in {settings.data_dir.resolve()}", err=True)
     if secrets.admin_token_created:
         click.echo("admin token (shown once; `microcred admin-token` shows it again):", err=True)
@@ -197,19 +240,35 @@ def db_upgrade(revision: str) -> None:
     settings = _settings()
     if not settings.database_url:
         require_instance(settings)  # the embedded database belongs to an instance
+        secure_data_dir(settings, create=False)
+    # Migrations that seal what was stored in clear need the master key (when there is one).
+    master_key = available_master_key(settings)
+    if master_key is not None:
+        _check_master_key(settings, master_key)
     engine = make_engine(settings.resolved_database_url)
     try:
-        upgrade(engine, revision)
+        upgrade(engine, revision, master_key=master_key)
     finally:
         engine.dispose()
     click.echo(f"database at {revision}", err=True)
 
 
 @main.command("admin-token")
-def admin_token() -> None:
-    """Show the admin token (from MICROCRED_ADMIN_TOKEN or the data directory)."""
-    _, secrets = _load()
-    click.echo(secrets.admin_token)
+@click.option(
+    "--rotate",
+    is_flag=True,
+    help="Replace the token in the data directory with a new one and print it; a running "
+    "service accepts the new one and refuses the old one within a second.",
+)
+def admin_token(rotate: bool) -> None:
+    """Show the admin token (from MICROCRED_ADMIN_TOKEN or the data directory), or rotate it."""
+    settings, secrets = _load()
+    if not rotate:
+        click.echo(secrets.admin_token)
+        return
+    token = rotate_admin_token(settings)
+    click.echo("Rotated the admin token: the old one stops working within a second.", err=True)
+    click.echo(token)
 
 
 @main.group()

@@ -21,7 +21,7 @@ from app.persistence.models import utcnow
 from app.persistence.uow import UnitOfWork
 from app.services.achievements import AchievementService
 from app.services.api_keys import ApiKeyService
-from app.services.auth import Authenticator
+from app.services.auth import Authenticator, FailureThrottle
 from app.services.batches import BatchService
 from app.services.credential_store import CredentialStore
 from app.services.credentials import CredentialQueries
@@ -33,7 +33,8 @@ from app.services.status import StatusService
 from app.services.vc_api import VcApiIssuer
 from app.services.verification import LocalFetcher, VerificationService
 from app.services.wallet import WalletService
-from app.settings import Secrets, Settings
+from app.services.wallet_tokens import WalletTokens
+from app.settings import AdminToken, Secrets, Settings, admin_token_file
 from verifier.fetch import HttpFetcher
 from verifier.jsonld import bundled_document_loader
 
@@ -47,6 +48,7 @@ class Container:
     clock: Callable[[], datetime] = utcnow
     metrics: Metrics = field(init=False)
     urls: PublicUrls = field(init=False)
+    admin_token: AdminToken = field(init=False)
     auth: Authenticator = field(init=False)
     signing_keys: SigningKeyService = field(init=False)
     institutions: InstitutionService = field(init=False)
@@ -58,6 +60,7 @@ class Container:
     credentials: CredentialQueries = field(init=False)
     vc_api: VcApiIssuer = field(init=False)
     verification: VerificationService = field(init=False)
+    wallet_tokens: WalletTokens = field(init=False)
     wallet: WalletService = field(init=False)
     batches: BatchService = field(init=False)
     microcred_context: bytes = field(init=False)
@@ -67,7 +70,12 @@ class Container:
         loader = bundled_document_loader()
         self.urls = urls = PublicUrls(settings.base_url)
         self.metrics = metrics = Metrics(enabled=settings.metrics)
-        self.auth = Authenticator(uow, admin_token=self.secrets.admin_token)
+        self.admin_token = AdminToken(self.secrets.admin_token, admin_token_file(settings))
+        self.auth = Authenticator(
+            uow,
+            admin_token=self.admin_token.current,
+            throttle=FailureThrottle(settings.auth_failures_per_minute, clock=clock),
+        )
         self.signing_keys = SigningKeyService(uow, master_key=self.secrets.master_key, clock=clock)
         self.institutions = InstitutionService(uow, self.signing_keys, urls=urls, clock=clock)
         self.api_keys = ApiKeyService(uow, clock=clock)
@@ -82,7 +90,8 @@ class Container:
             list_size=settings.status_list_size,
             clock=clock,
         )
-        store = CredentialStore(uow, urls=urls, metrics=metrics)
+        self.wallet_tokens = WalletTokens(self.secrets.master_key)
+        store = CredentialStore(uow, urls=urls, metrics=metrics, wallet_tokens=self.wallet_tokens)
         self.issuance = IssuanceService(
             uow, self.signing_keys, self.status, store,
             urls=urls, metrics=metrics, document_loader=loader, clock=clock,
@@ -96,6 +105,7 @@ class Container:
             self.issuance,
             urls=urls,
             metrics=metrics,
+            wallet_tokens=self.wallet_tokens,
             lease=timedelta(seconds=settings.worker_lease_seconds),
             clock=clock,
         )
@@ -115,7 +125,9 @@ class Container:
             clock_skew=timedelta(seconds=settings.clock_skew_seconds),
             clock=clock,
         )
-        self.wallet = WalletService(uow, self.verification, urls=urls, clock=clock)
+        self.wallet = WalletService(
+            uow, self.verification, tokens=self.wallet_tokens, urls=urls, clock=clock
+        )
         self.microcred_context = (
             files("verifier").joinpath("contexts/microcred-v1.jsonld").read_bytes()
         )

@@ -30,10 +30,14 @@ ContainerDep = Annotated[Container, Depends(get_container)]
 
 
 def get_principal(
+    request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    return container.auth.authenticate(credentials.credentials if credentials else None)
+    # The client's address as uvicorn gives it (proxy_headers: the forwarded address when the
+    # request comes through a trusted proxy): failed authentications are counted per client.
+    client = request.client.host if request.client else "-"
+    return container.auth.authenticate(credentials.credentials if credentials else None, client)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -12,18 +12,27 @@ from app.api.routes import (
     achievements,
     batches,
     credentials,
+    docs,
     institutions,
     public,
     vc_api,
     verification,
 )
 from app.container import Container
-from app.http.middleware import AccessLogMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
+from app.http.middleware import (
+    AccessLogMiddleware,
+    BodySizeLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.http.problems import document_problems, install_error_handlers
+from app.http.urls import AUTHENTICATED_PATHS
 from app.observability.logs import configure_logging
+from app.persistence.db import sealed_key_count
 from app.services.batch_worker import start_worker_thread
 from app.services.batches import default_worker_id
-from app.settings import Settings, resolve_secrets
+from app.settings import Settings, resolve_secrets, secure_data_dir
+from app.web.errors import error_page
 from app.web.routes import router as pages_router
 from app.web.wallet import router as wallet_router
 
@@ -38,7 +47,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if container is None:
         settings = settings or Settings()
         configure_logging(settings.log_level, settings.log_format)
-        container = Container.from_settings(settings, resolve_secrets(settings))
+        secure_data_dir(settings, create=True)
+        url = settings.resolved_database_url
+        secrets = resolve_secrets(settings, sealed_keys=lambda: sealed_key_count(url))
+        container = Container.from_settings(settings, secrets)
     owned = container.engine is not None
 
     @asynccontextmanager
@@ -64,10 +76,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version="0.1.0",
         summary="Issue EU micro-credentials as W3C Verifiable Credentials",
         lifespan=lifespan,
+        # Served by app.api.routes.docs, with a Content-Security-Policy.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.container = container
-    install_error_handlers(app)
+    install_error_handlers(app, html=error_page)
     document_problems(app)
+    app.include_router(docs.router)
     app.include_router(institutions.router)
     app.include_router(achievements.router)
     app.include_router(credentials.router)
@@ -77,7 +93,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(wallet_router)
     app.include_router(verification.router)
     app.include_router(public.router)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=container.settings.max_body_bytes, html=error_page
+    )
+    app.add_middleware(SecurityHeadersMiddleware, no_store=AUTHENTICATED_PATHS)
     app.add_middleware(AccessLogMiddleware, metrics=container.metrics)
     app.add_middleware(RequestIdMiddleware)
     return app

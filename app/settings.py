@@ -9,6 +9,9 @@ import base64
 import binascii
 import os
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -31,6 +34,10 @@ class SettingsError(Exception):
 
 class NoInstance(SettingsError):
     """There is no microcred instance where the settings point (and none is to be made)."""
+
+
+class MasterKeyMissing(SettingsError):
+    """The database holds sealed keys and no master key is there to open them."""
 
 
 class Settings(BaseSettings):
@@ -56,6 +63,7 @@ class Settings(BaseSettings):
     worker_lease_seconds: int = Field(default=60, ge=1, le=3600)
     worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     status_list_size: int = Field(default=131072, ge=131072, multiple_of=8)
+    auth_failures_per_minute: int = Field(default=20, ge=1, le=100_000)
 
     @field_validator("base_url")
     @classmethod
@@ -117,8 +125,28 @@ def _check_admin_token(token: str) -> str:
     return token
 
 
+def secure_data_dir(settings: Settings, *, create: bool) -> None:
+    """Make the data directory private to the service's user (0700): created so (with
+    ``create``), tightened when found with looser modes. It holds the secrets and the SQLite
+    database with learners' personal data."""
+    directory = settings.data_dir
+    if not directory.exists():
+        if not create:
+            return
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = directory.stat().st_mode & 0o777
+    if mode != 0o700:
+        try:
+            directory.chmod(0o700)
+        except OSError as exc:
+            raise SettingsError(
+                f"the data directory {directory.resolve()} has mode {mode:o} and cannot be made "
+                f"private ({exc.strerror}): make it `chmod 700` as its owner"
+            ) from exc
+
+
 def _write_secret(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(text + "\n")
@@ -145,9 +173,25 @@ def missing_instance_parts(settings: Settings) -> list[str]:
     return missing
 
 
+def restore_master_key_advice(settings: Settings) -> str:
+    """What an operator does when the master key is missing or wrong."""
+    return (
+        f"restore master.key from the backup of the data directory into "
+        f"{settings.data_dir.resolve()}, or set MICROCRED_MASTER_KEY to the master key the "
+        "keys were sealed with"
+    )
+
+
 def require_instance(settings: Settings) -> None:
-    """Raise :class:`NoInstance`, naming where we looked, unless an instance is there."""
+    """Raise :class:`NoInstance`, naming where we looked, unless an instance is there; when
+    only the master key is missing, :class:`MasterKeyMissing` with what to restore."""
     missing = missing_instance_parts(settings)
+    if missing == [_MASTER_KEY_FILE]:
+        raise MasterKeyMissing(
+            f"the instance in {settings.data_dir.resolve()} has no master key "
+            f"(MICROCRED_MASTER_KEY is not set and there is no {_MASTER_KEY_FILE}): "
+            + restore_master_key_advice(settings)
+        )
     if missing:
         raise NoInstance(
             f"no microcred instance in {settings.data_dir.resolve()} "
@@ -156,10 +200,16 @@ def require_instance(settings: Settings) -> None:
         )
 
 
-def resolve_secrets(settings: Settings, *, create: bool = True) -> Secrets:
+def resolve_secrets(
+    settings: Settings, *, create: bool = True, sealed_keys: Callable[[], int]
+) -> Secrets:
     """Secrets from the environment, else from the data directory (created on first start).
 
-    In production every secret must come from the environment; nothing is generated.
+    In production every secret must come from the environment; nothing is generated. A new
+    master key is made only for an empty instance: ``sealed_keys`` counts the sealed keys in
+    the database, and when there are any and no master key, :class:`MasterKeyMissing` says
+    what to restore (a new key would open none of them, and what it sealed would not open
+    with the old one once that is restored).
     """
     env_master = settings.master_key.get_secret_value() if settings.master_key else None
     env_token = settings.admin_token.get_secret_value() if settings.admin_token else None
@@ -177,7 +227,16 @@ def resolve_secrets(settings: Settings, *, create: bool = True) -> Secrets:
     token_created = False
     if env_master:
         master_text = env_master
-    elif create:
+    elif create and not (settings.data_dir / _MASTER_KEY_FILE).is_file():
+        found = sealed_keys()
+        if found:
+            raise MasterKeyMissing(
+                f"the database holds {found} sealed signing key{'s' if found != 1 else ''} and "
+                f"there is no master key to open them (MICROCRED_MASTER_KEY is not set and "
+                f"there is no {_MASTER_KEY_FILE} in {settings.data_dir.resolve()}): "
+                + restore_master_key_advice(settings)
+                + ". A new master key is made only for an instance without keys."
+            )
         fresh = base64.urlsafe_b64encode(secrets.token_bytes(MASTER_KEY_BYTES)).decode()
         master_text, _ = _read_or_create(settings.data_dir / _MASTER_KEY_FILE, fresh)
     else:
@@ -191,3 +250,81 @@ def resolve_secrets(settings: Settings, *, create: bool = True) -> Secrets:
     else:
         token = (settings.data_dir / _ADMIN_TOKEN_FILE).read_text().strip()
     return Secrets(_decode_master_key(master_text), _check_admin_token(token), token_created)
+
+
+def available_master_key(settings: Settings) -> bytes | None:
+    """The master key when one is configured or in the data directory (none is made)."""
+    if settings.master_key:
+        return _decode_master_key(settings.master_key.get_secret_value())
+    path = settings.data_dir / _MASTER_KEY_FILE
+    return _decode_master_key(path.read_text().strip()) if path.is_file() else None
+
+
+def admin_token_file(settings: Settings) -> Path | None:
+    """The data directory's admin token file, unless the token comes from the environment."""
+    return None if settings.admin_token else settings.data_dir / _ADMIN_TOKEN_FILE
+
+
+def rotate_admin_token(settings: Settings) -> str:
+    """Replace the admin token in the data directory with a new one (atomically, 0600) and
+    return it. A token from ``MICROCRED_ADMIN_TOKEN`` is the operator's to change."""
+    path = admin_token_file(settings)
+    if path is None:
+        raise SettingsError(
+            "the admin token comes from MICROCRED_ADMIN_TOKEN: to rotate it, set the variable "
+            "to a new token (at least 24 random characters) and restart the service"
+        )
+    token = "mcadm_" + secrets.token_urlsafe(32)
+    fresh = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    _write_secret(fresh, token)
+    os.replace(fresh, path)
+    return token
+
+
+class AdminToken:
+    """The admin token a running service accepts: the one it started with, or, when it lives
+    in the data directory, whatever that file holds now. The file is looked at (its inode,
+    modification time and size) at most once every ``interval`` seconds, so a rotation by
+    ``microcred admin-token --rotate`` takes effect within a second, without a restart."""
+
+    def __init__(
+        self,
+        token: str,
+        path: Path | None = None,
+        *,
+        interval: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._token = token
+        self._path = path
+        self._interval = interval
+        self._monotonic = monotonic
+        self._checked = monotonic()
+        self._seen = self._stamp()
+        self._lock = threading.Lock()
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        if self._path is None:
+            return None
+        try:
+            st = self._path.stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def current(self) -> str:
+        if self._path is None:
+            return self._token
+        now = self._monotonic()
+        with self._lock:
+            if now - self._checked < self._interval:
+                return self._token
+            self._checked = now
+            stamp = self._stamp()
+            if stamp is not None and stamp != self._seen:
+                try:
+                    self._token = _check_admin_token(self._path.read_text().strip())
+                    self._seen = stamp
+                except (OSError, SettingsError):
+                    pass  # a file being written, or not a token: keep the one we have
+            return self._token

@@ -295,7 +295,9 @@ class Filler:
                             **self.model,
                             "id": credential_id,
                             "public_id": secrets.token_urlsafe(16),
-                            "wallet_token": secrets.token_urlsafe(24),
+                            # Stands for a hashed and sealed token (nobody opens these wallets).
+                            "wallet_token_hash": secrets.token_hex(32),
+                            "wallet_token_sealed": secrets.token_bytes(61),
                             "awarded_on": issued_at.date(),
                             "valid_from": issued_at,
                             "valid_until": issued_at + timedelta(days=5 * 365),

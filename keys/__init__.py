@@ -1,5 +1,5 @@
 """Key material for microcred: Ed25519 and P-256 keys, Multikey and JWK encodings, did:key and
-did:web identifiers, the Signer port, and sealing of private keys at rest.
+did:web identifiers, the Signer port, and sealing of private keys (and other secrets) at rest.
 
 Private keys never leave this package: callers receive a public key, a sealed blob to store,
 and a :class:`Signer` to sign with.
@@ -25,7 +25,15 @@ from keys.multikey import (
     encode_base58btc,
     public_key_from_multibase,
 )
-from keys.sealing import MASTER_KEY_BYTES, SealedKey, generate_sealed_key, open_signer
+from keys.sealing import (
+    MASTER_KEY_BYTES,
+    SealedKey,
+    generate_sealed_key,
+    key_opens,
+    open_signer,
+    seal,
+    unseal,
+)
 from keys.signer import LocalSigner, Signer, verify_signature
 
 __all__ = [
@@ -50,10 +58,13 @@ __all__ = [
     "did_web_url",
     "encode_base58btc",
     "generate_sealed_key",
+    "key_opens",
     "multikey_method",
     "open_signer",
     "public_jwk",
     "public_key_from_jwk",
     "public_key_from_multibase",
+    "seal",
+    "unseal",
     "verify_signature",
 ]

@@ -1,10 +1,14 @@
-"""Key generation and sealing of private keys at rest.
+"""Key generation and sealing of private keys (and other secrets) at rest.
 
 A private key never leaves this module in clear: it is generated here, serialised as PKCS#8
 and sealed with AES-256-GCM (NIST SP 800-38D) under the service's 32-byte master key, with
 the key record's id as associated data, so a sealed blob copied to another record does not
 open. The blob is ``version (1 byte) || nonce (12 bytes) || ciphertext+tag``.
 Callers get back the public key and the sealed blob, and later a :class:`~keys.signer.Signer`.
+
+:func:`seal` and :func:`unseal` are the same AES-256-GCM for the other secrets the service
+keeps at rest but must show again (a learner's wallet token): the caller names the record in
+the associated data, as for keys.
 """
 
 from __future__ import annotations
@@ -56,6 +60,36 @@ def _public_of(private: PrivateKey) -> PublicKey:
     return PublicKey(P256, raw)
 
 
+def seal(plaintext: bytes, master_key: bytes, associated_data: bytes) -> bytes:
+    """``plaintext`` sealed with AES-256-GCM under ``master_key``, bound to
+    ``associated_data`` (SP 800-38D; a fresh random 96-bit nonce per blob)."""
+    aead = _check_master_key(master_key)
+    nonce = os.urandom(12)
+    return _VERSION + nonce + aead.encrypt(nonce, plaintext, associated_data)
+
+
+def unseal(sealed: bytes, master_key: bytes, associated_data: bytes) -> bytes:
+    """The plaintext of a :func:`seal` blob; :class:`SealError` when it does not open with
+    this master key and associated data, or is not such a blob."""
+    aead = _check_master_key(master_key)
+    if len(sealed) < 1 + 12 + 16 or sealed[:1] != _VERSION:
+        raise SealError("sealed data has an unknown format")
+    try:
+        return aead.decrypt(sealed[1:13], sealed[13:], associated_data)
+    except InvalidTag as exc:
+        raise SealError("sealed data does not open with this master key and record") from exc
+
+
+def key_opens(sealed: bytes, master_key: bytes, associated_data: bytes) -> bool:
+    """Whether a sealed private key opens with ``master_key`` (its plaintext is dropped at
+    once: a check at start and by the health endpoint, never a way out for the key)."""
+    try:
+        unseal(sealed, master_key, associated_data)
+    except SealError:
+        return False
+    return True
+
+
 def generate_sealed_key(key_type: str, master_key: bytes, associated_data: bytes) -> SealedKey:
     """Generate an Ed25519 or P-256 key and seal its private half."""
     private: PrivateKey
@@ -66,23 +100,17 @@ def generate_sealed_key(key_type: str, master_key: bytes, associated_data: bytes
     else:
         raise UnsupportedKeyType(f"unsupported key type {key_type!r}")
     der = private.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
-    aead = _check_master_key(master_key)
-    nonce = os.urandom(12)
-    sealed = _VERSION + nonce + aead.encrypt(nonce, der, associated_data)
-    return SealedKey(_public_of(private), sealed)
+    return SealedKey(_public_of(private), seal(der, master_key, associated_data))
 
 
 def open_signer(
     sealed: bytes, master_key: bytes, associated_data: bytes, verification_method: str
 ) -> LocalSigner:
     """Open a sealed private key and return a signer for ``verification_method``."""
-    aead = _check_master_key(master_key)
-    if len(sealed) < 1 + 12 + 16 or sealed[:1] != _VERSION:
-        raise SealError("sealed key has an unknown format")
     try:
-        der = aead.decrypt(sealed[1:13], sealed[13:], associated_data)
-    except InvalidTag as exc:
-        raise SealError("sealed key does not open with this master key and record") from exc
+        der = unseal(sealed, master_key, associated_data)
+    except SealError as exc:
+        raise SealError(f"sealed key {exc.detail.removeprefix('sealed data ')}") from exc
     private = load_der_private_key(der, password=None)
     if not isinstance(private, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey):
         raise SealError("sealed key is of an unsupported type")

@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids, the access log, and the request body size limit (413)."""
+"""ASGI middleware: request ids, the access log, the request body size limit (413), and the
+security headers every response carries."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.http.problems import PROBLEM_JSON, problem_body
+from app.http.problems import PROBLEM_JSON, HtmlErrorRenderer, prefers_html, problem_body
 from app.observability.logs import bind
 from app.observability.metrics import Metrics
 
@@ -86,14 +90,51 @@ class AccessLogMiddleware:
             self.metrics.http_requests.labels(method, route, str(status)).inc()
 
 
-class BodySizeLimitMiddleware:
-    """Refuses request bodies over ``max_bytes`` with a 413 problem, declared or streamed."""
+class SecurityHeadersMiddleware:
+    """``X-Content-Type-Options: nosniff`` on every response that does not say it already,
+    and ``Cache-Control: no-store`` on every response under ``no_store`` (the authenticated
+    API: its answers carry wallet URLs and learners' personal data), errors included."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, no_store: Sequence[str]) -> None:
+        self.app = app
+        self.no_store = tuple(no_store)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = str(scope.get("path", ""))
+        root = str(scope.get("root_path", ""))
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        private = path.startswith(self.no_store)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                if private:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodySizeLimitMiddleware:
+    """Refuses request bodies over ``max_bytes`` with a 413 problem, declared or streamed (a
+    page, through ``html``, for a client that prefers HTML)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, html: HtmlErrorRenderer | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.html = html
 
-    async def _reject(self, scope: Scope, send: Send) -> None:
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        accept = dict(scope["headers"]).get(b"accept", b"").decode("latin-1")
+        if self.html is not None and prefers_html(accept):
+            response = self.html(Request(scope), 413, {"Connection": "close"})
+            await response(scope, receive, send)
+            return
         body = problem_body(
             413,
             "payload_too_large",
@@ -122,7 +163,7 @@ class BodySizeLimitMiddleware:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(scope, send)
+            await self._reject(scope, receive, send)
             return
         received = 0
         started = False
@@ -148,7 +189,7 @@ class BodySizeLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._reject(scope, send)
+                await self._reject(scope, receive, send)
 
 
 class _TooLarge(HTTPException):

@@ -5,21 +5,28 @@ A problem is ``{"type", "title", "status", "detail", "code", "instance", "reques
 ``errors: [{field, reason}]`` for invalid input and whatever a caller adds (the VC API's
 verification result). Types are URNs (``urn:microcred:problem:<code>``): we own no domain to
 publish them under.
+
+A browser gets a page instead: when a client prefers ``text/html`` to JSON (content
+negotiation, :func:`prefers_html`), the handlers answer with the HTML renderer that
+:func:`install_error_handlers` is given (the pages' error page, from ``app.web``: this layer
+renders no HTML itself). Programs, and any client that does not ask for HTML first, keep
+problem+json.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import AppError
+from app.http.negotiation import preferred_media_type
 from issuer.errors import IssuerError
 from keys import KeysError
 from verifier.errors import VerifierError
@@ -27,8 +34,10 @@ from verifier.errors import VerifierError
 __all__ = [
     "ERROR_STATUSES",
     "PROBLEM_JSON",
+    "HtmlErrorRenderer",
     "document_problems",
     "install_error_handlers",
+    "prefers_html",
     "problem",
     "problem_body",
 ]
@@ -55,6 +64,19 @@ _TITLES = {
 #: The error statuses any operation may answer with, as problem details.
 ERROR_STATUSES = (400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429, 500, 503)
 log = logging.getLogger("microcred.errors")
+
+#: Renders an error as an HTML page: (request, status, headers to keep) -> response.
+HtmlErrorRenderer = Callable[[Request, int, Mapping[str, str]], Response]
+# What an error can be sent as; ties go to problem+json (``*/*`` and no Accept get JSON).
+_ERROR_TYPES = (PROBLEM_JSON, "application/json", "text/html", "application/xhtml+xml")
+# Headers of a problem that mean something to a browser too.
+_KEPT_FOR_HTML = ("allow", "retry-after")
+
+
+def prefers_html(accept: str | None) -> bool:
+    """Whether a client with this ``Accept`` header wants an error as a page (it prefers
+    ``text/html`` to ``application/json`` and ``application/problem+json``)."""
+    return preferred_media_type(accept, _ERROR_TYPES) in ("text/html", "application/xhtml+xml")
 
 
 class _FieldError(BaseModel):
@@ -199,14 +221,35 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(AppError, _app_error)
-    app.add_exception_handler(KeysError, _core_error)
-    app.add_exception_handler(VerifierError, _core_error)
-    app.add_exception_handler(IssuerError, _core_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
+_Handler = Callable[[Request, Exception], Awaitable[JSONResponse]]
+
+
+def _negotiated(handler: _Handler, html: HtmlErrorRenderer | None) -> Callable[..., Any]:
+    """``handler``'s problem, or the same error as a page for a client that wants HTML."""
+
+    async def respond(request: Request, exc: Exception) -> Response:
+        response = await handler(request, exc)
+        if html is None or not prefers_html(request.headers.get("accept")):
+            return response
+        kept = {k: v for k, v in response.headers.items() if k.lower() in _KEPT_FOR_HTML}
+        return html(request, response.status_code, kept)
+
+    return respond
+
+
+def install_error_handlers(app: FastAPI, html: HtmlErrorRenderer | None = None) -> None:
+    """Map every error onto problem details (or, with ``html``, a page for browsers)."""
+    handlers: tuple[tuple[type[Exception], _Handler], ...] = (
+        (AppError, _app_error),
+        (KeysError, _core_error),
+        (VerifierError, _core_error),
+        (IssuerError, _core_error),
+        (RequestValidationError, _validation_error),
+        (StarletteHTTPException, _http_error),
+        (Exception, _unexpected),
+    )
+    for kind, handler in handlers:
+        app.add_exception_handler(kind, _negotiated(handler, html))
 
 
 def document_problems(app: FastAPI) -> None:

@@ -13,6 +13,8 @@ token               random bits  where
 ``wallet_token``    192          ``/wallet/<token>``: the learner's private page
 ``status_list_id``  96           ``/status/<slug>/<id>``: a status list credential
 ==================  ===========  ==============================================
+
+A wallet token is never stored in clear (:mod:`app.services.wallet_tokens`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ __all__ = [
     "API_BATCH_PATH",
     "API_BATCH_RESULTS_PATH",
     "API_CREDENTIAL_PATH",
+    "AUTHENTICATED_PATHS",
     "CONTEXT_PATH",
     "DID_DOCUMENT_PATH",
     "JWKS_PATH",
@@ -72,6 +75,8 @@ CONTEXT_PATH = "/contexts/microcred/v1"
 API_CREDENTIAL_PATH = "/api/v1/credentials/{credential_id}"
 API_BATCH_PATH = "/api/v1/batches/{batch_id}"
 API_BATCH_RESULTS_PATH = "/api/v1/batches/{batch_id}/results"
+#: Where the authenticated API lives (path prefixes): its answers are never stored by caches.
+AUTHENTICATED_PATHS = ("/api/v1/", "/credentials/issue", "/credentials/status")
 
 _MATCHERS = {
     "verification": re.compile(rf"^/v/(?P<public_id>{PUBLIC_ID.pattern})$"),

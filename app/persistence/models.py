@@ -189,7 +189,10 @@ class Credential(Base):
     institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
     achievement_id: Mapped[str | None] = mapped_column(ForeignKey("achievement.id"), index=True)
     public_id: Mapped[str] = mapped_column(String(64), unique=True)
-    wallet_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The learner's wallet token: its SHA-256 (lookup) and the token sealed under the master
+    # key (shown again to the institution); never the token itself.
+    wallet_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    wallet_token_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     source: Mapped[str] = mapped_column(String(16))
     learner_given_name: Mapped[str | None] = mapped_column(String(255))
     learner_family_name: Mapped[str | None] = mapped_column(String(255))

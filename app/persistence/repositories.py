@@ -84,6 +84,12 @@ class SigningKeyRepository:
         )
         return self.session.scalars(stmt).first()
 
+    def active_sealed(self) -> Sequence[tuple[str, bytes]]:
+        """(key id, sealed private key) of every active key. Only these two columns, so it
+        reads a database whose schema is older than the code's (checked before upgrading)."""
+        stmt = select(SigningKey.id, SigningKey.sealed_private).where(SigningKey.state == "active")
+        return [(str(key_id), bytes(sealed)) for key_id, sealed in self.session.execute(stmt)]
+
 
 class ApiKeyRepository:
     def __init__(self, session: Session) -> None:
@@ -227,9 +233,9 @@ class CredentialRepository:
         )
         return {row.idempotency_key or "": row for row in self.session.scalars(stmt).all()}
 
-    def by_wallet_token(self, token: str) -> Credential | None:
-        """The credential behind a learner's wallet link (exact equality only)."""
-        stmt = select(Credential).where(Credential.wallet_token == token)
+    def by_wallet_token_hash(self, digest: str) -> Credential | None:
+        """The credential behind a learner's wallet link, by the SHA-256 of its token."""
+        stmt = select(Credential).where(Credential.wallet_token_hash == digest)
         return self.session.scalars(stmt).one_or_none()
 
     def by_public_id(self, public_id: str) -> Credential | None:
@@ -396,14 +402,14 @@ class BatchRepository:
         )
         return [(int(n), e) for n, e in self.session.execute(stmt).all()]
 
-    def results(self, batch_id: str) -> Sequence[tuple[int, str | None, str | None, str | None]]:
-        """(row number, credential id, public id, wallet token) per row, in row order."""
+    def results(self, batch_id: str) -> Sequence[tuple[int, str | None, str | None, bytes | None]]:
+        """(row number, credential id, public id, sealed wallet token) per row, in row order."""
         stmt = (
             select(
                 BatchRow.row_number,
                 BatchRow.credential_id,
                 Credential.public_id,
-                Credential.wallet_token,
+                Credential.wallet_token_sealed,
             )
             .outerjoin(Credential, Credential.id == BatchRow.credential_id)
             .where(BatchRow.batch_id == batch_id)

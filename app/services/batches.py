@@ -30,6 +30,7 @@ from app.services.issuance import IssuanceService
 from app.services.issue_requests import RosterRow
 from app.services.principal import Principal
 from app.services.roster import Roster
+from app.services.wallet_tokens import WalletTokens
 
 MAX_ATTEMPTS = 5
 log = logging.getLogger("microcred.batches")
@@ -88,12 +89,14 @@ class BatchService:
         *,
         urls: PublicUrls,
         metrics: Metrics,
+        wallet_tokens: WalletTokens,
         lease: timedelta = timedelta(seconds=60),
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._uow = uow_factory
         self._issuance = issuance
         self._urls = urls
+        self._wallet_tokens = wallet_tokens
         self._metrics = metrics
         self._lease = lease
         self._clock = clock
@@ -187,10 +190,14 @@ class BatchService:
                     row=number,
                     credential_id=credential_id,
                     verification_url=self._urls.verification(public_id) if public_id else None,
-                    wallet_url=self._urls.wallet(wallet) if wallet else None,
+                    wallet_url=(
+                        self._urls.wallet(self._wallet_tokens.reveal(credential_id, sealed))
+                        if credential_id and sealed
+                        else None
+                    ),
                     error=errors.get(number),
                 )
-                for number, credential_id, public_id, wallet in uow.batches.results(batch_id)
+                for number, credential_id, public_id, sealed in uow.batches.results(batch_id)
             ]
 
     # -- the workers' side -----------------------------------------------------------------

@@ -17,14 +17,15 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict
-from app.http.urls import PUBLIC_ID, WALLET_TOKEN, PublicUrls
+from app.http.urls import PUBLIC_ID, PublicUrls
 from app.observability.metrics import Metrics
 from app.persistence.models import Credential
 from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.principal import Principal
 from app.services.status import StatusSlot
+from app.services.wallet_tokens import WalletTokens
 
-__all__ = ["CredentialStore", "IssuedCredential", "new_credential_row"]
+__all__ = ["CredentialStore", "IssuedCredential"]
 
 log = logging.getLogger("microcred.issuance")
 
@@ -50,44 +51,57 @@ class IssuedCredential:
     events: tuple[dict[str, Any], ...] = ()
 
 
-def new_credential_row(
-    *,
-    credential_id: str,
-    institution_id: int,
-    source: str,
-    issued_at: datetime,
-    verification_method: str,
-    credential_json: bytes,
-    slots: Sequence[StatusSlot] = (),
-    **record: Any,
-) -> Credential:
-    """A credential row with fresh public tokens and its status slots; ``record`` holds
-    the remaining columns (learner, award, JWT, idempotency)."""
-    row = Credential(
-        id=credential_id,
-        institution_id=institution_id,
-        public_id=PUBLIC_ID.new(),
-        wallet_token=WALLET_TOKEN.new(),
-        source=source,
-        issued_at=issued_at,
-        verification_method=verification_method,
-        status="active",
-        credential_json=credential_json,
-        **record,
-    )
-    for slot in slots:
-        if slot.purpose == "revocation":
-            row.revocation_list_id, row.revocation_index = slot.list_id, slot.index
-        else:
-            row.suspension_list_id, row.suspension_index = slot.list_id, slot.index
-    return row
-
-
 class CredentialStore:
-    def __init__(self, uow_factory: UowFactory, *, urls: PublicUrls, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        uow_factory: UowFactory,
+        *,
+        urls: PublicUrls,
+        metrics: Metrics,
+        wallet_tokens: WalletTokens,
+    ) -> None:
         self._uow = uow_factory
         self._urls = urls
         self._metrics = metrics
+        self._wallet_tokens = wallet_tokens
+
+    def new_row(
+        self,
+        *,
+        credential_id: str,
+        institution_id: int,
+        source: str,
+        issued_at: datetime,
+        verification_method: str,
+        credential_json: bytes,
+        slots: Sequence[StatusSlot] = (),
+        **record: Any,
+    ) -> Credential:
+        """A credential row with a fresh public id and wallet token (hashed and sealed) and
+        its status slots; ``record`` holds the remaining columns (learner, award, JWT,
+        idempotency)."""
+        row = Credential(
+            id=credential_id,
+            institution_id=institution_id,
+            public_id=PUBLIC_ID.new(),
+            source=source,
+            issued_at=issued_at,
+            verification_method=verification_method,
+            status="active",
+            credential_json=credential_json,
+            **record,
+        )
+        self._wallet_tokens.assign(row)
+        for slot in slots:
+            if slot.purpose == "revocation":
+                row.revocation_list_id, row.revocation_index = slot.list_id, slot.index
+            else:
+                row.suspension_list_id, row.suspension_index = slot.list_id, slot.index
+        return row
+
+    def wallet_url(self, row: Credential) -> str:
+        """The learner's wallet URL of ``row``, its token opened from the sealed form."""
+        return self._urls.wallet(self._wallet_tokens.reveal(row.id, row.wallet_token_sealed))
 
     def issued(self, row: Credential, events: tuple[dict[str, Any], ...] = ()) -> IssuedCredential:
         return IssuedCredential(
@@ -101,7 +115,7 @@ class CredentialStore:
             learner_family_name=row.learner_family_name,
             learner_email=row.learner_email,
             verification_url=self._urls.verification(row.public_id),
-            wallet_url=self._urls.wallet(row.wallet_token),
+            wallet_url=self.wallet_url(row),
             verification_method=row.verification_method,
             credential_json=row.credential_json,
             jwt=row.credential_jwt,

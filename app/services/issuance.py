@@ -23,7 +23,7 @@ from app.observability.metrics import Metrics
 from app.persistence.models import Credential, Institution, utcnow
 from app.persistence.uow import UowFactory
 from app.services.achievements import to_spec
-from app.services.credential_store import CredentialStore, IssuedCredential, new_credential_row
+from app.services.credential_store import CredentialStore, IssuedCredential
 from app.services.issue_requests import IssueRequest
 from app.services.principal import Principal
 from app.services.signing_keys import SigningKeyService
@@ -206,7 +206,7 @@ class IssuanceService:
             credential_status=[slot.entry() for slot in slots],
         )
         secured = add_proof(document, issuer.signer, created=now, loader=self._loader)
-        return new_credential_row(
+        return self._store.new_row(
             credential_id=str(credential_id),
             institution_id=issuer.institution_id,
             source="api",

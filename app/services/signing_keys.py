@@ -17,16 +17,30 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import keys
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, ServiceUnavailable
 from app.persistence.models import Institution, SigningKey, utcnow
 from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.lookups import require_institution
 
-__all__ = ["KEY_TYPES", "KeyInfo", "SigningKeyService"]
+__all__ = ["KEY_TYPES", "KeyInfo", "SealedKeysDoNotOpen", "SigningKeyService"]
 
 KEY_TYPES = {"ed25519": keys.ED25519, "p256": keys.P256}
 _SIGNER_CACHE_SIZE = 1024
 log = logging.getLogger("microcred.keys")
+
+
+class SealedKeysDoNotOpen(ServiceUnavailable):
+    """The master key does not open the institutions' active signing keys: the service would
+    answer but could not sign. ``unopened`` of ``total`` active keys fail."""
+
+    def __init__(self, unopened: int, total: int) -> None:
+        super().__init__(
+            f"{unopened} of the {total} active signing keys do not open with this master key: "
+            "nothing can be signed",
+            code="sealed_keys_do_not_open",
+        )
+        self.unopened = unopened
+        self.total = total
 
 
 @dataclass(frozen=True)
@@ -66,7 +80,31 @@ class SigningKeyService:
         self._master_key = master_key
         self._clock = clock
         self._signers: dict[str, keys.Signer] = {}
+        self._opened: set[str] = set()
         self._lock = threading.Lock()
+
+    def check_active_keys(self) -> int:
+        """Check that the master key opens every active signing key; the number checked, or
+        :class:`SealedKeysDoNotOpen`. A key that opened once is not opened again (a sealed
+        key never changes), so the health check stays cheap."""
+        with self._uow(read_only=True) as uow:
+            active = uow.signing_keys.active_sealed()
+        with self._lock:
+            known = self._opened | self._signers.keys()
+        unopened = 0
+        for key_id, sealed in active:
+            if key_id in known:
+                continue
+            if keys.key_opens(sealed, self._master_key, key_id.encode()):
+                with self._lock:
+                    if len(self._opened) >= _SIGNER_CACHE_SIZE:
+                        self._opened.clear()
+                    self._opened.add(key_id)
+            else:
+                unopened += 1
+        if unopened:
+            raise SealedKeysDoNotOpen(unopened, len(active))
+        return len(active)
 
     # -- keys ----------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from typing import Any
 from app.errors import Unprocessable
 from app.persistence.models import utcnow
 from app.persistence.uow import UowFactory
-from app.services.credential_store import CredentialStore, new_credential_row
+from app.services.credential_store import CredentialStore
 from app.services.issuance import dump_json
 from app.services.principal import Principal
 from app.services.signing_keys import SigningKeyService
@@ -85,7 +85,7 @@ class VcApiIssuer:
             credential = {**credential, "credentialStatus": [s.entry() for s in slots]}
         now = self._clock()
         stored = dump_json(add_proof(dict(credential), signer, created=now, loader=self._loader))
-        row = new_credential_row(
+        row = self._store.new_row(
             credential_id=str(uuid.uuid4()),
             institution_id=institution_id,
             source="vc-api",

@@ -3,13 +3,16 @@ files it offers (the signed JSON-LD credential, its JWT, a printable PDF certifi
 files for the institution, and replacing a learner's link.
 
 The wallet token is a capability: whoever has the URL gets the credential. It has 192 random
-bits (``secrets.token_urlsafe(24)``), is looked up by exact equality only, and regenerating it
-replaces it in the credential's row (the old link stops working at once) and records an event
-in the same transaction. An unknown token and a replaced one are the same :class:`NotFound`.
+bits (``secrets.token_urlsafe(24)``) and is never stored in clear (:mod:`.wallet_tokens`): a
+request is looked up by the token's SHA-256, and the institution sees the token again from its
+sealed form. Regenerating it replaces both in the credential's row (the old link stops working
+at once) and records an event in the same transaction. An unknown token and a replaced one are
+the same :class:`NotFound`.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ from app.persistence.uow import UowFactory
 from app.services.lookups import require_credential
 from app.services.principal import Principal
 from app.services.verification import VerificationService
+from app.services.wallet_tokens import WalletTokens, wallet_token_digest
 from verifier.result import VerificationResult
 
 __all__ = [
@@ -95,15 +99,15 @@ class WalletService:
         uow_factory: UowFactory,
         verification: VerificationService,
         *,
+        tokens: WalletTokens,
         urls: PublicUrls,
         clock: Callable[[], datetime] = utcnow,
-        token_factory: Callable[[], str] = WALLET_TOKEN.new,
     ) -> None:
         self._uow = uow_factory
         self._verification = verification
+        self._tokens = tokens
         self._urls = urls
         self._clock = clock
-        self._new_token = token_factory
 
     # -- the learner ---------------------------------------------------------------------
 
@@ -112,11 +116,13 @@ class WalletService:
         that never existed and for one that was replaced alike."""
         if not WALLET_TOKEN.valid(token):
             raise NotFound(_NOT_FOUND)
+        digest = wallet_token_digest(token)
         with self._uow(read_only=True) as uow:
-            row = uow.credentials.by_wallet_token(token)
-            if row is None:
+            row = uow.credentials.by_wallet_token_hash(digest)
+            # The database compared hashes; compare again in constant time all the same.
+            if row is None or not hmac.compare_digest(row.wallet_token_hash, digest):
                 raise NotFound(_NOT_FOUND)
-            return self._record(row)
+            return self._record(row, token)
 
     def open(self, token: str) -> WalletView:
         """The wallet page's content: the credential, verified as an employer would."""
@@ -145,7 +151,7 @@ class WalletService:
         institution_id = principal.institution()
         with self._uow() as uow:
             row = require_credential(uow, institution_id, credential_id, for_update=True)
-            row.wallet_token = self._new_token()
+            token = self._tokens.assign(row)
             # The token is a secret: the event says that it changed, never what it is.
             uow.events.record(
                 institution_id,
@@ -155,7 +161,7 @@ class WalletService:
                 self._clock(),
             )
             uow.flush()
-            record = self._record(row)
+            record = self._record(row, token)
             uow.commit()
         return record
 
@@ -184,12 +190,16 @@ class WalletService:
         learner, title = (summary.learner, summary.title) if summary else (None, None)
         return WalletFile(body, media_type, download_name(learner, title, extension=extension))
 
-    def _record(self, row: Credential) -> WalletCredential:
+    def _record(self, row: Credential, token: str | None = None) -> WalletCredential:
+        """``row`` as its learner gets it; ``token`` when known, else opened from its sealed
+        form (for the institution)."""
+        if token is None:
+            token = self._tokens.reveal(row.id, row.wallet_token_sealed)
         return WalletCredential(
             id=row.id,
             public_id=row.public_id,
-            wallet_token=row.wallet_token,
-            wallet_url=self._urls.wallet(row.wallet_token),
+            wallet_token=token,
+            wallet_url=self._urls.wallet(token),
             verification_url=self._urls.verification(row.public_id),
             credential_json=row.credential_json,
             jwt=row.credential_jwt,

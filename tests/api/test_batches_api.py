@@ -175,7 +175,7 @@ async def test_a_worker_that_dies_loses_nothing_and_duplicates_nothing(
 
     batches = BatchService(
         container.uow, container.issuance, urls=container.urls, metrics=container.metrics,
-        lease=timedelta(seconds=30), clock=clock,
+        wallet_tokens=container.wallet_tokens, lease=timedelta(seconds=30), clock=clock,
     )  # fmt: skip
     claimed = batches.claim("worker-a", 4)
     assert len(claimed) == 4
@@ -218,7 +218,7 @@ async def test_rows_that_keep_crashing_a_worker_are_given_up(
                              headers={**headers, "Content-Type": "text/csv"})  # fmt: skip
     batches = BatchService(
         container.uow, container.issuance, urls=container.urls, metrics=container.metrics,
-        lease=timedelta(seconds=1), clock=clock,
+        wallet_tokens=container.wallet_tokens, lease=timedelta(seconds=1), clock=clock,
     )  # fmt: skip
     for _ in range(5):  # claimed five times, the worker dying each time
         assert len(batches.claim("doomed", 1)) == 1

@@ -116,14 +116,29 @@ def test_did_key_document_is_derived_from_the_key() -> None:
     assert keys.did_key(keys.did_key_public_key(did)) == did
 
 
+def test_seal_and_unseal_a_secret_bound_to_its_record() -> None:
+    master = os.urandom(32)
+    sealed = keys.seal(b"wallet-token", master, b"credential-1")
+    assert b"wallet-token" not in sealed and sealed != keys.seal(b"wallet-token", master, b"c")
+    assert keys.unseal(sealed, master, b"credential-1") == b"wallet-token"
+    for other_master, record in ((master, b"credential-2"), (os.urandom(32), b"credential-1")):
+        with pytest.raises(keys.SealError, match="does not open"):
+            keys.unseal(sealed, other_master, record)
+    with pytest.raises(keys.SealError, match="unknown format"):
+        keys.unseal(b"\x02" + sealed[1:], master, b"credential-1")
+    key = keys.generate_sealed_key(keys.ED25519, master, b"row-1")
+    assert keys.key_opens(key.sealed, master, b"row-1")
+    assert not keys.key_opens(key.sealed, os.urandom(32), b"row-1")
+
+
 def test_public_api_is_pinned() -> None:
     assert set(keys.__all__) == {
         "ED25519", "KEY_TYPES", "MASTER_KEY_BYTES", "P256", "InvalidKeyEncoding", "KeysError",
         "LocalSigner", "PublicKey", "SealError", "SealedKey", "Signer", "UnsupportedKeyType",
         "decode_base58btc", "did_document", "did_key", "did_key_document", "did_key_public_key",
-        "did_web", "did_web_url", "encode_base58btc", "generate_sealed_key", "multikey_method",
-        "open_signer", "public_jwk", "public_key_from_jwk", "public_key_from_multibase",
-        "verify_signature",
+        "did_web", "did_web_url", "encode_base58btc", "generate_sealed_key", "key_opens",
+        "multikey_method", "open_signer", "public_jwk", "public_key_from_jwk",
+        "public_key_from_multibase", "seal", "unseal", "verify_signature",
     }  # fmt: skip
     for name in keys.__all__:
         assert getattr(keys, name) is not None

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from app.settings import Settings, SettingsError, resolve_secrets
+from app.services.auth import FailureThrottle
+from app.settings import (
+    AdminToken,
+    MasterKeyMissing,
+    Settings,
+    SettingsError,
+    admin_token_file,
+    require_instance,
+    resolve_secrets,
+    rotate_admin_token,
+    secure_data_dir,
+)
+from tests.support.clock import FixedClock
 
 GOOD_MASTER = base64.urlsafe_b64encode(b"k" * 32).decode()
 GOOD_TOKEN = "mcadm_" + "t" * 30
@@ -16,11 +29,11 @@ GOOD_TOKEN = "mcadm_" + "t" * 30
 
 def test_development_creates_secrets_once_with_private_modes(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "var")
-    first = resolve_secrets(settings)
+    first = resolve_secrets(settings, sealed_keys=lambda: 0)
     assert first.admin_token_created and len(first.master_key) == 32
     for name in ("master.key", "admin-token"):
         assert (tmp_path / "var" / name).stat().st_mode & 0o777 == 0o600
-    again = resolve_secrets(settings)
+    again = resolve_secrets(settings, sealed_keys=lambda: 0)
     assert not again.admin_token_created
     assert (again.master_key, again.admin_token) == (first.master_key, first.admin_token)
     assert first.admin_token not in repr(first) and "hidden" in repr(first)
@@ -30,17 +43,18 @@ def test_environment_wins_and_creates_nothing(tmp_path: Path) -> None:
     settings = Settings(
         data_dir=tmp_path, master_key=SecretStr(GOOD_MASTER), admin_token=SecretStr(GOOD_TOKEN)
     )
-    secrets = resolve_secrets(settings)
+    secrets = resolve_secrets(settings, sealed_keys=lambda: 0)
     assert secrets.master_key == b"k" * 32 and secrets.admin_token == GOOD_TOKEN
     assert list(tmp_path.iterdir()) == []
 
 
 def test_production_needs_every_secret_from_the_environment(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="MICROCRED_MASTER_KEY, MICROCRED_ADMIN_TOKEN"):
-        resolve_secrets(Settings(env="production", data_dir=tmp_path))
+        resolve_secrets(Settings(env="production", data_dir=tmp_path), sealed_keys=lambda: 0)
     with pytest.raises(SettingsError, match="MICROCRED_ADMIN_TOKEN"):
         resolve_secrets(
-            Settings(env="production", data_dir=tmp_path, master_key=SecretStr(GOOD_MASTER))
+            Settings(env="production", data_dir=tmp_path, master_key=SecretStr(GOOD_MASTER)),
+            sealed_keys=lambda: 0,
         )
     assert list(tmp_path.iterdir()) == []
 
@@ -51,7 +65,7 @@ def test_placeholder_admin_tokens_are_refused(tmp_path: Path, token: str) -> Non
         data_dir=tmp_path, master_key=SecretStr(GOOD_MASTER), admin_token=SecretStr(token)
     )
     with pytest.raises(SettingsError, match="placeholder"):
-        resolve_secrets(settings)
+        resolve_secrets(settings, sealed_keys=lambda: 0)
 
 
 @pytest.mark.parametrize("master", ["not base64 !!", base64.urlsafe_b64encode(b"x" * 16).decode()])
@@ -60,7 +74,7 @@ def test_bad_master_keys_are_refused(tmp_path: Path, master: str) -> None:
         data_dir=tmp_path, master_key=SecretStr(master), admin_token=SecretStr(GOOD_TOKEN)
     )
     with pytest.raises(SettingsError, match="MICROCRED_MASTER_KEY"):
-        resolve_secrets(settings)
+        resolve_secrets(settings, sealed_keys=lambda: 0)
 
 
 def test_database_url_and_base_url_defaults(tmp_path: Path) -> None:
@@ -70,3 +84,66 @@ def test_database_url_and_base_url_defaults(tmp_path: Path) -> None:
     assert settings.is_sqlite
     with pytest.raises(ValueError, match="http"):
         Settings(base_url="ftp://example.org")
+
+
+def test_a_new_master_key_only_for_an_instance_without_sealed_keys(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "var")
+    with pytest.raises(MasterKeyMissing, match="holds 3 sealed signing keys") as refused:
+        resolve_secrets(settings, sealed_keys=lambda: 3)
+    assert "restore master.key" in str(refused.value)
+    assert "MICROCRED_MASTER_KEY" in str(refused.value)
+    assert not (tmp_path / "var" / "master.key").exists()
+    made = resolve_secrets(settings, sealed_keys=lambda: 0)
+    # Once there is a master key, the database is not asked again.
+    again = resolve_secrets(settings, sealed_keys=lambda: 1 // 0)
+    assert again.master_key == made.master_key
+    (tmp_path / "var" / "master.key").unlink()
+    (tmp_path / "var" / "microcred.db").touch()
+    with pytest.raises(MasterKeyMissing, match=r"restore master\.key"):
+        require_instance(settings)
+
+
+def test_the_data_directory_is_made_private(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "var")
+    secure_data_dir(settings, create=False)
+    assert not (tmp_path / "var").exists()
+    secure_data_dir(settings, create=True)
+    assert (tmp_path / "var").stat().st_mode & 0o777 == 0o700
+    (tmp_path / "var").chmod(0o755)
+    secure_data_dir(settings, create=False)
+    assert (tmp_path / "var").stat().st_mode & 0o777 == 0o700
+
+
+def test_the_admin_token_file_is_read_again_when_it_changes(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    first = resolve_secrets(settings, sealed_keys=lambda: 0).admin_token
+    now = [100.0]
+    source = AdminToken(first, admin_token_file(settings), monotonic=lambda: now[0])
+    rotated = rotate_admin_token(settings)
+    assert rotated != first and (tmp_path / "admin-token").stat().st_mode & 0o777 == 0o600
+    assert source.current() == first  # looked at no more than once a second
+    now[0] += 1.0
+    assert source.current() == rotated
+    (tmp_path / "admin-token").write_text("changeme\n")  # not a token: the last one holds
+    now[0] += 1.0
+    assert source.current() == rotated
+    assert AdminToken(GOOD_TOKEN).current() == GOOD_TOKEN
+    from_env = Settings(data_dir=tmp_path, admin_token=SecretStr(GOOD_TOKEN))
+    assert admin_token_file(from_env) is None
+    with pytest.raises(SettingsError, match="MICROCRED_ADMIN_TOKEN"):
+        rotate_admin_token(from_env)
+
+
+def test_failures_are_counted_per_client_in_a_sliding_minute() -> None:
+    clock = FixedClock()
+    throttle = FailureThrottle(2, clock=clock, max_clients=2)
+    throttle.failed("a")
+    clock.advance(timedelta(seconds=30))
+    throttle.failed("a")
+    assert throttle.retry_after("a") == 30 and throttle.retry_after("b") is None
+    clock.advance(timedelta(seconds=30))
+    assert throttle.retry_after("a") is None  # the first failure left the window
+    throttle.failed("b")
+    throttle.failed("c")  # the least recently failing client ("a") is forgotten first
+    throttle.failed("a")
+    assert throttle.retry_after("a") is None  # one failure counted, not two

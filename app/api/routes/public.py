@@ -13,7 +13,7 @@ from app.dependencies import ContainerDep
 from app.errors import NotFound
 from app.http.urls import CONTEXT_PATH, DID_DOCUMENT_PATH, JWKS_PATH, STATUS_LIST_PATH
 from app.observability.metrics import CONTENT_TYPE as METRICS_TYPE
-from app.services.health import check_database
+from app.services.health import check_health
 from app.services.status import STATUS_LIST_TYPES, list_format
 
 router = APIRouter(tags=["public"])
@@ -100,5 +100,7 @@ def metrics(container: ContainerDep) -> Response:
 
 @router.get("/healthz", response_model=Health)
 def healthz(container: ContainerDep) -> Health:
-    check_database(container.uow)
+    """ok when the database answers and the master key opens the active signing keys; 503
+    problem details naming the failure otherwise."""
+    check_health(container.uow, container.signing_keys)
     return Health(status="ok", database="ok")
