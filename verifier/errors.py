@@ -37,7 +37,8 @@ Exception tree::
     │                          ``signature_invalid``
     └── CredentialFormatError  input that is not a credential in any form we read, or breaks
                                the VC data model (:mod:`verifier.verify`):
-                               ``format_unrecognized``, ``data_model_invalid``
+                               ``format_unrecognized``, ``data_model_invalid``,
+                               ``nesting_too_deep``
 
 A credential that fails verification is not an exception: :func:`verifier.verify_credential`
 returns a :class:`verifier.VerificationResult`, :func:`verifier.verify_proof` a
@@ -177,4 +178,5 @@ class CredentialFormatError(VerifierError):
     titles: ClassVar[Mapping[str, str]] = {
         "format_unrecognized": "Not a verifiable credential",
         "data_model_invalid": "The credential breaks the VC data model",
+        "nesting_too_deep": "The credential is nested too deeply",
     }

@@ -10,7 +10,9 @@ of :mod:`verifier.result`):
     ``EnvelopedVerifiableCredential`` is unwrapped (``enveloped:vc+jwt``). The credential
     must then keep the VC data model rules (:func:`verifier.vc_model.data_model_problems`).
     A JSON object without ``proof`` is read as ``ldp_vc`` and fails ``proof``
-    (``proof_missing``). When ``format`` fails, every other check is skipped.
+    (``proof_missing``). A credential with arrays or objects nested deeper than
+    ``max_depth`` levels fails (``nesting_too_deep``) before anything walks it. When
+    ``format`` fails, every other check is skipped.
 ``proof`` and ``issuer_key``
     The verification method (the proof's ``verificationMethod``; the JWS ``kid``, relative
     ``#kid`` resolved against the issuer) must be a DID URL under the issuer's DID, listed
@@ -92,6 +94,7 @@ __all__ = [
     "CREDENTIAL_ACCEPT",
     "FETCH_BUDGET_SECONDS",
     "FORMAT_LDP_VC",
+    "MAX_DEPTH",
     "MAX_FETCHES",
     "MAX_STATUS_ENTRIES",
     "STATUS_LIST_ACCEPT",
@@ -109,6 +112,8 @@ STATUS_LIST_ACCEPT = CREDENTIAL_ACCEPT
 MAX_FETCHES = 8
 FETCH_BUDGET_SECONDS = 10.0
 MAX_STATUS_ENTRIES = 4
+#: Levels of arrays and objects a credential may have (the credential itself is level 1).
+MAX_DEPTH = 64
 _DEFAULT_LOADER: DocumentLoader = bundled_document_loader()
 _STATES = {"revocation": "revoked", "suspension": "suspended"}
 
@@ -479,6 +484,7 @@ def verify_credential(
     max_fetches: int | None = MAX_FETCHES,
     budget_seconds: float | None = FETCH_BUDGET_SECONDS,
     max_status_entries: int | None = MAX_STATUS_ENTRIES,
+    max_depth: int | None = MAX_DEPTH,
 ) -> VerificationResult:
     """Verify ``credential`` in any form microcred reads and report every check.
 
@@ -490,8 +496,8 @@ def verify_credential(
     check); ``algorithms`` is the JWS allow-list. ``max_fetches`` distinct documents and
     ``budget_seconds`` of fetching are this verification's budget, shared by the resolver's
     fetcher and ``fetcher`` (None: no such limit; a caller that budgets its fetcher itself
-    passes None); ``max_status_entries`` caps ``credentialStatus`` (None: no cap). Never
-    raises for a bad credential.
+    passes None); ``max_status_entries`` caps ``credentialStatus`` and ``max_depth`` the
+    nesting of the credential (None: no cap). Never raises for a bad credential.
     """
     if now is None:
         now = datetime.now(UTC)
@@ -512,6 +518,11 @@ def verify_credential(
         parsed = parse_credential(credential)
     except VerifierError as exc:
         return _unreadable(_failed("format", exc))
+    if max_depth is not None and _nested_deeper(parsed.credential, max_depth):
+        # The result leaves the credential out: whoever shows or serializes it would recurse.
+        detail = f"arrays and objects nested deeper than {max_depth} levels"
+        too_deep = Check("format", "failed", "nesting_too_deep", detail)
+        return _unreadable(too_deep, parsed, keep_credential=False)
     problems = data_model_problems(parsed.credential)
     if problems:
         reasons = "; ".join(f"{where} {reason}" for where, reason in problems)
@@ -549,6 +560,19 @@ def verify_credential(
     )
 
 
+def _nested_deeper(value: Any, limit: int) -> bool:
+    """Whether ``value`` has arrays or objects more than ``limit`` levels deep (without
+    recursion: the point is to refuse what recursion would choke on)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, Mapping) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, Mapping | list))
+    return False
+
+
 def _budgeted(
     resolver: DidResolver, fetcher: Fetcher | None, budget: FetchBudget
 ) -> tuple[DidResolver, Fetcher | None]:
@@ -560,7 +584,9 @@ def _budgeted(
     return DidResolver(own, allow_http_hosts=resolver.allow_http_hosts), budgeted
 
 
-def _unreadable(format_check: Check, parsed: ParsedCredential | None = None) -> VerificationResult:
+def _unreadable(
+    format_check: Check, parsed: ParsedCredential | None = None, *, keep_credential: bool = True
+) -> VerificationResult:
     rest = tuple(
         _skipped(name, "not checked: the input is not a readable credential")
         for name in CHECK_NAMES[1:]
@@ -568,6 +594,6 @@ def _unreadable(format_check: Check, parsed: ParsedCredential | None = None) -> 
     return VerificationResult(
         checks=(format_check, *rest),
         format=parsed.format if parsed else None,
-        credential=parsed.credential if parsed else None,
+        credential=parsed.credential if parsed and keep_credential else None,
         issuer=parsed.issuer if parsed else None,
     )
