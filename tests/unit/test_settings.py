@@ -70,3 +70,27 @@ def test_database_url_and_base_url_defaults(tmp_path: Path) -> None:
     assert settings.is_sqlite
     with pytest.raises(ValueError, match="http"):
         Settings(base_url="ftp://example.org")
+
+
+def test_the_verification_limits_and_their_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert (
+        settings.verify_max_fetches,
+        settings.verify_budget_seconds,
+        settings.verify_max_status_entries,
+        settings.verify_concurrency,
+        settings.verify_max_bytes,
+        settings.verify_max_depth,
+    ) == (8, 10.0, 4, 8, 262144, 64)
+    for name, value in (("MAX_FETCHES", "3"), ("BUDGET_SECONDS", "2.5"),
+                        ("MAX_STATUS_ENTRIES", "2"), ("CONCURRENCY", "16"),
+                        ("MAX_BYTES", "65536"), ("MAX_DEPTH", "32")):  # fmt: skip
+        monkeypatch.setenv(f"MICROCRED_VERIFY_{name}", value)
+    named = Settings(data_dir=tmp_path)
+    assert (named.verify_max_fetches, named.verify_budget_seconds, named.verify_concurrency,
+            named.verify_max_bytes, named.verify_max_depth) == (3, 2.5, 16, 65536, 32)  # fmt: skip
+    monkeypatch.setenv("MICROCRED_VERIFY_CONCURRENCY", "0")
+    with pytest.raises(ValueError):
+        Settings(data_dir=tmp_path)

@@ -39,7 +39,8 @@ def _request(raw: bytes, max_depth: int) -> VerifyCredentialRequest:
         data = load_json(raw, max_depth=max_depth + 1)
     except JsonInputError as exc:
         if exc.code == "input_too_deep":
-            raise Unprocessable.field(exc.field, exc.reason, code=exc.code) from exc
+            reason = f"is nested deeper than {max_depth} levels"
+            raise Unprocessable.field(exc.field, reason, code=exc.code) from exc
         # As FastAPI answers a body that is not JSON: a validation error of the body.
         error = {"type": "json_invalid", "loc": ("body",), "msg": exc.reason, "input": None}
         raise RequestValidationError([error]) from exc
