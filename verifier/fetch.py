@@ -446,7 +446,7 @@ class HttpFetcher:
     async def _get_from(
         self, client: httpx.AsyncClient, target: _Target, address: str, accept: str
     ) -> tuple[Fetched, float]:
-        pinned = httpx.URL(target.url).copy_with(host=address)
+        pinned = httpx.URL(target.url).copy_with(host=address.split("%", 1)[0])
         request = client.build_request(
             "GET",
             pinned,

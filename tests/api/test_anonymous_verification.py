@@ -158,14 +158,16 @@ async def test_a_page_that_must_fetch_from_another_host_needs_a_slot(
     }  # fmt: skip
     r = await client.post("/credentials/issue", json={"credential": credential}, headers=headers)
     assert r.status_code == 201, r.text
-    listed = await client.get("/api/v1/credentials", headers=headers)
-    path = listed.json()["items"][0]["verification_url"].removeprefix(BASE_URL)
+    listed = (await client.get("/api/v1/credentials", headers=headers)).json()["items"][0]
+    path = listed["verification_url"].removeprefix(BASE_URL)
     with every_slot_taken(container):
         page = await client.get(path + "?lang=bs", headers=HTML)
         assert page.status_code == 429 and page.headers["retry-after"] == "10"
         assert "Trenutno se provjerava previše mikrokvalifikacija." in page.text
         machine = await client.get(path, headers={"Accept": "application/json"})
         assert machine.status_code == 429 and machine.json()["code"] == "too_many_requests"
+        wallet = await client.get(listed["wallet_url"].removeprefix(BASE_URL), headers=HTML)
+        assert wallet.status_code == 429 and wallet.headers["cache-control"] == "no-store"
     page = await client.get(path, headers=HTML)
     assert page.status_code == 200 and 'data-verdict="status_unknown"' in page.text
     # The list was not fetched (a private address), which is "could not check".
