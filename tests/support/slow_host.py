@@ -15,10 +15,13 @@ _HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/did+json\r\nX-Trickle: "
 
 class TrickleHost:
     """``with TrickleHost(interval) as host:`` serves on ``host.host_port`` (127.0.0.1)
-    until the block ends; ``host.connections`` counts the requests it got."""
+    until the block ends; ``host.connections`` counts the requests it got. Each connection
+    is closed after ``max_seconds``, so a client without a deadline fails a test in bounded
+    time instead of hanging it."""
 
-    def __init__(self, interval: float = 0.05) -> None:
+    def __init__(self, interval: float = 0.05, max_seconds: float = 30.0) -> None:
         self.interval = interval
+        self.max_seconds = max_seconds
         self.connections = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -68,7 +71,8 @@ class TrickleHost:
             try:
                 conn.recv(65536)  # the request; its content does not matter
                 sent = 0
-                while not self._stop.is_set():
+                until = time.monotonic() + self.max_seconds
+                while not self._stop.is_set() and time.monotonic() < until:
                     byte = _HEAD[sent : sent + 1] or b"a"
                     conn.sendall(byte)
                     sent += 1

@@ -329,7 +329,7 @@ def test_nothing_listening_is_transient(server: str) -> None:
 def test_a_host_that_trickles_its_headers_is_cut_at_the_deadline() -> None:
     # A byte every 50 ms resets any per-read timeout forever; only the whole fetch's deadline
     # ends it.
-    with TrickleHost(interval=0.05) as host:
+    with TrickleHost(interval=0.05, max_seconds=5) as host:
         f = HttpFetcher(timeout=0.5, allow_hosts=[host.host_port])
         started = time.monotonic()
         with pytest.raises(FetchError) as caught:
