@@ -42,6 +42,7 @@ from app.errors import (
 )
 from app.http.negotiation import preferred_media_type
 from app.http.urls import PUBLIC_ID, VERIFICATION_PATH
+from app.services.admission import Ticket
 from app.services.verification import VerificationService
 from app.web.rendering import page_context, page_language, render_page
 from verifier.errors import VerifierError
@@ -178,34 +179,11 @@ def verify_form(request: Request, container: ContainerDep) -> Response:
     return render_page("verify.html", page_language(request), context)
 
 
-@router.post("/verify", response_class=Response)
-async def verify_submitted(
-    request: Request,
-    container: ContainerDep,
-    credential: Annotated[str, Form()] = "",
-    file: Annotated[UploadFile | None, File()] = None,
-) -> Response:
-    """The result page for what was pasted or uploaded. Anyone may send it, so: the input
-    is bounded before it is parsed (``MICROCRED_VERIFY_MAX_BYTES``, ``_MAX_DEPTH``), and it
-    waits for a slot of the anonymous verification limit on the event loop (429 when none
-    is free) before it takes a worker thread."""
+def _result_page(request: Request, container: ContainerDep, text: str, ticket: Ticket) -> Response:
+    """Verify what was pasted or uploaded and render the result (in a worker thread)."""
     lang = page_language(request)
-    service = container.verification
-    uploaded = await file.read(service.limits.max_bytes + 1) if file is not None else b""
-    text = uploaded.decode("utf-8-sig", errors="replace") if uploaded.strip() else credential
-    if not text.strip():
-        context = {**page_context(container.clock()), "error": "empty", "pasted": credential}
-        return render_page("verify.html", lang, context, status_code=422)
     try:
-        with service.admit() as ticket:
-            result = await run_in_threadpool(service.verify_input, text, ticket=ticket)
-    except (TooManyRequests, PayloadTooLarge, Unprocessable) as exc:
-        error = "busy" if isinstance(exc, TooManyRequests) else "too_large"
-        pasted = credential if len(credential) <= service.limits.max_bytes else ""
-        context = {**page_context(container.clock()), "error": error, "pasted": pasted}
-        return render_page(
-            "verify.html", lang, context, status_code=exc.status, headers=exc.headers
-        )
+        result = container.verification.verify_input(text, ticket=ticket)
     except (BadRequest, VerifierError) as exc:
         # The service could not even read it: for the person, that is not a credential.
         result = VerificationResult(checks=(Check("format", "failed", exc.code, exc.detail),))
@@ -215,3 +193,33 @@ async def verify_submitted(
         "record": None,
     }
     return render_page("result.html", lang, context)
+
+
+@router.post("/verify", response_class=Response)
+async def verify_submitted(
+    request: Request,
+    container: ContainerDep,
+    credential: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """The result page for what was pasted or uploaded. Anyone may send it, so the input is
+    bounded before it is parsed (``MICROCRED_VERIFY_MAX_BYTES``, ``_MAX_DEPTH``: 413, 422),
+    and it takes a slot of the anonymous verification limit on the event loop (429 at once
+    when none is free) before it takes a worker thread."""
+    lang = page_language(request)
+    service = container.verification
+    uploaded = await file.read(service.limits.max_bytes + 1) if file is not None else b""
+    text = uploaded.decode("utf-8-sig", errors="replace") if uploaded.strip() else credential
+    if not text.strip():
+        context = {**page_context(container.clock()), "error": "empty", "pasted": credential}
+        return render_page("verify.html", lang, context, status_code=422)
+    try:
+        with service.admit() as ticket:
+            return await run_in_threadpool(_result_page, request, container, text, ticket)
+    except (TooManyRequests, PayloadTooLarge, Unprocessable) as exc:
+        error = "busy" if isinstance(exc, TooManyRequests) else "too_large"
+        pasted = credential if len(credential) <= service.limits.max_bytes else ""
+        context = {**page_context(container.clock()), "error": error, "pasted": pasted}
+        return render_page(
+            "verify.html", lang, context, status_code=exc.status, headers=exc.headers
+        )

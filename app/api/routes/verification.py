@@ -5,8 +5,8 @@ verification URL, ``GET /v/<id>`` with a JSON or VC media type, are served besid
 Anyone may call it, so its input is bounded before it is parsed: the body is read up to
 ``MICROCRED_VERIFY_MAX_BYTES`` (413 past it) and its nesting counted up to
 ``MICROCRED_VERIFY_MAX_DEPTH`` (422 naming the member) before ``json.loads`` runs; then it
-waits for a slot of the anonymous verification limit (429 with ``Retry-After`` when none is
-free) on the event loop, and only then takes a worker thread.
+takes a slot of the anonymous verification limit on the event loop (429 with ``Retry-After``
+at once when none is free), and only then a worker thread.
 """
 
 from __future__ import annotations
