@@ -13,9 +13,12 @@ from typing import Any
 import httpx
 import pytest
 
+import keys
 from app.container import Container
 from tests.support.api import institution, issue_some, verification_path
+from tests.support.corpus import GOOD_INDEX, signed, unsigned
 from tests.support.data import BASE_URL, HTML
+from verifier.status_list import status_entry
 
 pytestmark = pytest.mark.anyio
 
@@ -199,3 +202,30 @@ async def test_fetch_errors_do_not_say_what_a_name_resolves_to(
     assert "'localhost' is not at a public address" in key["detail"]
     for address in ("127.0.0.1", "::1"):
         assert address not in r.text
+
+
+async def test_a_signed_credential_with_many_status_lists_fetches_none(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    # Anyone can sign with a did:key: the signature holds, and every entry names a list
+    # somewhere. More entries than MICROCRED_VERIFY_MAX_STATUS_ENTRIES: none is fetched.
+    master = bytes(32)
+    sealed = keys.generate_sealed_key(keys.ED25519, master, b"k").sealed
+    did = keys.did_key(keys.open_signer(sealed, master, b"k", "k").public_key)
+    signer = keys.open_signer(sealed, master, b"k", f"{did}#{did.removeprefix('did:key:')}")
+    lists = [f"https://lists-{n}.example/status/1" for n in range(50)]
+    entries = [status_entry(url, GOOD_INDEX, "revocation") for url in lists]
+    credential = signed(unsigned(did, status=entries), signer)
+    r = await client.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert r.status_code == 422
+    result = r.json()
+    assert result["verdict"] == "status_unknown" and "proof" in result["checks"]
+    for name in ("revocation", "suspension"):
+        check = next(c for c in result["results"] if c["name"] == name)
+        assert check["code"] == "status_entries_exceed_limit", check
+        assert check["data"] == {
+            "entries": 50,
+            "limit": container.settings.verify_max_status_entries,
+        }
+    metrics = (await client.get("/metrics")).text
+    assert 'microcred_outbound_fetches_total{outcome="' not in metrics  # nothing went out
