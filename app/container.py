@@ -6,6 +6,7 @@ is a module-level global.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from app.persistence.db import make_engine, make_session_factory
 from app.persistence.models import utcnow
 from app.persistence.uow import UnitOfWork
 from app.services.achievements import AchievementService
+from app.services.admission import VerificationSlots
 from app.services.api_keys import ApiKeyService
 from app.services.auth import Authenticator, FailureThrottle
 from app.services.batches import BatchService
@@ -31,7 +33,7 @@ from app.services.issuance import IssuanceService
 from app.services.signing_keys import SigningKeyService
 from app.services.status import StatusService
 from app.services.vc_api import VcApiIssuer
-from app.services.verification import LocalFetcher, VerificationService
+from app.services.verification import VerificationLimits, VerificationService
 from app.services.wallet import WalletService
 from app.services.wallet_tokens import WalletTokens
 from app.settings import AdminToken, Secrets, Settings, admin_token_file
@@ -118,9 +120,23 @@ class Container:
             uow,
             self.institutions,
             urls=urls,
+            did_documents=self.did_documents,
+            status=self.status,
+            outbound=outbound,
             metrics=metrics,
-            fetcher=LocalFetcher(urls, self.did_documents, self.status, outbound, metrics),
             document_loader=loader,
+            # Per process: one limit for every anonymous verification of this server.
+            slots=VerificationSlots(
+                settings.verify_concurrency,
+                retry_after=math.ceil(settings.verify_budget_seconds),
+            ),
+            limits=VerificationLimits(
+                max_fetches=settings.verify_max_fetches,
+                budget_seconds=settings.verify_budget_seconds,
+                max_status_entries=settings.verify_max_status_entries,
+                max_bytes=settings.verify_max_bytes,
+                max_depth=settings.verify_max_depth,
+            ),
             trusted_issuers=settings.trusted_issuer_dids,
             clock_skew=timedelta(seconds=settings.clock_skew_seconds),
             clock=clock,

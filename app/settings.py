@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     fetch_allow_hosts: str = ""
     fetch_timeout: float = Field(default=5.0, gt=0, le=60)
     fetch_max_bytes: int = Field(default=1_048_576, ge=1024)
+    # One verification: distinct documents it may fetch, seconds of fetching in all, and the
+    # credentialStatus entries it checks (more fail closed before any list is fetched).
+    verify_max_fetches: int = Field(default=8, ge=1, le=100)
+    verify_budget_seconds: float = Field(default=10.0, gt=0, le=120)
+    verify_max_status_entries: int = Field(default=4, ge=0, le=64)
+    # Anonymous verifications (VC API verify, the paste page, /v/ pages that must fetch from
+    # another host) running at once in one process; the rest get 429. See the README.
+    verify_concurrency: int = Field(default=8, ge=1, le=1024)
+    # Anonymous verification input, checked before it is parsed.
+    verify_max_bytes: int = Field(default=262_144, ge=1024)
+    verify_max_depth: int = Field(default=64, ge=8, le=256)
     clock_skew_seconds: int = Field(default=300, ge=0, le=86400)
     worker_in_serve: bool = True
     worker_lease_seconds: int = Field(default=60, ge=1, le=3600)

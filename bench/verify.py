@@ -5,7 +5,10 @@ Prints, in one run: ``verify_credential`` per second in-process for JSON-LD Data
 verification rate of its key type (cryptography, a 64-byte message, the size of a Data
 Integrity hash) measured in the same run, with and without the two status lists; and
 ``GET /v/<id>`` responses/s of a live ``microcred serve`` (HTML and the JSON result) as a
-ratio to the raw Ed25519 rate and to ``GET /healthz`` of the same server and client.
+ratio to the raw Ed25519 rate and to ``GET /healthz`` of the same server and client; and one
+outbound fetch of a DID document from a loopback server by ``HttpFetcher`` (no cache, one
+deadline from DNS to the last byte: its own event loop per fetch) as a ratio to a plain
+``httpx.Client`` GET of the same URL on a new connection, which is what a fetch cost before.
 
 In-process, the credential is built like ``bench/issue.py`` builds it (2 learning outcomes,
 every optional element set) with a revocation and a suspension entry; the issuer's did:web
@@ -28,11 +31,14 @@ import json
 import os
 import pstats
 import random
+import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -58,13 +64,14 @@ from verifier.completeness import _GRAPHS, completeness
 from verifier.data_integrity import _DOCUMENT_HASHES, _proof_config_hash
 from verifier.did_resolution import DidResolver
 from verifier.errors import FetchError
-from verifier.fetch import Fetched
+from verifier.fetch import BudgetedFetcher, FetchBudget, Fetched, HttpFetcher
 from verifier.jsonld import bundled_document_loader, canonicalize
 from verifier.result import VerificationResult
 from verifier.status_list import MIN_LIST_SIZE, set_bit, status_entry
 from verifier.verify import verify_credential
 
 ROUNDS, ROUND_SECONDS = 3, 0.5
+LOOPBACK_HOST = "127.0.0.1"
 WARMUP_REQUESTS = 24  # per page scenario, before the timed rounds (not timed)
 BASE = "https://microcred.example"
 CREDENTIAL_INDEX = 4711  # the credential's index in both lists (its bit is clear)
@@ -220,6 +227,68 @@ def in_process_scenarios() -> tuple[dict[str, Scenario], dict[str, Callable[[], 
         "canon_list": lambda: canonicalize(status_list, loader),
     }
     return scenarios, references
+
+
+# --- One outbound fetch: HttpFetcher against a plain httpx GET -------------------------------
+
+
+class _DidDocumentHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    body = b""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/did+json")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+
+@contextmanager
+def did_document_server(document: bytes) -> Iterator[str]:
+    """A loopback HTTP server answering every GET with ``document``: its host:port."""
+    handler = type("Handler", (_DidDocumentHandler,), {"body": document})
+    httpd = ThreadingHTTPServer((LOOPBACK_HOST, 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"{LOOPBACK_HOST}:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def fetch_rates() -> dict[str, float]:
+    """Fetches/s of one DID document over loopback: a plain ``httpx.Client`` GET on a new
+    connection, ``HttpFetcher.fetch`` without cache, and the same through a fresh
+    ``BudgetedFetcher`` (one verification's budget) each time."""
+    issuer = make_issuer(MemoryFetcher(), "ts-lj", keys.ED25519, datetime.now(UTC))
+    document = json.dumps(keys.did_document(issuer.did, [("key-1", issuer.signer.public_key)]))
+    with did_document_server(document.encode()) as host_port:
+        url = f"http://{host_port}/institutions/ts-lj/did.json"
+        plain = httpx.Client(limits=httpx.Limits(max_keepalive_connections=0), trust_env=False)
+        fetcher = HttpFetcher(allow_hosts=[host_port], cache=False)
+
+        def budgeted() -> object:
+            return BudgetedFetcher(fetcher, FetchBudget()).fetch(url, accept="*/*")
+
+        try:
+            return best_rates(
+                {
+                    "httpx_get": lambda: plain.get(url).raise_for_status(),
+                    "http_fetcher": lambda: fetcher.fetch(url, accept="*/*"),
+                    "budgeted": budgeted,
+                },
+                ROUNDS,
+                ROUND_SECONDS,
+            )
+        finally:
+            plain.close()
 
 
 def profile(scenario: Scenario, n: int, top: int = 22) -> str:
@@ -380,6 +449,7 @@ def main() -> None:
     scenarios, references = in_process_scenarios()
     scenario_runs = {k: s.run for k, s in scenarios.items()}
     rates = best_rates({**references, **scenario_runs}, ROUNDS, ROUND_SECONDS)
+    fetches = fetch_rates()
     served = pages(args)
 
     print(f"{'scenario':{WIDTH}} {'per s':>9} {'ratio':>8} {'(1/x)':>7}  to")
@@ -423,6 +493,16 @@ def main() -> None:
         row("    the same", per_second, div(per_second, healthz), "GET /healthz")
         row("    the same", per_second, div(per_second, rates["di_ed_True"]),
             "in-process JSON-LD Ed25519, 2 lists")  # fmt: skip
+    print("one outbound fetch of a DID document over loopback, no cache")
+    row("  httpx.Client GET, a new connection each (how a fetch was made before)",
+        fetches["httpx_get"], None, "")  # fmt: skip
+    for key, label in (
+        ("http_fetcher", "  HttpFetcher.fetch: one deadline, DNS to last byte, own event loop"),
+        ("budgeted", "  the same through a fresh BudgetedFetcher (one verification's budget)"),
+    ):
+        row(label, fetches[key], div(fetches[key], fetches["httpx_get"]), "httpx.Client GET")
+    overhead_ms = (1 / fetches["http_fetcher"] - 1 / fetches["httpx_get"]) * 1000
+    print(f"  HttpFetcher costs {overhead_ms:.2f} ms more per fetch than the plain GET")
     if served.limited:
         print(f"NOTE: --time-limit {args.time_limit:g} s cut the page rounds short: {served.done}")
     notes = (

@@ -26,7 +26,7 @@ from verifier.errors import (
     StatusListError,
     VerifierError,
 )
-from verifier.fetch import Fetched, Fetcher, HttpFetcher
+from verifier.fetch import BudgetedFetcher, FetchBudget, Fetched, Fetcher, HttpFetcher
 from verifier.jsonld import (
     BUNDLED_CONTEXTS,
     DocumentLoader,
@@ -58,11 +58,13 @@ __all__ = [
     "MIN_LIST_SIZE",
     "PURPOSES",
     "STATUS_ERROR_TYPES",
+    "BudgetedFetcher",
     "Check",
     "CredentialFormatError",
     "DidResolutionError",
     "DidResolver",
     "DocumentLoader",
+    "FetchBudget",
     "FetchError",
     "Fetched",
     "Fetcher",

@@ -100,8 +100,11 @@ class DidResolver:
         """The DID document of ``did`` (DID Core 1.0, section 7.1).
 
         Raises :class:`DidResolutionError`: ``did_invalid``, ``did_unsupported_method``,
-        ``did_not_found`` (no fetcher, or the fetch failed: the fetch code is in the detail),
-        ``did_document_invalid`` (not a JSON object, or its ``id`` is not ``did``).
+        ``did_not_found`` (no fetcher, or the host answered that there is no document: a
+        404, a refused address...; the fetch code is in the detail), ``did_unreachable``
+        (the document could not be fetched just now: a network error, a timeout, a 5xx, the
+        fetch budget; :attr:`verifier.FetchError.transient`), ``did_document_invalid`` (not
+        a JSON object, or its ``id`` is not ``did``).
         """
         method = _check_did(did)
         if method not in SUPPORTED_METHODS:
@@ -128,7 +131,8 @@ class DidResolver:
         try:
             fetched = self.fetcher.fetch(url, accept=DID_ACCEPT)
         except FetchError as exc:
-            raise DidResolutionError("did_not_found", f"{url}: {exc.code}: {exc.detail}") from exc
+            code = "did_unreachable" if exc.transient else "did_not_found"
+            raise DidResolutionError(code, f"{url}: {exc.code}: {exc.detail}") from exc
         try:
             document = json.loads(fetched.body)
         except (ValueError, UnicodeDecodeError) as exc:

@@ -18,11 +18,15 @@ Exception tree::
     │                          ``status_purpose_unsupported``
     ├── FetchError             a DID document, status list or credential that could not be
     │                          fetched (:mod:`verifier.fetch`): ``fetch_refused``,
-    │                          ``fetch_timeout``, ``fetch_too_large``, ``fetch_failed``
+    │                          ``fetch_timeout``, ``fetch_too_large``, ``fetch_failed``,
+    │                          ``fetch_budget_exceeded``; ``transient`` tells a failure that
+    │                          says nothing about the document (network, timeout, 5xx,
+    │                          budget) from an answer (404, refused address, ...)
     ├── DidResolutionError     a DID or verification method that does not resolve to a key
     │                          the issuer lists (DID Core 1.0 sections 7.1 and 5.3;
     │                          :mod:`verifier.did_resolution`): ``did_invalid``,
     │                          ``did_unsupported_method``, ``did_not_found``,
+    │                          ``did_unreachable`` (a transient fetch failure),
     │                          ``did_document_invalid``, ``verification_method_not_found``,
     │                          ``verification_method_not_authorized``, ``controller_mismatch``
     ├── JoseError              a vc+jwt / VC-JWT that cannot be read or does not verify
@@ -33,7 +37,8 @@ Exception tree::
     │                          ``signature_invalid``
     └── CredentialFormatError  input that is not a credential in any form we read, or breaks
                                the VC data model (:mod:`verifier.verify`):
-                               ``format_unrecognized``, ``data_model_invalid``
+                               ``format_unrecognized``, ``data_model_invalid``,
+                               ``nesting_too_deep``
 
 A credential that fails verification is not an exception: :func:`verifier.verify_credential`
 returns a :class:`verifier.VerificationResult`, :func:`verifier.verify_proof` a
@@ -108,14 +113,28 @@ class StatusListError(VerifierError):
 
 
 class FetchError(VerifierError):
-    """A document could not be fetched, or the fetch was refused before it started."""
+    """A document could not be fetched, or the fetch was refused before it started.
+
+    ``transient`` is True when the failure says nothing about the document: the host could
+    not be reached, did not answer in time, answered with a server error (5xx, 408, 429), or
+    the verification's fetch budget was spent (``fetch_budget_exceeded``). It is False for an
+    answer: a 404 or another client error, a redirect, a refused URL or address, a document
+    over the size limit. A verifier reports the first kind as "could not check", never as
+    "not genuine". By default ``fetch_timeout`` and ``fetch_budget_exceeded`` are transient.
+    """
 
     titles: ClassVar[Mapping[str, str]] = {
         "fetch_refused": "Fetching this URL is not allowed",
         "fetch_timeout": "The fetch timed out",
         "fetch_too_large": "The response is larger than the size limit",
         "fetch_failed": "The fetch failed",
+        "fetch_budget_exceeded": "The verification's fetch budget is spent",
     }
+    _TRANSIENT: ClassVar[frozenset[str]] = frozenset({"fetch_timeout", "fetch_budget_exceeded"})
+
+    def __init__(self, code: str, detail: str, *, transient: bool | None = None) -> None:
+        super().__init__(code, detail)
+        self.transient = code in self._TRANSIENT if transient is None else transient
 
 
 class DidResolutionError(VerifierError):
@@ -126,6 +145,7 @@ class DidResolutionError(VerifierError):
         "did_invalid": "Invalid DID or DID URL",
         "did_unsupported_method": "Unsupported DID method",
         "did_not_found": "The DID document could not be retrieved",
+        "did_unreachable": "The DID document could not be fetched just now",
         "did_document_invalid": "Invalid DID document",
         "verification_method_not_found": "Verification method not in the DID document",
         "verification_method_not_authorized": "Verification method not authorized for the purpose",
@@ -158,4 +178,5 @@ class CredentialFormatError(VerifierError):
     titles: ClassVar[Mapping[str, str]] = {
         "format_unrecognized": "Not a verifiable credential",
         "data_model_invalid": "The credential breaks the VC data model",
+        "nesting_too_deep": "The credential is nested too deeply",
     }

@@ -19,6 +19,13 @@ Checks, in the order they are made (``name``):
 
 A check's ``status`` is ``passed``, ``failed``, ``warning`` or ``skipped`` (``skipped``: does
 not apply, e.g. no ``credentialStatus``, or an earlier check failed so it cannot run).
+
+A failed check either refutes the credential (a bad signature, a key the issuer does not
+list, a set status bit) or says that it could not be established
+(:data:`UNDETERMINED_CODES`: the issuer's DID document or a status list could not be fetched
+just now, or the fetch budget ran out). The second kind gives the verdict
+``status_unknown`` ("could not check"), never ``not_genuine``; ``verified`` is false either
+way.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from typing import Any
 __all__ = [
     "CHECK_NAMES",
     "ESSENTIAL_CHECKS",
+    "UNDETERMINED_CODES",
     "VERDICTS",
     "Check",
     "VerificationResult",
@@ -48,6 +56,10 @@ CHECK_NAMES = (
 )
 #: Checks whose failure makes a credential not verified. Completeness is reported only.
 ESSENTIAL_CHECKS = frozenset(CHECK_NAMES) - {"completeness"}
+#: Codes of an authenticity check (``format``, ``proof``, ``issuer_key``) that failed because
+#: it could not be made, not because the credential is false: the issuer's DID document could
+#: not be fetched just now (network, timeout, server error, fetch budget).
+UNDETERMINED_CODES = frozenset({"did_unreachable"})
 #: Verdicts, most serious first; the first that applies is the verdict.
 VERDICTS = (
     "not_genuine",
@@ -92,8 +104,11 @@ class Check:
 def verdict_of(checks: tuple[Check, ...]) -> str:
     """The verdict of a set of checks (see :data:`VERDICTS`)."""
     failed = {c.name: c for c in checks if c.failed}
-    if failed.keys() & {"format", "proof", "issuer_key"}:
+    authenticity = [failed[n] for n in ("format", "proof", "issuer_key") if n in failed]
+    if any(c.code not in UNDETERMINED_CODES for c in authenticity):
         return "not_genuine"
+    if authenticity:
+        return "status_unknown"  # the issuer's key could not be fetched: could not check
     revocation, suspension = failed.get("revocation"), failed.get("suspension")
     if revocation is not None and revocation.code == "revoked":
         return "revoked"

@@ -188,7 +188,7 @@ def parse_jws_credential(token: str) -> JoseCredential:
         raise JoseError("jws_malformed", "alg must be a string, and kid a string if present")
     try:
         claims = json.loads(parts["payload"])
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise JoseError("payload_invalid", "the JWS payload is not JSON") from exc
     if not isinstance(claims, dict):
         raise JoseError("payload_invalid", "the JWS payload is not a JSON object")

@@ -10,7 +10,9 @@ of :mod:`verifier.result`):
     ``EnvelopedVerifiableCredential`` is unwrapped (``enveloped:vc+jwt``). The credential
     must then keep the VC data model rules (:func:`verifier.vc_model.data_model_problems`).
     A JSON object without ``proof`` is read as ``ldp_vc`` and fails ``proof``
-    (``proof_missing``). When ``format`` fails, every other check is skipped.
+    (``proof_missing``). A credential with arrays or objects nested deeper than
+    ``max_depth`` levels fails (``nesting_too_deep``) before anything walks it. When
+    ``format`` fails, every other check is skipped.
 ``proof`` and ``issuer_key``
     The verification method (the proof's ``verificationMethod``; the JWS ``kid``, relative
     ``#kid`` resolved against the issuer) must be a DID URL under the issuer's DID, listed
@@ -40,14 +42,24 @@ of :mod:`verifier.result`):
     entries when no ``fetcher`` was given (``status_unavailable``). No entry for a purpose:
     ``skipped``. These two checks reach the network, so they run only when ``proof`` and
     ``issuer_key`` passed (otherwise ``skipped``): URLs in a credential nobody signed are
-    not fetched.
+    not fetched. A credential with more than ``max_status_entries`` entries fails both
+    (``status_entries_exceed_limit``) before any list is fetched.
 ``completeness``
     :func:`verifier.completeness.completeness` (reported, not essential).
 ``trust``
     ``trusted_issuers`` None: ``skipped``; else the issuer must be in it (``untrusted_issuer``).
 
+Fetching
+    Everything one verification fetches (DID documents, status lists) goes through one
+    :class:`verifier.fetch.BudgetedFetcher`: at most ``max_fetches`` distinct URLs and
+    ``budget_seconds`` of fetching in all, each fetch within what is left. A document that
+    cannot be fetched just now (network, timeout, 5xx, the budget spent) makes its check
+    fail as undetermined (``did_unreachable``, ``status_list_unavailable``) and the verdict
+    ``status_unknown``, never ``not_genuine``.
+
 Nothing here raises for a bad credential: every :class:`VerifierError` becomes a failed check
-with its ``code``. Programming errors (a naive ``now``) raise.
+with its ``code``. Programming errors (a naive ``now``) raise, and so does any exception other
+than :class:`VerifierError` that an injected fetcher raises.
 """
 
 from __future__ import annotations
@@ -62,9 +74,9 @@ from verifier.completeness import completeness
 from verifier.data_integrity import verify_proof
 from verifier.did_resolution import DidResolver, ResolvedKey, split_did_url
 from verifier.errors import CredentialFormatError, DidResolutionError, FetchError, VerifierError
-from verifier.fetch import Fetcher
+from verifier.fetch import BudgetedFetcher, FetchBudget, Fetcher
 from verifier.jsonld import DocumentLoader, bundled_document_loader
-from verifier.result import CHECK_NAMES, Check, VerificationResult
+from verifier.result import CHECK_NAMES, UNDETERMINED_CODES, Check, VerificationResult
 from verifier.status_list import ENTRY_TYPE, PURPOSES, StatusCheck, check_status_entry
 from verifier.vc_jwt import (
     DEFAULT_ALGORITHMS,
@@ -80,7 +92,11 @@ from verifier.vc_model import data_model_problems, parse_datetime
 
 __all__ = [
     "CREDENTIAL_ACCEPT",
+    "FETCH_BUDGET_SECONDS",
     "FORMAT_LDP_VC",
+    "MAX_DEPTH",
+    "MAX_FETCHES",
+    "MAX_STATUS_ENTRIES",
     "STATUS_LIST_ACCEPT",
     "ParsedCredential",
     "parse_credential",
@@ -91,6 +107,13 @@ FORMAT_LDP_VC = "ldp_vc"
 #: ``Accept`` for fetching a credential or a status list: JSON-LD first, then the JWT form.
 CREDENTIAL_ACCEPT = "application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8"
 STATUS_LIST_ACCEPT = CREDENTIAL_ACCEPT
+#: Defaults of :func:`verify_credential`'s limits: distinct documents fetched, seconds of
+#: fetching, and ``credentialStatus`` entries per credential.
+MAX_FETCHES = 8
+FETCH_BUDGET_SECONDS = 10.0
+MAX_STATUS_ENTRIES = 4
+#: Levels of arrays and objects a credential may have (the credential itself is level 1).
+MAX_DEPTH = 64
 _DEFAULT_LOADER: DocumentLoader = bundled_document_loader()
 _STATES = {"revocation": "revoked", "suspension": "suspended"}
 
@@ -190,6 +213,7 @@ class _Verification:
     now: datetime
     skew: timedelta
     algorithms: Collection[str]
+    max_status_entries: int | None = MAX_STATUS_ENTRIES
     status_lists: dict[str, Mapping[str, Any] | Check] = field(default_factory=dict)
 
     # --- proof and issuer key -----------------------------------------------------------
@@ -280,6 +304,16 @@ class _Verification:
     def status_checks(self, parsed: ParsedCredential) -> tuple[Check, Check]:
         raw = parsed.credential.get("credentialStatus")
         entries = [] if raw is None else raw if isinstance(raw, list) else [raw]
+        limit = self.max_status_entries
+        if limit is not None and len(entries) > limit:
+            # Each entry may name another list to fetch: refuse before fetching any.
+            detail = f"{len(entries)} status entries; at most {limit} are checked"
+            data = {"entries": len(entries), "limit": limit}
+            revocation, suspension = (
+                Check(purpose, "failed", "status_entries_exceed_limit", detail, data)
+                for purpose in PURPOSES
+            )
+            return revocation, suspension
         by_purpose: dict[str, list[Any]] = {purpose: [] for purpose in PURPOSES}
         for entry in entries:
             purpose = entry.get("statusPurpose") if isinstance(entry, Mapping) else None
@@ -364,6 +398,12 @@ class _Verification:
         authentication = self.authenticate(parsed)
         if not authentication.genuine:
             failing = authentication.first_problem()
+            if failing.code in UNDETERMINED_CODES:
+                return problem(
+                    "status_list_unavailable",
+                    f"the key of the status list at {url} could not be fetched: {failing.detail}",
+                    failing.code,
+                )
             return problem(
                 "status_list_proof_invalid",
                 f"the status list at {url} does not verify: {failing.detail}",
@@ -441,6 +481,10 @@ def verify_credential(
     clock_skew: timedelta = timedelta(minutes=5),
     trusted_issuers: Collection[str] | None = None,
     algorithms: Collection[str] = DEFAULT_ALGORITHMS,
+    max_fetches: int | None = MAX_FETCHES,
+    budget_seconds: float | None = FETCH_BUDGET_SECONDS,
+    max_status_entries: int | None = MAX_STATUS_ENTRIES,
+    max_depth: int | None = MAX_DEPTH,
 ) -> VerificationResult:
     """Verify ``credential`` in any form microcred reads and report every check.
 
@@ -449,19 +493,36 @@ def verify_credential(
     status checks of a credential that has entries fail, ``status_unavailable``);
     ``document_loader`` defaults to the bundled, offline contexts; ``now`` (aware; default the
     current time) and ``clock_skew`` decide validity; ``trusted_issuers`` (None: no trust
-    check); ``algorithms`` is the JWS allow-list. Never raises for a bad credential.
+    check); ``algorithms`` is the JWS allow-list. ``max_fetches`` distinct documents and
+    ``budget_seconds`` of fetching are this verification's budget, shared by the resolver's
+    fetcher and ``fetcher`` (None: no such limit; a caller that budgets its fetcher itself
+    passes None); ``max_status_entries`` caps ``credentialStatus`` and ``max_depth`` the
+    nesting of the credential (None: no cap). Never raises for a bad credential.
     """
     if now is None:
         now = datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    if max_fetches is not None or budget_seconds is not None:
+        resolver, fetcher = _budgeted(resolver, fetcher, FetchBudget(max_fetches, budget_seconds))
     run = _Verification(
-        resolver, fetcher, document_loader or _DEFAULT_LOADER, now, clock_skew, algorithms
+        resolver,
+        fetcher,
+        document_loader or _DEFAULT_LOADER,
+        now,
+        clock_skew,
+        algorithms,
+        max_status_entries,
     )
     try:
         parsed = parse_credential(credential)
     except VerifierError as exc:
         return _unreadable(_failed("format", exc))
+    if max_depth is not None and _nested_deeper(parsed.credential, max_depth):
+        # The result leaves the credential out: whoever shows or serializes it would recurse.
+        detail = f"arrays and objects nested deeper than {max_depth} levels"
+        too_deep = Check("format", "failed", "nesting_too_deep", detail)
+        return _unreadable(too_deep, parsed, keep_credential=False)
     problems = data_model_problems(parsed.credential)
     if problems:
         reasons = "; ".join(f"{where} {reason}" for where, reason in problems)
@@ -499,7 +560,33 @@ def verify_credential(
     )
 
 
-def _unreadable(format_check: Check, parsed: ParsedCredential | None = None) -> VerificationResult:
+def _nested_deeper(value: Any, limit: int) -> bool:
+    """Whether ``value`` has arrays or objects more than ``limit`` levels deep (without
+    recursion: the point is to refuse what recursion would choke on)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, Mapping) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, Mapping | list))
+    return False
+
+
+def _budgeted(
+    resolver: DidResolver, fetcher: Fetcher | None, budget: FetchBudget
+) -> tuple[DidResolver, Fetcher | None]:
+    """The resolver and fetcher of one verification, drawing on one budget."""
+    budgeted = BudgetedFetcher(fetcher, budget) if fetcher is not None else None
+    if resolver.fetcher is None:
+        return resolver, budgeted
+    own = budgeted if resolver.fetcher is fetcher else BudgetedFetcher(resolver.fetcher, budget)
+    return DidResolver(own, allow_http_hosts=resolver.allow_http_hosts), budgeted
+
+
+def _unreadable(
+    format_check: Check, parsed: ParsedCredential | None = None, *, keep_credential: bool = True
+) -> VerificationResult:
     rest = tuple(
         _skipped(name, "not checked: the input is not a readable credential")
         for name in CHECK_NAMES[1:]
@@ -507,6 +594,6 @@ def _unreadable(format_check: Check, parsed: ParsedCredential | None = None) -> 
     return VerificationResult(
         checks=(format_check, *rest),
         format=parsed.format if parsed else None,
-        credential=parsed.credential if parsed else None,
+        credential=parsed.credential if parsed and keep_credential else None,
         issuer=parsed.issuer if parsed else None,
     )

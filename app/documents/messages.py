@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.documents.i18n import N_
-from verifier.result import Check
+from verifier.result import UNDETERMINED_CODES, Check, VerificationResult
 
 __all__ = [
     "CHECK_TITLES",
@@ -19,6 +19,7 @@ __all__ = [
     "VERDICTS",
     "Verdict",
     "check_sentence",
+    "verdict_for",
 ]
 
 
@@ -79,6 +80,26 @@ VERDICTS: dict[str, Verdict] = {
         "caution",
     ),
 }
+
+# "Status unknown" when not even the issuer's key could be fetched: the signature is unchecked.
+_KEY_UNKNOWN = Verdict(
+    VERDICTS["status_unknown"].headline,
+    N_(
+        "Whether this micro-credential is genuine could not be confirmed just now: the "
+        "issuer's published keys could not be reached. Try again later."
+    ),
+    "caution",
+)
+
+
+def verdict_for(result: VerificationResult) -> Verdict:
+    """The verdict banner of ``result`` (an unknown verdict reads as not genuine)."""
+    verdict = VERDICTS.get(result.verdict, VERDICTS["not_genuine"])
+    key = result.check("issuer_key")
+    if result.verdict == "status_unknown" and key is not None and key.code in UNDETERMINED_CODES:
+        return _KEY_UNKNOWN
+    return verdict
+
 
 CHECK_TITLES: dict[str, str] = {
     "format": N_("Format"),
@@ -141,6 +162,8 @@ _SENTENCES: dict[tuple[str, str], str] = {
 _BY_CODE: dict[tuple[str, str], str] = {
     ("validity", "expired"): N_("Its period of validity has ended."),
     ("validity", "not_yet_valid"): N_("Its period of validity has not begun yet."),
+    # The issuer's DID document could not be fetched just now: not a verdict on the key.
+    ("issuer_key", "did_unreachable"): _SENTENCES[("issuer_key", "skipped")],
 }
 _FALLBACK = {
     "passed": N_("This check passed."),

@@ -6,29 +6,34 @@ signed credential, DID documents and status lists through the verifier's ``Fetch
 Documents under the service's own base URL are produced by the same services that serve them
 over HTTP (:class:`LocalFetcher`), so a revocation shows on our page at once and nothing skips
 a signature check or trusts the database's idea of the status; anything else goes out through
-the SSRF-guarded :class:`verifier.fetch.HttpFetcher`.
+the SSRF-guarded :class:`verifier.fetch.HttpFetcher`, within a fetch budget per verification
+and, for anonymous callers, a limit on how many run at once (:mod:`app.services.admission`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from app.errors import NotFound
+from app.errors import NotFound, PayloadTooLarge, Unprocessable
+from app.http.json_input import JsonInputError, load_json
 from app.http.urls import PublicUrls
 from app.observability.metrics import Metrics
 from app.persistence.models import utcnow
 from app.persistence.uow import UowFactory
+from app.services.admission import Ticket, VerificationSlots
 from app.services.did_documents import DidDocuments
 from app.services.institutions import InstitutionService
 from app.services.status import StatusService, list_format
 from verifier.did_resolution import DidResolver
-from verifier.fetch import Fetched, Fetcher, FetchError
+from verifier.fetch import BudgetedFetcher, FetchBudget, Fetched, Fetcher, FetchError
 from verifier.jsonld import DocumentLoader
 from verifier.result import Check, VerificationResult
 from verifier.verify import CREDENTIAL_ACCEPT, verify_credential
@@ -104,45 +109,129 @@ class LocalFetcher:
         return fetched
 
 
+@dataclass(frozen=True)
+class VerificationLimits:
+    """The bounds of one verification (settings ``MICROCRED_VERIFY_*``): distinct documents
+    fetched from other hosts and seconds spent fetching them, ``credentialStatus`` entries
+    checked, and the size and nesting depth of anonymous input, checked before parsing."""
+
+    max_fetches: int = 8
+    budget_seconds: float = 10.0
+    max_status_entries: int = 4
+    max_bytes: int = 262_144
+    max_depth: int = 64
+
+
+class _Admitted:
+    """The outbound side of one verification: the first fetch that leaves the service takes
+    the request's ticket (a slot of :class:`VerificationSlots`, or 429), and every fetch
+    spends the verification's budget."""
+
+    def __init__(self, outbound: Fetcher, ticket: Ticket) -> None:
+        self._outbound = outbound
+        self._ticket = ticket
+
+    def fetch(self, url: str, *, accept: str) -> Fetched:
+        self._ticket.take()
+        return self._outbound.fetch(url, accept=accept)
+
+
 class VerificationService:
+    """Verification as an outsider does it, for the pages and the VC API.
+
+    Every verification gets a fetcher of its own: our own URLs answered locally
+    (:class:`LocalFetcher`, not counted), everything else through ``outbound`` within a
+    :class:`verifier.fetch.FetchBudget` of ``limits``. Anonymous requests hold a ticket of
+    ``slots``: taken up front by the routes that verify what a caller sends (:meth:`admit`),
+    or on the first outbound fetch for the pages of stored credentials, which usually need
+    none (their issuer is ours).
+    """
+
     def __init__(
         self,
         uow_factory: UowFactory,
         institutions: InstitutionService,
         *,
         urls: PublicUrls,
-        fetcher: Fetcher,
+        did_documents: DidDocuments,
+        status: StatusService,
+        outbound: Fetcher,
         document_loader: DocumentLoader,
         metrics: Metrics,
+        slots: VerificationSlots,
+        limits: VerificationLimits = VerificationLimits(),
         trusted_issuers: tuple[str, ...] = (),
         clock_skew: timedelta = timedelta(minutes=5),
         clock: Callable[[], datetime] = utcnow,
+        budget_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._uow = uow_factory
         self._institutions = institutions
         self._urls = urls
+        self._did_documents = did_documents
+        self._status = status
+        self._outbound = outbound
         self._metrics = metrics
-        self._fetcher = fetcher
-        self._resolver = DidResolver(fetcher)
         self._loader = document_loader
+        self._slots = slots
+        self.limits = limits
         self._extra_trusted = trusted_issuers
         self._skew = clock_skew
         self._clock = clock
+        self._budget_clock = budget_clock
 
     def trusted_issuers(self) -> frozenset[str]:
         """The platform's own institutions and the configured trusted issuer DIDs."""
         return self._institutions.dids() | frozenset(self._extra_trusted)
 
-    def verify(self, credential: Mapping[str, Any] | str | bytes) -> VerificationResult:
+    def admit(self) -> Ticket:
+        """A slot for an anonymous verification, taken now; raises
+        :class:`app.errors.TooManyRequests` (429 with ``Retry-After``) when none is free.
+        Release it by leaving its ``with`` block."""
+        ticket = self._slots.ticket()
+        ticket.take()
+        return ticket
+
+    @contextmanager
+    def _fetcher(self, ticket: Ticket | None) -> Iterator[Fetcher]:
+        """The fetcher of one verification; without ``ticket``, one of its own, released at
+        the end."""
+        own = ticket is None
+        held = ticket if ticket is not None else self._slots.ticket()
+        limits = self.limits
+        budget = FetchBudget(limits.max_fetches, limits.budget_seconds, self._budget_clock)
+        outbound = _Admitted(BudgetedFetcher(self._outbound, budget), held)
+        try:
+            yield LocalFetcher(self._urls, self._did_documents, self._status, outbound,
+                               self._metrics)  # fmt: skip
+        finally:
+            if own:
+                held.release()
+
+    def verify(
+        self, credential: Mapping[str, Any] | str | bytes, *, ticket: Ticket | None = None
+    ) -> VerificationResult:
+        """Verify ``credential``; ``ticket``: the request's, if it took one already."""
+        with self._fetcher(ticket) as fetcher:
+            return self._verify(credential, fetcher)
+
+    def _verify(
+        self, credential: Mapping[str, Any] | str | bytes, fetcher: Fetcher
+    ) -> VerificationResult:
         with self._metrics.timed(self._metrics.verification_seconds):
             result = verify_credential(
                 credential,
-                resolver=self._resolver,
-                fetcher=self._fetcher,
+                resolver=DidResolver(fetcher),
+                fetcher=fetcher,
                 document_loader=self._loader,
                 now=self._clock(),
                 clock_skew=self._skew,
                 trusted_issuers=self.trusted_issuers(),
+                # The budget is the outbound fetcher's: our own documents do not count.
+                max_fetches=None,
+                budget_seconds=None,
+                max_status_entries=self.limits.max_status_entries,
+                max_depth=self.limits.max_depth,
             )
         self._metrics.verifications.labels(result.verdict).inc()
         return result
@@ -160,8 +249,10 @@ class VerificationService:
                 row.credential_jwt,
             )
 
-    def verify_public(self, public_id: str) -> PublicVerification:
-        """Verify the credential behind ``<base-url>/v/<public_id>``, as an outsider would."""
+    def verify_public(self, public_id: str, *, ticket: Ticket | None = None) -> PublicVerification:
+        """Verify the credential behind ``<base-url>/v/<public_id>``, as an outsider would.
+        A credential whose documents are all ours needs no ticket; one that names another
+        host takes one at its first fetch there (:class:`app.errors.TooManyRequests`)."""
         stored = self.stored(public_id)
         credential = json.loads(stored.credential_json)
         return PublicVerification(
@@ -169,29 +260,63 @@ class VerificationService:
             verification_url=stored.verification_url,
             credential=credential,
             jwt=stored.jwt,
-            result=self.verify(credential),
+            result=self.verify(credential, ticket=ticket),
         )
 
-    def verify_input(self, data: str) -> VerificationResult:
-        """Pasted or uploaded JSON-LD or JWT, or a URL: our verification URL or another one."""
+    def verify_input(self, data: str, *, ticket: Ticket | None = None) -> VerificationResult:
+        """Pasted or uploaded JSON-LD or JWT, or a URL: our verification URL or another one.
+
+        The input, and a document fetched from a URL, must keep :attr:`limits`
+        (``max_bytes``, ``max_depth``) before it is parsed: :class:`PayloadTooLarge` for
+        pasted input over the size, :class:`Unprocessable` (field ``credential``) for input
+        nested too deep or a fetched document over either limit."""
         text = data.strip()
+        if _too_large(text, self.limits.max_bytes):
+            raise PayloadTooLarge(
+                f"credential: more than {self.limits.max_bytes} bytes", code="input_too_large"
+            )
         if text.startswith(("https://", "http://")):
             found = self._urls.match(text)
             if found is not None and found.kind == "verification":
-                return self.verify_public(found.params["public_id"]).result
-            try:
-                fetched = self._fetcher.fetch(text, accept=CREDENTIAL_ACCEPT)
-            except FetchError as exc:
-                return VerificationResult(
-                    checks=(
-                        Check("format", "failed", exc.code, f"cannot fetch {text}: {exc.detail}"),
+                return self.verify_public(found.params["public_id"], ticket=ticket).result
+            with self._fetcher(ticket) as fetcher:
+                try:
+                    fetched = fetcher.fetch(text, accept=CREDENTIAL_ACCEPT)
+                except FetchError as exc:
+                    return VerificationResult(
+                        checks=(
+                            Check(
+                                "format", "failed", exc.code, f"cannot fetch {text}: {exc.detail}"
+                            ),
+                        )
                     )
-                )
-            text = fetched.body.decode("utf-8", errors="replace").strip()
-        document: Mapping[str, Any] | str = text
-        if text.startswith("{"):
-            try:
-                document = json.loads(text)
-            except ValueError:
-                document = text
-        return self.verify(document)
+                if len(fetched.body) > self.limits.max_bytes:
+                    raise Unprocessable.field(
+                        "credential",
+                        f"the document at this address is larger than {self.limits.max_bytes} "
+                        "bytes",
+                        code="input_too_large",
+                    )
+                body = fetched.body.decode("utf-8", errors="replace").strip()
+                return self._verify(self._document(body), fetcher)
+        return self.verify(self._document(text), ticket=ticket)
+
+    def _document(self, text: str) -> Mapping[str, Any] | str:
+        """JSON text parsed within the depth limit; anything else as it is (a JWS)."""
+        if not text.startswith(("{", '"')):
+            return text
+        try:
+            document = load_json(text, max_depth=self.limits.max_depth)
+        except JsonInputError as exc:
+            if exc.code == "input_too_deep":
+                reason = f"nested deeper than {self.limits.max_depth} levels"
+                raise Unprocessable.field("credential", reason, code=exc.code) from exc
+            return text  # not JSON: the verifier says what it is not
+        return document if isinstance(document, Mapping) else text
+
+
+def _too_large(text: str, max_bytes: int) -> bool:
+    """Whether ``text`` is more than ``max_bytes`` bytes of UTF-8 (1 to 4 per character)."""
+    if len(text) > max_bytes:
+        return True
+    return len(text) * 4 > max_bytes and len(text.encode("utf-8", "surrogatepass")) > max_bytes

@@ -97,12 +97,20 @@ def page_headers(lang: Language, nonce: str) -> dict[str, str]:
 
 
 def render_page(
-    name: str, lang: Language, context: Mapping[str, Any], *, status_code: int = 200
+    name: str,
+    lang: Language,
+    context: Mapping[str, Any],
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
-    """``name`` rendered in ``lang`` as a response with :func:`page_headers`."""
+    """``name`` rendered in ``lang`` as a response with :func:`page_headers` (and
+    ``headers``)."""
     nonce = secrets.token_urlsafe(16)
     html = pages().render(name, lang, {**context, "nonce": nonce})
-    return HTMLResponse(html, status_code=status_code, headers=page_headers(lang, nonce))
+    return HTMLResponse(
+        html, status_code=status_code, headers={**page_headers(lang, nonce), **(headers or {})}
+    )
 
 
 def page_language(request: Request) -> Language:

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from app.dependencies import ContainerDep
 from app.documents.i18n import Language
@@ -26,12 +27,22 @@ from app.documents.messages import (
     STATUS_WORDS,
     VERDICTS,
     check_sentence,
+    verdict_for,
 )
 from app.documents.qr import qr_png, qr_svg
 from app.documents.summary import summarize
-from app.errors import BadRequest, NotAcceptable, NotFound, Unprocessable
+from app.errors import (
+    AppError,
+    BadRequest,
+    NotAcceptable,
+    NotFound,
+    PayloadTooLarge,
+    TooManyRequests,
+    Unprocessable,
+)
 from app.http.negotiation import preferred_media_type
 from app.http.urls import PUBLIC_ID, VERIFICATION_PATH
+from app.services.admission import Ticket
 from app.services.verification import VerificationService
 from app.web.rendering import page_context, page_language, render_page
 from verifier.errors import VerifierError
@@ -58,7 +69,7 @@ def _result_context(
     result: VerificationResult, lang: Language, credential: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     verdict_code = result.verdict if result.verdict in VERDICTS else "not_genuine"
-    verdict = VERDICTS[verdict_code]
+    verdict = verdict_for(result)
     raw = credential if credential is not None else result.credential
     summary = summarize(raw, lang)
     return {
@@ -88,6 +99,15 @@ def _result_context(
 def _not_found(request: Request, container: ContainerDep) -> Response:
     context = page_context(container.clock())
     return render_page("not_found.html", page_language(request), context, status_code=404)
+
+
+def _busy(request: Request, container: ContainerDep, refused: AppError) -> Response:
+    """429: too many verifications are running; the page says to try again shortly."""
+    context = page_context(container.clock())
+    return render_page(
+        "busy.html", page_language(request), context, status_code=refused.status,
+        headers=refused.headers,
+    )  # fmt: skip
 
 
 def _machine_form(media_type: str, public_id: str, service: VerificationService) -> Response:
@@ -122,6 +142,8 @@ def verification_page(public_id: str, request: Request, container: ContainerDep)
         verification = container.verification.verify_public(public_id)
     except NotFound:
         return _not_found(request, container)
+    except TooManyRequests as exc:  # it names another host, and every slot is taken
+        return _busy(request, container, exc)
     lang = page_language(request)
     context = {
         **page_context(container.clock()),
@@ -157,23 +179,12 @@ def verify_form(request: Request, container: ContainerDep) -> Response:
     return render_page("verify.html", page_language(request), context)
 
 
-@router.post("/verify", response_class=Response)
-def verify_submitted(
-    request: Request,
-    container: ContainerDep,
-    credential: Annotated[str, Form()] = "",
-    file: Annotated[UploadFile | None, File()] = None,
-) -> Response:
-    """The result page for what was pasted or uploaded (the body limit bounds both)."""
+def _result_page(request: Request, container: ContainerDep, text: str, ticket: Ticket) -> Response:
+    """Verify what was pasted or uploaded and render the result (in a worker thread)."""
     lang = page_language(request)
-    uploaded = file.file.read() if file is not None else b""
-    text = uploaded.decode("utf-8-sig", errors="replace") if uploaded.strip() else credential
-    if not text.strip():
-        context = {**page_context(container.clock()), "error": "empty", "pasted": credential}
-        return render_page("verify.html", lang, context, status_code=422)
     try:
-        result = container.verification.verify_input(text)
-    except (BadRequest, Unprocessable, VerifierError) as exc:
+        result = container.verification.verify_input(text, ticket=ticket)
+    except (BadRequest, VerifierError) as exc:
         # The service could not even read it: for the person, that is not a credential.
         result = VerificationResult(checks=(Check("format", "failed", exc.code, exc.detail),))
     context = {
@@ -182,3 +193,33 @@ def verify_submitted(
         "record": None,
     }
     return render_page("result.html", lang, context)
+
+
+@router.post("/verify", response_class=Response)
+async def verify_submitted(
+    request: Request,
+    container: ContainerDep,
+    credential: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """The result page for what was pasted or uploaded. Anyone may send it, so the input is
+    bounded before it is parsed (``MICROCRED_VERIFY_MAX_BYTES``, ``_MAX_DEPTH``: 413, 422),
+    and it takes a slot of the anonymous verification limit on the event loop (429 at once
+    when none is free) before it takes a worker thread."""
+    lang = page_language(request)
+    service = container.verification
+    uploaded = await file.read(service.limits.max_bytes + 1) if file is not None else b""
+    text = uploaded.decode("utf-8-sig", errors="replace") if uploaded.strip() else credential
+    if not text.strip():
+        context = {**page_context(container.clock()), "error": "empty", "pasted": credential}
+        return render_page("verify.html", lang, context, status_code=422)
+    try:
+        with service.admit() as ticket:
+            return await run_in_threadpool(_result_page, request, container, text, ticket)
+    except (TooManyRequests, PayloadTooLarge, Unprocessable) as exc:
+        error = "busy" if isinstance(exc, TooManyRequests) else "too_large"
+        pasted = credential if len(credential) <= service.limits.max_bytes else ""
+        context = {**page_context(container.clock()), "error": error, "pasted": pasted}
+        return render_page(
+            "verify.html", lang, context, status_code=exc.status, headers=exc.headers
+        )

@@ -16,9 +16,9 @@ from fastapi.responses import Response
 
 from app.dependencies import ContainerDep
 from app.documents.i18n import N_
-from app.documents.messages import NOTE_LABELS, PARTICIPATION_LABELS, VERDICTS
+from app.documents.messages import NOTE_LABELS, PARTICIPATION_LABELS, VERDICTS, verdict_for
 from app.documents.summary import summarize
-from app.errors import NotFound
+from app.errors import NotFound, TooManyRequests
 from app.http.downloads import download_response
 from app.http.urls import WALLET_PATH
 from app.services.wallet import FileFormat
@@ -74,6 +74,12 @@ def wallet_page(token: str, request: Request, container: ContainerDep) -> Respon
         view = container.wallet.open(token)
     except NotFound:
         return _not_found(request, container)
+    except TooManyRequests as exc:  # it names another host, and every slot is taken
+        return render_page(
+            "busy.html", page_language(request), page_context(container.clock()),
+            status_code=exc.status,
+            headers=exc.headers,
+        )  # fmt: skip
     lang = page_language(request)
     verdict_code = view.result.verdict if view.result.verdict in VERDICTS else "not_genuine"
     summary = summarize(view.credential, lang)
@@ -81,7 +87,7 @@ def wallet_page(token: str, request: Request, container: ContainerDep) -> Respon
     context: dict[str, Any] = {
         **page_context(container.clock()),
         "record": view.record,
-        "verdict": VERDICTS[verdict_code],
+        "verdict": verdict_for(view.result),
         "verdict_code": verdict_code,
         "summary": summary if summary is not None and summary.says_anything else None,
         "participation_labels": PARTICIPATION_LABELS,

@@ -94,6 +94,22 @@ class FakeFetcher:
         return Fetched(url, 200, content_type, body)
 
 
+class FailingFetcher:
+    """A :class:`verifier.fetch.Fetcher` that raises the given error for some URLs and asks
+    ``fetcher`` for the rest: a host that is down, slow or answers 5xx."""
+
+    def __init__(self, fetcher: FakeFetcher, failures: Mapping[str, FetchError]) -> None:
+        self.fetcher = fetcher
+        self.failures = dict(failures)
+        self.requests: list[str] = []
+
+    def fetch(self, url: str, *, accept: str) -> Fetched:
+        self.requests.append(url)
+        if url in self.failures:
+            raise self.failures[url]
+        return self.fetcher.fetch(url, accept=accept)
+
+
 def signer(key_type: str, verification_method: str) -> keys.LocalSigner:
     master = bytes(range(32))
     sealed = keys.generate_sealed_key(key_type, master, verification_method.encode())

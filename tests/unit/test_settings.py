@@ -147,3 +147,27 @@ def test_failures_are_counted_per_client_in_a_sliding_minute() -> None:
     throttle.failed("c")  # the least recently failing client ("a") is forgotten first
     throttle.failed("a")
     assert throttle.retry_after("a") is None  # one failure counted, not two
+
+
+def test_the_verification_limits_and_their_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert (
+        settings.verify_max_fetches,
+        settings.verify_budget_seconds,
+        settings.verify_max_status_entries,
+        settings.verify_concurrency,
+        settings.verify_max_bytes,
+        settings.verify_max_depth,
+    ) == (8, 10.0, 4, 8, 262144, 64)
+    for name, value in (("MAX_FETCHES", "3"), ("BUDGET_SECONDS", "2.5"),
+                        ("MAX_STATUS_ENTRIES", "2"), ("CONCURRENCY", "16"),
+                        ("MAX_BYTES", "65536"), ("MAX_DEPTH", "32")):  # fmt: skip
+        monkeypatch.setenv(f"MICROCRED_VERIFY_{name}", value)
+    named = Settings(data_dir=tmp_path)
+    assert (named.verify_max_fetches, named.verify_budget_seconds, named.verify_concurrency,
+            named.verify_max_bytes, named.verify_max_depth) == (3, 2.5, 16, 65536, 32)  # fmt: skip
+    monkeypatch.setenv("MICROCRED_VERIFY_CONCURRENCY", "0")
+    with pytest.raises(ValueError):
+        Settings(data_dir=tmp_path)

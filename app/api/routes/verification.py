@@ -1,16 +1,27 @@
 """Verification for programs: the VC API ``POST /credentials/verify``. (The machine forms of a
 verification URL, ``GET /v/<id>`` with a JSON or VC media type, are served beside its page in
-:mod:`app.web.routes`.)"""
+:mod:`app.web.routes`.)
+
+Anyone may call it, so its input is bounded before it is parsed: the body is read up to
+``MICROCRED_VERIFY_MAX_BYTES`` (413 past it) and its nesting counted up to
+``MICROCRED_VERIFY_MAX_DEPTH`` (422 naming the member) before ``json.loads`` runs; then it
+takes a slot of the anonymous verification limit on the event loop (429 with ``Retry-After``
+at once when none is free), and only then a worker thread.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from app.dependencies import ContainerDep
+from app.errors import Unprocessable
+from app.http.json_input import JsonInputError, load_json, read_body
 from app.http.problems import problem
 
 router = APIRouter(tags=["verification"])
@@ -21,11 +32,45 @@ class VerifyCredentialRequest(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
-@router.post("/credentials/verify")
-def verify(body: VerifyCredentialRequest, request: Request, container: ContainerDep) -> Response:
+def _request(raw: bytes, max_depth: int) -> VerifyCredentialRequest:
+    """The body, parsed within the depth limit and validated (422 problems otherwise)."""
+    try:
+        # The credential is one level down in the body: the limit applies to it.
+        data = load_json(raw, max_depth=max_depth + 1)
+    except JsonInputError as exc:
+        if exc.code == "input_too_deep":
+            reason = f"is nested deeper than {max_depth} levels"
+            raise Unprocessable.field(exc.field, reason, code=exc.code) from exc
+        # As FastAPI answers a body that is not JSON: a validation error of the body.
+        error = {"type": "json_invalid", "loc": ("body",), "msg": exc.reason, "input": None}
+        raise RequestValidationError([error]) from exc
+    try:
+        return VerifyCredentialRequest.model_validate(data)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from exc
+
+
+@router.post(
+    "/credentials/verify",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": VerifyCredentialRequest.model_json_schema()}
+            },
+        }
+    },
+)
+async def verify(request: Request, container: ContainerDep) -> Response:
     """VC API verify: 200 with the result when it verifies; 422 problem details with the
-    result when it does not."""
-    result = container.verification.verify(body.verifiableCredential)
+    result when it does not. 413 for a body over the size limit, 422 for one nested too
+    deep, 429 (``Retry-After``) while too many verifications are running."""
+    service = container.verification
+    raw = await read_body(request.stream(), max_bytes=service.limits.max_bytes)
+    body = _request(raw, service.limits.max_depth)
+    with service.admit() as ticket:
+        result = await run_in_threadpool(service.verify, body.verifiableCredential, ticket=ticket)
     payload = result.to_json()
     if result.verified:
         return JSONResponse(payload)
