@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app.api.routes import (
     achievements,
@@ -20,6 +20,7 @@ from app.api.routes import (
 from app.container import Container
 from app.http.middleware import AccessLogMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
 from app.http.problems import install_error_handlers
+from app.http.text_input import refuse_control_characters
 from app.observability.logs import configure_logging
 from app.services.batch_worker import start_worker_thread
 from app.services.batches import default_worker_id
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version="0.1.0",
         summary="Issue EU micro-credentials as W3C Verifiable Credentials",
         lifespan=lifespan,
+        # Before any route reads the database: no control characters in paths and queries.
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.container = container
     install_error_handlers(app)

@@ -13,6 +13,7 @@ import pycountry
 from sqlalchemy.exc import IntegrityError
 
 import keys
+from app.documents.summary import RecordedIssuer
 from app.errors import Conflict, Unprocessable
 from app.http.urls import PublicUrls
 from app.persistence.models import Institution, utcnow
@@ -131,6 +132,14 @@ class InstitutionService:
         """The DIDs of every institution of this platform."""
         with self._uow(read_only=True) as uow:
             return frozenset(i.did for i in uow.institutions.ordered_by_slug())
+
+    def recorded_issuer(self, did: str) -> RecordedIssuer | None:
+        """Our record of the institution whose DID is ``did`` (None: not one of ours)."""
+        with self._uow(read_only=True) as uow:
+            institution = uow.institutions.by_did(did)
+            if institution is None:
+                return None
+            return RecordedIssuer(institution.did, institution.name, institution.country)
 
     def events(self, slug: str) -> list[dict[str, Any]]:
         with self._uow(read_only=True) as uow:

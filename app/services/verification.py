@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.documents.summary import RecordedIssuer, issuer_did
 from app.errors import NotFound
 from app.http.urls import PublicUrls
 from app.observability.metrics import Metrics
@@ -51,6 +52,16 @@ class PublicVerification:
     credential: Mapping[str, Any]
     jwt: str | None
     result: VerificationResult
+    #: Our record of the issuer, when it is one of our institutions (what the pages show).
+    issuer: RecordedIssuer | None = None
+
+
+@dataclass(frozen=True)
+class InputVerification:
+    """A pasted or uploaded credential (or URL), verified; ``issuer`` as above."""
+
+    result: VerificationResult
+    issuer: RecordedIssuer | None = None
 
 
 log = logging.getLogger("microcred.verification")
@@ -129,6 +140,12 @@ class VerificationService:
         self._skew = clock_skew
         self._clock = clock
 
+    def recorded_issuer(self, credential: Mapping[str, Any] | None) -> RecordedIssuer | None:
+        """Our record of the credential's issuer, if the issuer is one of our institutions:
+        pages show its name and country from there, never what the credential says."""
+        did = issuer_did(credential)
+        return self._institutions.recorded_issuer(did) if did else None
+
     def trusted_issuers(self) -> frozenset[str]:
         """The platform's own institutions and the configured trusted issuer DIDs."""
         return self._institutions.dids() | frozenset(self._extra_trusted)
@@ -170,21 +187,27 @@ class VerificationService:
             credential=credential,
             jwt=stored.jwt,
             result=self.verify(credential),
+            issuer=self.recorded_issuer(credential),
         )
 
-    def verify_input(self, data: str) -> VerificationResult:
+    def verify_input(self, data: str) -> InputVerification:
         """Pasted or uploaded JSON-LD or JWT, or a URL: our verification URL or another one."""
         text = data.strip()
         if text.startswith(("https://", "http://")):
             found = self._urls.match(text)
             if found is not None and found.kind == "verification":
-                return self.verify_public(found.params["public_id"]).result
+                public = self.verify_public(found.params["public_id"])
+                return InputVerification(public.result, public.issuer)
             try:
                 fetched = self._fetcher.fetch(text, accept=CREDENTIAL_ACCEPT)
             except FetchError as exc:
-                return VerificationResult(
-                    checks=(
-                        Check("format", "failed", exc.code, f"cannot fetch {text}: {exc.detail}"),
+                return InputVerification(
+                    VerificationResult(
+                        checks=(
+                            Check(
+                                "format", "failed", exc.code, f"cannot fetch {text}: {exc.detail}"
+                            ),
+                        )
                     )
                 )
             text = fetched.body.decode("utf-8", errors="replace").strip()
@@ -194,4 +217,5 @@ class VerificationService:
                 document = json.loads(text)
             except ValueError:
                 document = text
-        return self.verify(document)
+        result = self.verify(document)
+        return InputVerification(result, self.recorded_issuer(result.credential))

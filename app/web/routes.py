@@ -28,11 +28,11 @@ from app.documents.messages import (
     check_sentence,
 )
 from app.documents.qr import qr_png, qr_svg
-from app.documents.summary import summarize
+from app.documents.summary import RecordedIssuer, summarize
 from app.errors import BadRequest, NotAcceptable, NotFound, Unprocessable
 from app.http.negotiation import preferred_media_type
 from app.http.urls import PUBLIC_ID, VERIFICATION_PATH
-from app.services.verification import VerificationService
+from app.services.verification import InputVerification, VerificationService
 from app.web.rendering import page_context, page_language, render_page
 from verifier.errors import VerifierError
 from verifier.result import Check, VerificationResult
@@ -55,12 +55,15 @@ _REPRESENTATIONS = (_HTML, "application/xhtml+xml", _JSON, *_CREDENTIAL_TYPES, _
 
 
 def _result_context(
-    result: VerificationResult, lang: Language, credential: Mapping[str, Any] | None
+    result: VerificationResult,
+    lang: Language,
+    credential: Mapping[str, Any] | None,
+    issuer: RecordedIssuer | None,
 ) -> dict[str, Any]:
     verdict_code = result.verdict if result.verdict in VERDICTS else "not_genuine"
     verdict = VERDICTS[verdict_code]
     raw = credential if credential is not None else result.credential
-    summary = summarize(raw, lang)
+    summary = summarize(raw, lang, recorded=issuer)
     return {
         "result": result,
         "verdict": verdict,
@@ -125,7 +128,7 @@ def verification_page(public_id: str, request: Request, container: ContainerDep)
     lang = page_language(request)
     context = {
         **page_context(container.clock()),
-        **_result_context(verification.result, lang, verification.credential),
+        **_result_context(verification.result, lang, verification.credential, verification.issuer),
         "record": verification,
     }
     return render_page("result.html", lang, context)
@@ -172,13 +175,15 @@ def verify_submitted(
         context = {**page_context(container.clock()), "error": "empty", "pasted": credential}
         return render_page("verify.html", lang, context, status_code=422)
     try:
-        result = container.verification.verify_input(text)
+        verified = container.verification.verify_input(text)
     except (BadRequest, Unprocessable, VerifierError) as exc:
         # The service could not even read it: for the person, that is not a credential.
-        result = VerificationResult(checks=(Check("format", "failed", exc.code, exc.detail),))
+        verified = InputVerification(
+            VerificationResult(checks=(Check("format", "failed", exc.code, exc.detail),))
+        )
     context = {
         **page_context(container.clock()),
-        **_result_context(result, lang, None),
+        **_result_context(verified.result, lang, None, verified.issuer),
         "record": None,
     }
     return render_page("result.html", lang, context)
