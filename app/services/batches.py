@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.errors import AppError, Conflict, NotFound, Unprocessable
+from app.http.text_input import control_character
 from app.http.urls import PublicUrls
 from app.observability.logs import bind, redacted
 from app.observability.metrics import Metrics
@@ -118,6 +119,9 @@ class BatchService:
         """Store the batch and its rows; bad rows are stored as failed with their reason."""
         institution_id = principal.institution()
         batch_id = str(uuid.uuid4())
+        reason = control_character(achievement_id)  # a form field or a CLI argument
+        if reason:
+            raise Unprocessable.field("achievement_id", reason)
         with self._uow() as uow:
             if uow.achievements.get(institution_id, achievement_id) is None:
                 raise Unprocessable.field(

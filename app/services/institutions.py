@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 import keys
 from app.documents.summary import RecordedIssuer
 from app.errors import Conflict, Unprocessable
+from app.http.text_input import control_character
 from app.http.urls import PublicUrls
 from app.persistence.models import Institution, utcnow
 from app.persistence.uow import UnitOfWork, UowFactory
@@ -167,6 +168,11 @@ class InstitutionService:
 
 
 def _validate(new: NewInstitution) -> None:
+    # The API's schema refuses these too; the command line comes here directly.
+    for name, value in (("name", new.name), ("legal_id", new.legal_id), ("homepage", new.homepage)):
+        reason = control_character(value) if value is not None else None
+        if reason:
+            raise Unprocessable.field(name, reason)
     if not _SLUG_RE.match(new.slug):
         raise Unprocessable.field("slug", "use 1-63 lower-case letters, digits and inner hyphens")
     if not new.name.strip():

@@ -410,3 +410,20 @@ async def test_results_csv_cells_never_begin_like_a_formula(
     assert errors[0] == ""
     assert errors[1].startswith("'=HYPERLINK(") and errors[2].startswith("'+1+cmd")
     assert errors[3].startswith("'-2+3") and errors[4].startswith("'@SUM(")
+
+
+async def test_a_multipart_achievement_id_with_a_control_character_is_refused(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """The form field reaches the service past the query's check (and a NUL past it would
+    reach PostgreSQL)."""
+    headers, achievement_id = await setup(client, admin_headers)
+    r = await client.post(
+        "/api/v1/batches",
+        files={"file": ("class-3a.csv", ROSTER.encode(), "text/csv")},
+        data={"achievement_id": achievement_id + "\x00"},
+        headers=headers,
+    )
+    assert r.status_code == 422, r.text
+    [error] = r.json()["errors"]
+    assert error["field"] == "achievement_id" and "U+0000" in error["reason"]

@@ -17,10 +17,12 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.container import Container
+from app.errors import Unprocessable
 from app.http.urls import VERIFICATION_PATH, WALLET_PATH
 from app.main import create_app
 from app.persistence.db import make_engine, make_session_factory
 from app.services.achievements import AchievementService
+from app.services.institutions import NewInstitution
 from app.settings import Secrets, Settings
 from tests.support.api import achievement, credential, institution, issue_some
 from tests.support.clock import FixedClock
@@ -140,6 +142,18 @@ async def test_institution_texts_refuse_control_characters(
     r = await client.post(path, json=full, headers=admin_headers)
     assert r.status_code == 422, r.text
     assert fields(r) == [field]
+
+
+def test_the_command_line_s_institutions_are_checked_by_the_service(
+    container: Container,
+) -> None:
+    """``microcred institution create`` reaches the service without the API's schema."""
+    with pytest.raises(Unprocessable) as refused:
+        container.institutions.create(
+            NewInstitution("other", "School\x1bB", "SI", "1"), actor="cli"
+        )
+    [error] = refused.value.errors
+    assert error["field"] == "name" and "U+001B" in error["reason"]
 
 
 async def test_status_reasons_and_idempotency_keys_refuse_control_characters(
