@@ -3,8 +3,10 @@
 A credential row holds the signed artefacts exactly as returned. Rows of one chunk are stored
 in one transaction; when that fails (an Idempotency-Key collides because another worker stored
 the same row meanwhile, or the database refuses one row), each row is stored on its own, so
-each gets its own insert, replay or failure and no row fails another. A replay with a
-different request body under the same key is a 409.
+each gets its own insert, replay or failure and no row fails another. An unavailable or busy
+database (``OperationalError``) is no row's fault: it is raised, and a batch's claimed rows
+are tried again when their lease runs out. A replay with a different request body under the
+same key is a 409.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.errors import AppError, Conflict
 from app.http.urls import PUBLIC_ID, WALLET_TOKEN, PublicUrls
@@ -177,6 +179,8 @@ class CredentialStore:
                 return issued
             except IntegrityError:
                 pass  # a key stored meanwhile: each row gets its own insert or replay
+            except OperationalError:
+                raise  # the database, not a row: the rows stay claimed and are tried again
             except Exception as exc:  # whatever it is, it must not fail the other rows
                 log.warning(
                     "storing a chunk failed; storing its rows one by one",
@@ -189,6 +193,8 @@ class CredentialStore:
             return self._store_one(row, principal)
         except AppError as exc:
             return exc
+        except OperationalError:
+            raise  # the database is unavailable or busy: no reason to fail this row for good
         except Exception as exc:  # the row fails alone; its cause is kept for the log
             return IssuanceFailed(exc)
 
