@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 from app.errors import NotFound, Unprocessable
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "MAX_LINE",
     "MAX_NAME",
     "MAX_PARAGRAPH",
@@ -48,6 +49,8 @@ MAX_NAME = 255
 MAX_LINE = 1000
 #: A paragraph in one language (a description, a note, a reason).
 MAX_PARAGRAPH = 4000
+#: How deep a caller's JSON document may nest (a micro-credential of ours nests 8 levels).
+MAX_JSON_DEPTH = 64
 
 _CONTROLS = "\x00-\x1f\x7f-\x9f"
 _SURROGATES = "\ud800-\udfff"
@@ -102,12 +105,16 @@ def printable(text: str) -> str:
     return _IN_LINE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def json_text_problems(value: Any, path: str) -> Iterator[tuple[str, str]]:
+def json_text_problems(value: Any, path: str, *, depth: int = 0) -> Iterator[tuple[str, str]]:
     """(field, reason) for every string in a JSON value (keys included) that has a control
-    character other than tab, LF and CR, and every number that is not finite (NaN, infinity:
-    Python's JSON parser takes them, JSON has none). Fields are dotted paths under ``path``
+    character other than tab, LF and CR, every number that is not finite (NaN, infinity:
+    Python's JSON parser takes them, JSON has none), and a value nested deeper than
+    :data:`MAX_JSON_DEPTH` (which nothing we issue needs, and which would exhaust the stack of
+    whatever walks it next). Fields are dotted paths under ``path``
     (``credential.credentialSubject.name``, list items by index)."""
-    if isinstance(value, str):
+    if depth > MAX_JSON_DEPTH:
+        yield path, f"is nested more than {MAX_JSON_DEPTH} levels deep"
+    elif isinstance(value, str):
         reason = control_character(value, breaks=True)
         if reason:
             yield path, reason
@@ -120,10 +127,10 @@ def json_text_problems(value: Any, path: str) -> Iterator[tuple[str, str]]:
             reason = control_character(str(key), breaks=True)
             if reason:
                 yield name, f"the property name {reason}"
-            yield from json_text_problems(item, name)
+            yield from json_text_problems(item, name, depth=depth + 1)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            yield from json_text_problems(item, f"{path}.{index}")
+            yield from json_text_problems(item, f"{path}.{index}", depth=depth + 1)
 
 
 def refuse_control_characters(request: Request) -> None:

@@ -215,7 +215,7 @@ async def test_the_vc_api_refuses_control_characters_with_the_json_path(
     assert fields(r) == [field]
 
 
-async def test_the_vc_api_refuses_numbers_json_does_not_have(
+async def test_the_vc_api_refuses_what_json_has_not_and_deep_nesting(
     client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
     inst, headers = await institution(client, admin_headers)
@@ -229,6 +229,7 @@ async def test_the_vc_api_refuses_numbers_json_does_not_have(
     )
     body = '{"credential": ' + credential + "}"
     assert "NaN" in body
+    deep = credential.replace("NaN", "[" * 900 + "1" + "]" * 900)
     r = await client.post(
         "/credentials/issue",
         content=body.encode(),
@@ -236,6 +237,15 @@ async def test_the_vc_api_refuses_numbers_json_does_not_have(
     )
     assert r.status_code == 422, r.text
     assert fields(r) == ["credential.credentialSubject.name"]
+    r = await client.post(
+        "/credentials/issue",
+        content=('{"credential": ' + deep + "}").encode(),
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+    [field] = fields(r)
+    assert field.startswith("credential.credentialSubject.name.0.0.")
+    assert "64 levels" in r.json()["errors"][0]["reason"]
 
 
 # -- sizes: text, languages, learning outcomes, credentials ---------------------------------

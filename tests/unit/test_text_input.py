@@ -82,3 +82,13 @@ def test_largest_part_descends_while_one_member_is_most_of_it() -> None:
     assert largest_part(document, "credential") == "credential.b.c"
     assert largest_part({"a": "x" * 10, "b": "y" * 10}, "credential") == "credential"
     assert largest_part({"l": ["x", "y" * 50]}, "c") == "c.l.1"
+
+
+def test_json_text_problems_stop_at_a_depth() -> None:
+    deep: object = "x"
+    for _ in range(5000):
+        deep = [deep]
+    problems = list(json_text_problems({"a": deep}, "credential"))
+    assert len(problems) == 1
+    field, reason = problems[0]
+    assert field == "credential.a" + ".0" * 64 and "64 levels" in reason
