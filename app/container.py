@@ -30,6 +30,7 @@ from app.services.credentials import CredentialQueries
 from app.services.did_documents import DidDocuments
 from app.services.institutions import InstitutionService
 from app.services.issuance import IssuanceService
+from app.services.limits import InputLimits
 from app.services.signing_keys import SigningKeyService
 from app.services.status import StatusService
 from app.services.vc_api import VcApiIssuer
@@ -59,6 +60,7 @@ class Container:
     achievements: AchievementService = field(init=False)
     status: StatusService = field(init=False)
     issuance: IssuanceService = field(init=False)
+    credential_store: CredentialStore = field(init=False)
     credentials: CredentialQueries = field(init=False)
     vc_api: VcApiIssuer = field(init=False)
     verification: VerificationService = field(init=False)
@@ -82,7 +84,8 @@ class Container:
         self.institutions = InstitutionService(uow, self.signing_keys, urls=urls, clock=clock)
         self.api_keys = ApiKeyService(uow, clock=clock)
         self.did_documents = DidDocuments(uow)
-        self.achievements = AchievementService(uow, clock=clock)
+        limits = InputLimits.of(settings)
+        self.achievements = AchievementService(uow, limits=limits, clock=clock)
         self.status = StatusService(
             uow,
             self.signing_keys,
@@ -93,15 +96,18 @@ class Container:
             clock=clock,
         )
         self.wallet_tokens = WalletTokens(self.secrets.master_key)
-        store = CredentialStore(uow, urls=urls, metrics=metrics, wallet_tokens=self.wallet_tokens)
+        self.credential_store = store = CredentialStore(
+            uow, urls=urls, metrics=metrics, wallet_tokens=self.wallet_tokens
+        )
         self.issuance = IssuanceService(
             uow, self.signing_keys, self.status, store,
-            urls=urls, metrics=metrics, document_loader=loader, clock=clock,
+            urls=urls, metrics=metrics, document_loader=loader, limits=limits, clock=clock,
         )  # fmt: skip
         self.credentials = CredentialQueries(uow, store)
         self.vc_api = VcApiIssuer(
-            uow, self.signing_keys, self.status, store, document_loader=loader, clock=clock
-        )
+            uow, self.signing_keys, self.status, store,
+            document_loader=loader, limits=limits, clock=clock,
+        )  # fmt: skip
         self.batches = BatchService(
             uow,
             self.issuance,

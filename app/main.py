@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app.api.routes import (
     achievements,
@@ -26,6 +26,7 @@ from app.http.middleware import (
     SecurityHeadersMiddleware,
 )
 from app.http.problems import document_problems, install_error_handlers
+from app.http.text_input import refuse_control_characters
 from app.http.urls import AUTHENTICATED_PATHS
 from app.observability.logs import configure_logging
 from app.persistence.db import sealed_key_count
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         # Served by app.api.routes.docs, with a Content-Security-Policy.
         docs_url=None,
         redoc_url=None,
+        # Before any route reads the database: no control characters in paths and queries.
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.container = container
     install_error_handlers(app, html=error_page)

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     status_list_size: int = Field(default=131072, ge=131072, multiple_of=8)
     auth_failures_per_minute: int = Field(default=20, ge=1, le=100_000)
+    # What callers may send (see app/services/limits.py and app/http/text_input.py).
+    max_credential_bytes: int = Field(default=262_144, ge=16_384)
+    max_languages: int = Field(default=32, ge=1, le=1000)
+    max_learning_outcomes: int = Field(default=100, ge=1, le=10_000)
 
     @field_validator("base_url")
     @classmethod

@@ -8,9 +8,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, Optional, TypeVar
 
-from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+from fastapi import Query, Request
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    create_model,
+)
 
+from app.http.text_input import MAX_NAME, Line, SingleLine, Text
 from app.services.achievements import AchievementInfo, achievement_fields
 from app.services.institutions import SLUG_PATTERN
 from app.services.issue_requests import AwardIn, LearnerIn
@@ -22,12 +31,12 @@ class InstitutionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slug: str = Field(pattern=SLUG_PATTERN, max_length=63, examples=["skola-ljubljana"])
-    name: str = Field(min_length=1, max_length=255)
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
-    legal_id: str = Field(min_length=1, max_length=255)
+    name: SingleLine = Field(min_length=1, max_length=MAX_NAME)
+    country: SingleLine = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    legal_id: SingleLine = Field(min_length=1, max_length=MAX_NAME)
     did_method: Literal["web", "key"] = "web"
     key_type: Literal["ed25519", "p256"] = "ed25519"
-    homepage: str | None = Field(default=None, max_length=2048)
+    homepage: SingleLine | None = Field(default=None, max_length=2048)
 
 
 class KeyPublic(BaseModel):
@@ -66,7 +75,7 @@ class InstitutionCreated(InstitutionPublic):
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    label: str | None = Field(default=None, max_length=255)
+    label: SingleLine | None = Field(default=None, max_length=MAX_NAME)
 
 
 class ApiKeyPublic(BaseModel):
@@ -98,52 +107,81 @@ class Health(BaseModel):
 
 # -- achievements ------------------------------------------------------------------------
 
-_LANG_TAG = r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
-LangText = Annotated[
-    dict[
-        Annotated[str, StringConstraints(pattern=_LANG_TAG)],
-        Annotated[str, Field(min_length=1, max_length=4000)],
-    ]
-    | Annotated[str, Field(min_length=1, max_length=4000)],
-    Field(description='Text, or a language map such as {"en": "...", "sl": "..."}'),
+# A language tag (BCP 47 in the shape of ISO 639 language and its subtags, at most 35
+# characters as RFC 5646 recommends). How many languages a map may have is a setting
+# (MICROCRED_MAX_LANGUAGES), checked by the achievement service.
+LangTag = Annotated[
+    str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$", max_length=35)
+]
+_LANG_DOC = 'Text, or a non-empty language map such as {"en": "...", "sl": "..."}'
+
+
+def _text_or_map(value: Any) -> str:
+    # Names the member a value is validated as, so errors say ``title.languages.en`` or
+    # ``title.text`` rather than the names pydantic makes up for the union's members.
+    return "languages" if isinstance(value, dict) else "text"
+
+
+#: A title or label: one line, in one language or several.
+LangLine = Annotated[
+    Annotated[dict[LangTag, Line], Field(min_length=1), Tag("languages")]
+    | Annotated[Line, Tag("text")],
+    Discriminator(_text_or_map),
+    Field(description=_LANG_DOC),
+]
+#: A description or note: paragraphs (tab, line breaks), in one language or several.
+LangParagraph = Annotated[
+    Annotated[dict[LangTag, Text], Field(min_length=1), Tag("languages")]
+    | Annotated[Text, Tag("text")],
+    Discriminator(_text_or_map),
+    Field(description=_LANG_DOC),
 ]
 
 
 class LearningOutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: LangText
+    title: LangLine
     esco_skill: str | None = Field(
         default=None, pattern=r"^http://data\.europa\.eu/esco/skill/[A-Za-z0-9-]+$"
     )
 
 
 class AchievementCreate(BaseModel):
+    """A course. How many learning outcomes and languages it may have are settings
+    (``MICROCRED_MAX_LEARNING_OUTCOMES``, ``MICROCRED_MAX_LANGUAGES``)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    title: LangText
-    description: LangText | None = None
-    learning_outcomes: list[LearningOutcomeIn] = Field(min_length=1, max_length=100)
+    title: LangLine
+    description: LangParagraph | None = None
+    learning_outcomes: list[LearningOutcomeIn] = Field(min_length=1)
     ects: Decimal | None = Field(default=None, gt=0, le=240, decimal_places=2)
     workload_hours: int | None = Field(default=None, ge=1, le=10000)
     eqf_level: int = Field(ge=1, le=8)
-    nqf_level: str | None = Field(default=None, max_length=255)
-    assessment_type: LangText
+    nqf_level: SingleLine | None = Field(default=None, min_length=1, max_length=MAX_NAME)
+    assessment_type: LangLine
     participation_form: Literal["online", "in_person", "blended"]
-    quality_assurance: LangText
-    prerequisites: LangText | None = None
-    supervision: LangText | None = None
-    stackability: LangText | None = None
-    further_information: LangText | None = None
+    quality_assurance: LangParagraph
+    prerequisites: LangParagraph | None = None
+    supervision: LangParagraph | None = None
+    stackability: LangParagraph | None = None
+    further_information: LangParagraph | None = None
 
 
 def _partial(model: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
     """``model`` with every field optional (default None), each keeping its constraints."""
     fields: dict[str, Any] = {}
     for field_name, info in model.model_fields.items():
+        # The constraints stay with the type, inside the Optional (a discriminated union
+        # cannot take None as one more member).
+        annotation: Any = info.annotation
+        if info.metadata:
+            annotation = Annotated[(annotation, *info.metadata)]
         optional = copy.copy(info)
         optional.default = None
-        fields[field_name] = (Optional[info.annotation], optional)  # noqa: UP045
+        optional.metadata = []
+        fields[field_name] = (Optional[annotation], optional)  # noqa: UP045
     return create_model(name, __config__=model.model_config, __doc__=doc, **fields)
 
 
@@ -184,6 +222,12 @@ class AchievementPublic(BaseModel):
     updated_at: datetime
 
 
+#: Paging of every list endpoint; the offset stays within what the databases take.
+MAX_OFFSET = 2**31 - 1
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     total: int
@@ -198,7 +242,7 @@ class Page(BaseModel, Generic[T]):
 class CredentialCreate(AwardIn):
     """Issue one credential: the course, the learner and what they were awarded."""
 
-    achievement_id: str = Field(min_length=1, max_length=64)
+    achievement_id: SingleLine = Field(min_length=1, max_length=64)
     learner: LearnerIn
 
 

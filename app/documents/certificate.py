@@ -34,7 +34,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 from app.documents.i18n import N_, Language, translations
 from app.documents.messages import PARTICIPATION_LABELS
 from app.documents.qr import qr_modules
-from app.documents.summary import CredentialSummary, summarize
+from app.documents.summary import CredentialSummary, RecordedIssuer, summarize
 
 __all__ = ["ATTACHMENT_NAME", "ATTACHMENT_TYPE", "FONT_FILES", "render_certificate"]
 
@@ -281,10 +281,12 @@ def render_certificate(
     jwt: str | None,
     verification_url: str,
     lang: Language,
+    recorded: RecordedIssuer | None = None,
 ) -> bytes:
     """The certificate of ``credential`` (the parsed ``credential_json``) in ``lang``, with
-    ``credential_json`` (and ``jwt``) embedded byte for byte."""
-    summary = summarize(credential, lang) or CredentialSummary()
+    ``credential_json`` (and ``jwt``) embedded byte for byte; the issuer's name and country
+    from ``recorded`` (our record of it) when given."""
+    summary = summarize(credential, lang, recorded=recorded) or CredentialSummary()
     _ = translations(lang).gettext
     footer_note = _(
         "This certificate is a printed form of a digitally signed micro-credential. The signed "

@@ -22,7 +22,7 @@ import pycountry
 from app.documents.i18n import Language, language
 from issuer.credential import ECTS_FRAMEWORK, NOTE_SUBJECT_BASE, PARTICIPATION_MODES
 
-__all__ = ["CredentialSummary", "pick_text", "summarize"]
+__all__ = ["CredentialSummary", "RecordedIssuer", "issuer_did", "pick_text", "summarize"]
 
 _EQF_PREFIX = "http://data.europa.eu/snb/eqf/"
 _COUNTRY_PREFIX = "http://publications.europa.eu/resource/authority/country/"
@@ -60,6 +60,16 @@ class CredentialSummary:
     def says_anything(self) -> bool:
         """Whether there is something a person could read (not for a bare ``{}``)."""
         return any((self.title, self.learner, self.issuer_name, self.issuer_did))
+
+
+@dataclass(frozen=True)
+class RecordedIssuer:
+    """What the platform's records say of one of its institutions, by its DID: what our pages
+    show of a credential that institution issued, whatever the credential itself says."""
+
+    did: str
+    name: str
+    country: str  # ISO 3166-1 alpha-2
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -191,8 +201,22 @@ def _learner(subject: Mapping[str, Any], lang: Language) -> str | None:
     return " ".join(p for p in parts if p) or None
 
 
-def summarize(credential: Mapping[str, Any] | None, lang: Language) -> CredentialSummary | None:
-    """The summary of ``credential`` in ``lang``; None when there is no credential to show."""
+def issuer_did(credential: Mapping[str, Any] | None) -> str | None:
+    """The DID (or other id) of the credential's issuer, as the credential states it."""
+    return _id(credential.get("issuer")) if isinstance(credential, Mapping) else None
+
+
+def summarize(
+    credential: Mapping[str, Any] | None,
+    lang: Language,
+    *,
+    recorded: RecordedIssuer | None = None,
+) -> CredentialSummary | None:
+    """The summary of ``credential`` in ``lang``; None when there is no credential to show.
+
+    ``recorded`` is the platform's record of the credential's issuer, when the issuer is one
+    of its institutions: the issuer's name and country then come from the record, not from
+    what the credential says of itself."""
     if not isinstance(credential, Mapping):
         return None
     subject = _map(_first(credential.get("credentialSubject")))
@@ -204,6 +228,10 @@ def summarize(credential: Mapping[str, Any] | None, lang: Language) -> Credentia
     outcomes = (
         pick_text(_map(o).get("title"), lang) for o in _items(specification.get("learningOutcome"))
     )
+    issuer_name = pick_text(issuer.get("legalName"), lang) or pick_text(issuer.get("name"), lang)
+    issuer_country = _country(issuer)
+    if recorded is not None and recorded.did == _id(raw_issuer):
+        issuer_name, issuer_country = recorded.name, recorded.country
     return CredentialSummary(
         credential_id=_id(credential),
         learner=_learner(subject, lang),
@@ -217,9 +245,9 @@ def summarize(credential: Mapping[str, Any] | None, lang: Language) -> Credentia
             pick_text(specification.get("description"), lang)
             or pick_text(credential.get("description"), lang)
         ),
-        issuer_name=pick_text(issuer.get("legalName"), lang) or pick_text(issuer.get("name"), lang),
+        issuer_name=issuer_name,
         issuer_did=_id(raw_issuer),
-        issuer_country=_country(issuer),
+        issuer_country=issuer_country,
         issued=_datetime(credential.get("issued"))
         or _datetime(_map(claim.get("awardedBy")).get("awardingDate"))
         or _datetime(credential.get("issuanceDate"))

@@ -27,7 +27,7 @@ from typing import Any
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
-__all__ = ["bind", "configure_logging", "current"]
+__all__ = ["bind", "configure_logging", "current", "redacted"]
 
 _CONTEXT: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
     "microcred_log_context", default=MappingProxyType({})
@@ -64,6 +64,19 @@ def bind(**ids: str) -> Iterator[None]:
         yield
     finally:
         _CONTEXT.reset(token)
+
+
+class RedactedError(Exception):
+    """Stands in for an exception whose message may hold personal data (a database error
+    quoting a value, a JSON-LD error quoting a learner's DID): its type and traceback, not
+    its message."""
+
+
+def redacted(exc: BaseException) -> RedactedError:
+    """``exc`` for ``exc_info=``: its traceback, and its type instead of its message (the
+    exceptions it was chained to are left out as well)."""
+    name = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    return RedactedError(f"{name} (message withheld)").with_traceback(exc.__traceback__)
 
 
 def scrub(text: str) -> str:

@@ -52,6 +52,9 @@ class InstitutionRepository:
             return self.session.scalars(stmt).one_or_none()
         return self.session.get(Institution, institution_id)
 
+    def by_did(self, did: str) -> Institution | None:
+        return self.session.scalars(select(Institution).where(Institution.did == did)).first()
+
     def ordered_by_slug(self) -> Sequence[Institution]:
         return self.session.scalars(select(Institution).order_by(Institution.slug)).all()
 
@@ -418,16 +421,26 @@ class BatchRepository:
         return [(int(n), c, p, w) for n, c, p, w in self.session.execute(stmt).all()]
 
     def claimable(self, now: datetime, limit: int) -> Sequence[BatchRow]:
-        """Rows to work: pending, or claimed by a worker whose lease ran out. On PostgreSQL
+        """Rows to work, all of one batch (so of one institution): pending, or claimed by a
+        worker whose lease ran out, of the batch with the oldest such row. On PostgreSQL
         ``SKIP LOCKED`` lets many workers claim at once without waiting on each other."""
+        workable = or_(
+            BatchRow.state == "pending",
+            (BatchRow.state == "claimed") & (BatchRow.claimed_until < now),
+        )
+        first = (
+            select(BatchRow.batch_id)
+            .where(workable)
+            .order_by(BatchRow.id)
+            .limit(1)
+            .with_for_update(skip_locked=True, key_share=True)
+        )
+        batch_id = self.session.scalar(first)
+        if batch_id is None:
+            return []
         stmt = (
             select(BatchRow)
-            .where(
-                or_(
-                    BatchRow.state == "pending",
-                    (BatchRow.state == "claimed") & (BatchRow.claimed_until < now),
-                )
-            )
+            .where(BatchRow.batch_id == batch_id, workable)
             .order_by(BatchRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True, key_share=True)

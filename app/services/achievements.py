@@ -9,18 +9,29 @@ the language of the title. Storage and the API map the fields by name.
 from __future__ import annotations
 
 import dataclasses
+import json
 import typing
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from app.errors import NotFound, Unprocessable
 from app.persistence.models import Achievement, utcnow
 from app.persistence.uow import UnitOfWork, UowFactory
-from issuer.credential import AchievementSpec, LangMap, LearningOutcome, missing_elements
+from app.services.limits import InputLimits
+from issuer.credential import (
+    AchievementSpec,
+    Award,
+    IssuerProfile,
+    LangMap,
+    Learner,
+    LearningOutcome,
+    build_credential,
+    missing_elements,
+)
 
 __all__ = [
     "FIELDS",
@@ -28,6 +39,7 @@ __all__ = [
     "AchievementInfo",
     "AchievementService",
     "achievement_fields",
+    "check_limits",
     "normalise",
     "to_spec",
 ]
@@ -112,6 +124,68 @@ def _spec(achievement_id: str, revision: int, values: Mapping[str, Any]) -> Achi
     return spec
 
 
+# The least a credential says besides the achievement: an issuer and a learner with empty
+# names. What the achievement makes of a credential's size is measured on it.
+_SAMPLE_ISSUER = IssuerProfile("did:web:example.org", "", "SVN", "Slovenia", "")
+_SAMPLE_LEARNER = Learner("", "")
+_SAMPLE_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _smallest_credential(spec: AchievementSpec) -> bytes:
+    award = Award(uuid.UUID(int=0), _SAMPLE_TIME, _SAMPLE_TIME.date(), _SAMPLE_TIME)
+    document = build_credential(
+        spec, _SAMPLE_ISSUER, _SAMPLE_LEARNER, award, context_url="https://example.org/c"
+    )
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _field_size(value: Any) -> int:
+    if isinstance(value, tuple):  # learning outcomes
+        value = [dataclasses.asdict(o) for o in value]
+    elif isinstance(value, Mapping):
+        value = dict(value)
+    elif not isinstance(value, str | int | None):
+        value = str(value)
+    return len(json.dumps(value, ensure_ascii=False).encode())
+
+
+def check_limits(spec: AchievementSpec, limits: InputLimits) -> None:
+    """:class:`Unprocessable` naming each field over a limit: languages in a language map,
+    the number of learning outcomes, and the size of the credentials the achievement makes
+    (their least size must leave room for the learner, the issuer and the proof)."""
+    problems: list[tuple[str, str]] = []
+    maps = [(name, getattr(spec, name)) for name in sorted(_TEXT_FIELDS)]
+    maps += [
+        (f"learning_outcomes.{number}.title", outcome.title)
+        for number, outcome in enumerate(spec.learning_outcomes)
+    ]
+    problems += [
+        (name, f"at most {limits.max_languages} languages (MICROCRED_MAX_LANGUAGES)")
+        for name, value in maps
+        if value is not None and len(value) > limits.max_languages
+    ]
+    if len(spec.learning_outcomes) > limits.max_learning_outcomes:
+        problems.append(
+            (
+                "learning_outcomes",
+                f"at most {limits.max_learning_outcomes} learning outcomes "
+                "(MICROCRED_MAX_LEARNING_OUTCOMES)",
+            )
+        )
+    if problems:
+        raise Unprocessable.fields(problems, code="limit_exceeded")
+    size = len(_smallest_credential(spec))
+    if size > limits.max_credential_bytes:
+        largest = max(FIELDS, key=lambda name: _field_size(getattr(spec, name)))
+        raise Unprocessable.field(
+            largest,
+            f"its credentials would be at least {size} bytes, more than the limit of "
+            f"{limits.max_credential_bytes} (MICROCRED_MAX_CREDENTIAL_BYTES); this field is "
+            "the largest part",
+            code="credential_too_large",
+        )
+
+
 def to_spec(row: Achievement) -> AchievementSpec:
     """The domain value of a stored achievement."""
     values: dict[str, Any] = {name: getattr(row, name) for name in FIELDS}
@@ -137,8 +211,15 @@ def _info(row: Achievement) -> AchievementInfo:
 
 
 class AchievementService:
-    def __init__(self, uow_factory: UowFactory, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        uow_factory: UowFactory,
+        *,
+        limits: InputLimits = InputLimits(),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._uow = uow_factory
+        self._limits = limits
         self._clock = clock
 
     def create(
@@ -147,6 +228,7 @@ class AchievementService:
         """A new achievement from JSON field values (see :func:`normalise`)."""
         achievement_id = str(uuid.uuid4())
         spec = _spec(achievement_id, 1, normalise(values, _language_of(values.get("title"))))
+        check_limits(spec, self._limits)
         now = self._clock()
         with self._uow() as uow:
             row = Achievement(
@@ -192,6 +274,7 @@ class AchievementService:
                 **normalise(changes, current.primary_language),
             }
             spec = _spec(row.id, row.revision + 1, merged)
+            check_limits(spec, self._limits)
             if achievement_fields(spec) != achievement_fields(current):
                 _store(row, spec)
                 row.revision += 1

@@ -7,6 +7,10 @@ each row through :class:`~app.services.issuance.IssuanceService` under the Idemp
 ``batch:<batch id>:<row number>``. A worker killed mid-row leaves a claim whose lease runs out;
 the next worker issues the row again under the same key and gets the same credential back, so
 every row has exactly one credential, whatever dies when.
+
+One claim takes rows of one batch only, so one institution's rows never share a transaction
+with another's; and whatever happens while a row is worked (a stored row that no longer
+validates, an unexpected error while it is built, signed or stored) fails that row alone.
 """
 
 from __future__ import annotations
@@ -20,16 +24,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
+
 from app.errors import AppError, Conflict, NotFound, Unprocessable
+from app.http.text_input import control_character
 from app.http.urls import PublicUrls
-from app.observability.logs import bind
+from app.observability.logs import bind, redacted
 from app.observability.metrics import Metrics
 from app.persistence.models import Batch, utcnow
 from app.persistence.uow import UowFactory
-from app.services.issuance import IssuanceService
-from app.services.issue_requests import RosterRow
+from app.services.issuance import IssuanceFailed, IssuanceService, IssueResult
+from app.services.issue_requests import IssueRequest, RosterRow
 from app.services.principal import Principal
-from app.services.roster import Roster
+from app.services.roster import Roster, row_problems
 from app.services.wallet_tokens import WalletTokens
 
 MAX_ATTEMPTS = 5
@@ -51,6 +58,14 @@ class BatchInfo:
 
 #: The columns of a batch's results table (the CSV of the API and the CLI).
 RESULT_COLUMNS = ("row", "credential_id", "verification_url", "wallet_url", "error")
+#: What a spreadsheet may read as a formula when a cell begins with it (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it as text: one that begins like a formula gets a
+    leading single quote (OWASP's advice for CSV injection)."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 @dataclass(frozen=True)
@@ -68,8 +83,8 @@ class ResultRow:
 
 
 def results_table(results: list[ResultRow]) -> list[list[str]]:
-    """The results as a table with a header row."""
-    return [list(RESULT_COLUMNS), *(r.cells() for r in results)]
+    """The results as a table with a header row; no cell begins like a formula."""
+    return [list(RESULT_COLUMNS), *([neutralised(c) for c in r.cells()] for r in results)]
 
 
 def row_key(batch_id: str, row_number: int) -> str:
@@ -107,6 +122,9 @@ class BatchService:
         """Store the batch and its rows; bad rows are stored as failed with their reason."""
         institution_id = principal.institution()
         batch_id = str(uuid.uuid4())
+        reason = control_character(achievement_id)  # a form field or a CLI argument
+        if reason:
+            raise Unprocessable.field("achievement_id", reason)
         with self._uow() as uow:
             if uow.achievements.get(institution_id, achievement_id) is None:
                 raise Unprocessable.field(
@@ -203,34 +221,40 @@ class BatchService:
     # -- the workers' side -----------------------------------------------------------------
 
     def claim(self, worker: str, limit: int = 10) -> list[int]:
-        """Claim up to ``limit`` rows for ``worker``, with a lease (one short transaction)."""
+        """Claim up to ``limit`` rows of one batch for ``worker``, with a lease (one short
+        transaction). Rows that took a worker down too often are failed on the way."""
         now = self._clock()
+        ids: list[int] = []
         with self._uow() as uow:
-            rows = uow.batches.claimable(now, limit)
-            ids = []
-            for row in rows:
-                if row.attempts >= MAX_ATTEMPTS:  # it took a worker down every time
-                    row.state = "failed"
-                    row.error = f"gave up after {row.attempts} attempts"
-                    row.claimed_until = None
-                    log.warning(
-                        "batch row given up",
-                        extra={"batch_id": row.batch_id, "row": row.row_number,
-                               "attempts": row.attempts},
-                    )  # fmt: skip
-                    self._metrics.batch_rows.labels("failed").inc()
-                    continue
-                ids.append(row.id)
-                row.state = "claimed"
-                row.claimed_by = worker
-                row.claimed_until = now + self._lease
-                row.attempts += 1
+            while not ids:
+                rows = uow.batches.claimable(now, limit)
+                if not rows:
+                    break
+                for row in rows:
+                    if row.attempts >= MAX_ATTEMPTS:  # it took a worker down every time
+                        row.state = "failed"
+                        row.error = f"gave up after {row.attempts} attempts"
+                        row.claimed_until = None
+                        log.warning(
+                            "batch row given up",
+                            extra={"batch_id": row.batch_id, "row": row.row_number,
+                                   "attempts": row.attempts},
+                        )  # fmt: skip
+                        self._metrics.batch_rows.labels("failed").inc()
+                        continue
+                    ids.append(row.id)
+                    row.state = "claimed"
+                    row.claimed_by = worker
+                    row.claimed_until = now + self._lease
+                    row.attempts += 1
+                uow.flush()
             uow.commit()
         return ids
 
     def work_chunk(self, worker: str, row_ids: list[int]) -> None:
         """Issue claimed rows, a batch's rows together (one read, one status allocation and one
-        write for the chunk), each under its own Idempotency-Key; record the outcomes."""
+        write for the chunk), each under its own Idempotency-Key; record the outcomes. A row
+        fails alone: what went wrong with it is its result, never the chunk's."""
         chunks: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}
         owners: dict[str, tuple[Principal, str]] = {}
         with self._uow(read_only=True) as uow:
@@ -249,12 +273,8 @@ class BatchService:
                     owners[row.batch_id] = (principal, batch.achievement_id)
         for batch_id, rows in chunks.items():
             principal, achievement_id = owners[batch_id]
-            items = [
-                (RosterRow.model_validate(data).request(achievement_id), row_key(batch_id, number))
-                for _, number, data in rows
-            ]
             with bind(batch_id=batch_id):
-                results = self._issuance.issue_many(principal, items)
+                results = self._work_rows(principal, achievement_id, batch_id, rows)
                 with self._uow() as uow:
                     for (row_id, _, _), result in zip(rows, results, strict=True):
                         if isinstance(result, AppError):
@@ -274,6 +294,39 @@ class BatchService:
                 self._metrics.batch_rows.labels("issued").inc(len(results) - failed)
                 self._metrics.batch_rows.labels("failed").inc(failed)
         self._mark_finished(set(chunks))
+
+    def _work_rows(
+        self,
+        principal: Principal,
+        achievement_id: str,
+        batch_id: str,
+        rows: list[tuple[int, int, dict[str, Any]]],
+    ) -> list[IssueResult]:
+        """Issue the rows of one batch: a result per row, in order. A stored row that does not
+        validate (stored before a rule was tightened, or altered) fails with the reason; an
+        unexpected error fails its row with a generic reason, and is logged with the row's
+        number and the error's type and traceback (not its message, which may quote the
+        learner)."""
+        results: list[IssueResult | None] = []
+        items: list[tuple[IssueRequest, str | None]] = []
+        for _, number, data in rows:
+            try:
+                request = RosterRow.model_validate(data).request(achievement_id)
+            except ValidationError as exc:
+                results.append(Unprocessable(row_problems(exc), code="validation_error"))
+                continue
+            results.append(None)
+            items.append((request, row_key(batch_id, number)))
+        issued = iter(self._issuance.issue_many(principal, items) if items else [])
+        done = [result if result is not None else next(issued) for result in results]
+        for (_, number, _), result in zip(rows, done, strict=True):
+            if isinstance(result, IssuanceFailed):
+                log.error(
+                    "batch row failed",
+                    extra={"row": number, "error": type(result.cause).__name__},
+                    exc_info=redacted(result.cause),
+                )
+        return done
 
     def _mark_finished(self, batch_ids: set[str]) -> None:
         """Stamp ``finished_at`` on the batches that have no open row left (once per chunk,

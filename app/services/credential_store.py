@@ -1,9 +1,12 @@
 """Storing issued credentials, idempotently, and reading them back as the API shows them.
 
 A credential row holds the signed artefacts exactly as returned. Rows of one chunk are stored
-in one transaction; when an Idempotency-Key collides (another worker stored the same row
-meanwhile), each row is stored on its own, so each gets its own insert or replay. A replay
-with a different request body under the same key is a 409.
+in one transaction; when that fails (an Idempotency-Key collides because another worker stored
+the same row meanwhile, or the database refuses one row), each row is stored on its own, so
+each gets its own insert, replay or failure and no row fails another. An unavailable or busy
+database (``OperationalError``) is no row's fault: it is raised, and a batch's claimed rows
+are tried again when their lease runs out. A replay with a different request body under the
+same key is a 409.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app.errors import Conflict
+from app.errors import AppError, Conflict
 from app.http.urls import PUBLIC_ID, PublicUrls
 from app.observability.metrics import Metrics
 from app.persistence.models import Credential
@@ -25,7 +28,12 @@ from app.services.principal import Principal
 from app.services.status import StatusSlot
 from app.services.wallet_tokens import WalletTokens
 
-__all__ = ["CredentialStore", "IssuedCredential"]
+__all__ = [
+    "CredentialStore",
+    "IssuanceFailed",
+    "IssuedCredential",
+    "StoreResult",
+]
 
 log = logging.getLogger("microcred.issuance")
 
@@ -49,6 +57,24 @@ class IssuedCredential:
     credential_json: bytes
     jwt: str | None
     events: tuple[dict[str, Any], ...] = ()
+
+
+class IssuanceFailed(AppError):
+    """One request of a chunk could not be issued because of an unexpected error (a bug, or a
+    database that refused what validation let through); ``cause`` is that error. The other
+    requests of the chunk go on; the single-issuance API raises ``cause`` itself (a 500)."""
+
+    status, code, title = 500, "issuance_failed", "Internal Server Error"
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(
+            "could not be issued because of an internal error; the operator finds it in the log"
+        )
+        self.cause = cause
+
+
+#: Per row: the credential and whether it replays one stored before, or why it failed.
+StoreResult = tuple[IssuedCredential, bool] | AppError
 
 
 class CredentialStore:
@@ -134,12 +160,15 @@ class CredentialStore:
 
     def store(
         self, rows: Sequence[Credential], principal: Principal, *, key_type: str
-    ) -> list[tuple[IssuedCredential, bool]]:
+    ) -> list[StoreResult]:
         """Store ``rows`` (each with its ``credential.issued`` event), signed with a key of
         ``key_type``; per row the credential and whether it is a replay of one stored
-        before."""
+        before, or the error that row alone failed with."""
         results = self._store(rows, principal)
-        for row, (issued, replayed) in zip(rows, results, strict=True):
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, AppError):
+                continue
+            issued, replayed = result
             log.info(
                 "credential issued",
                 extra={"credential_id": issued.id, "institution": principal.institution_slug,
@@ -151,21 +180,36 @@ class CredentialStore:
                     self._metrics.credentials_issued.labels("vc+jwt", key_type).inc()
         return results
 
-    def _store(
-        self, rows: Sequence[Credential], principal: Principal
-    ) -> list[tuple[IssuedCredential, bool]]:
-        if len(rows) == 1:
-            return [self._store_one(rows[0], principal)]
+    def _store(self, rows: Sequence[Credential], principal: Principal) -> list[StoreResult]:
+        if len(rows) > 1:
+            try:
+                with self._uow() as uow:
+                    for row in rows:
+                        self._add(uow, row, principal)
+                    uow.flush()
+                    issued: list[StoreResult] = [(self.issued(row), False) for row in rows]
+                    uow.commit()
+                return issued
+            except IntegrityError:
+                pass  # a key stored meanwhile: each row gets its own insert or replay
+            except OperationalError:
+                raise  # the database, not a row: the rows stay claimed and are tried again
+            except Exception as exc:  # whatever it is, it must not fail the other rows
+                log.warning(
+                    "storing a chunk failed; storing its rows one by one",
+                    extra={"rows": len(rows), "error": type(exc).__name__},
+                )
+        return [self._store_isolated(row, principal) for row in rows]
+
+    def _store_isolated(self, row: Credential, principal: Principal) -> StoreResult:
         try:
-            with self._uow() as uow:
-                for row in rows:
-                    self._add(uow, row, principal)
-                uow.flush()
-                issued = [(self.issued(row), False) for row in rows]
-                uow.commit()
-            return issued
-        except IntegrityError:
-            return [self._store_one(row, principal) for row in rows]
+            return self._store_one(row, principal)
+        except AppError as exc:
+            return exc
+        except OperationalError:
+            raise  # the database is unavailable or busy: no reason to fail this row for good
+        except Exception as exc:  # the row fails alone; its cause is kept for the log
+            return IssuanceFailed(exc)
 
     @staticmethod
     def _add(uow: UnitOfWork, row: Credential, principal: Principal) -> None:

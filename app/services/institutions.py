@@ -13,7 +13,9 @@ import pycountry
 from sqlalchemy.exc import IntegrityError
 
 import keys
+from app.documents.summary import RecordedIssuer
 from app.errors import Conflict, Unprocessable
+from app.http.text_input import control_character
 from app.http.urls import PublicUrls
 from app.persistence.models import Institution, utcnow
 from app.persistence.uow import UnitOfWork, UowFactory
@@ -132,6 +134,14 @@ class InstitutionService:
         with self._uow(read_only=True) as uow:
             return frozenset(i.did for i in uow.institutions.ordered_by_slug())
 
+    def recorded_issuer(self, did: str) -> RecordedIssuer | None:
+        """Our record of the institution whose DID is ``did`` (None: not one of ours)."""
+        with self._uow(read_only=True) as uow:
+            institution = uow.institutions.by_did(did)
+            if institution is None:
+                return None
+            return RecordedIssuer(institution.did, institution.name, institution.country)
+
     def events(self, slug: str) -> list[dict[str, Any]]:
         with self._uow(read_only=True) as uow:
             institution = require_institution(uow, slug)
@@ -158,6 +168,11 @@ class InstitutionService:
 
 
 def _validate(new: NewInstitution) -> None:
+    # The API's schema refuses these too; the command line comes here directly.
+    for name, value in (("name", new.name), ("legal_id", new.legal_id), ("homepage", new.homepage)):
+        reason = control_character(value) if value is not None else None
+        if reason:
+            raise Unprocessable.field(name, reason)
     if not _SLUG_RE.match(new.slug):
         raise Unprocessable.field("slug", "use 1-63 lower-case letters, digits and inner hyphens")
     if not new.name.strip():

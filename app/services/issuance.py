@@ -4,6 +4,9 @@ Integrity) and as a vc+jwt, stored exactly as returned, idempotent under retries
 Signing happens between two short transactions (read, then write) so that no database lock is
 held while the CPU-bound canonicalization runs; the write re-checks the Idempotency-Key, and a
 unique constraint settles any race (:class:`~app.services.credential_store.CredentialStore`).
+
+In a chunk, whatever goes wrong with one request (a refusal, or an unexpected error while it
+is checked, built, signed or stored) is that request's result; the others go on.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from app.observability.metrics import Metrics
 from app.persistence.models import Credential, Institution, utcnow
 from app.persistence.uow import UowFactory
 from app.services.achievements import to_spec
-from app.services.credential_store import CredentialStore, IssuedCredential
+from app.services.credential_store import CredentialStore, IssuanceFailed, IssuedCredential
 from app.services.issue_requests import IssueRequest
+from app.services.limits import InputLimits, check_credential_size
 from app.services.principal import Principal
 from app.services.signing_keys import SigningKeyService
 from app.services.status import StatusService, StatusSlot
@@ -40,7 +44,7 @@ from issuer.vc_jose import encode_vc_jwt
 from keys import Signer
 from verifier.jsonld import DocumentLoader
 
-__all__ = ["IssuanceService", "IssueResult", "dump_json", "issuer_profile"]
+__all__ = ["IssuanceFailed", "IssuanceService", "IssueResult", "dump_json", "issuer_profile"]
 
 #: Per request: the credential and whether it replays an earlier request, or why not.
 IssueResult = tuple[IssuedCredential, bool] | AppError
@@ -94,6 +98,7 @@ class IssuanceService:
         urls: PublicUrls,
         metrics: Metrics,
         document_loader: DocumentLoader,
+        limits: InputLimits = InputLimits(),
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._uow = uow_factory
@@ -103,6 +108,7 @@ class IssuanceService:
         self._urls = urls
         self._metrics = metrics
         self._loader = document_loader
+        self._limits = limits
         self._clock = clock
 
     def issue(
@@ -110,6 +116,8 @@ class IssuanceService:
     ) -> tuple[IssuedCredential, bool]:
         """Issue one credential; returns it and whether it is a replay of an earlier request."""
         result = self.issue_many(principal, [(request, idempotency_key)], mode="single")[0]
+        if isinstance(result, IssuanceFailed):
+            raise result.cause  # an unexpected error: the API's 500, logged with its request
         if isinstance(result, AppError):
             raise result
         return result
@@ -123,7 +131,9 @@ class IssuanceService:
     ) -> list[IssueResult]:
         """Issue several credentials of one institution at once (a chunk of a batch): one read
         transaction, one status allocation, one write transaction; a result or an error per
-        item, in order. Replays and races behave exactly as for :meth:`issue`."""
+        item, in order. Replays and races behave exactly as for :meth:`issue`. An unexpected
+        error while one item is checked, built, signed or stored is that item's result
+        (:class:`IssuanceFailed`, with the error as its ``cause``); the others go on."""
         with self._metrics.timed(self._metrics.issuance_seconds, mode=mode):
             return self._issue_many(principal, items)
 
@@ -134,12 +144,15 @@ class IssuanceService:
         issuer, checked = self._check(principal.institution(), items, now)
         accepted = [item for item in checked if isinstance(item, _Accepted)]
         slots = self._status.allocate_many(issuer.institution_id, len(accepted)) if accepted else []
-        rows = [
-            self._signed_row(issuer, item, item_slots, now)
+        signed = [
+            self._sign(issuer, item, item_slots, now)
             for item, item_slots in zip(accepted, slots, strict=True)
         ]
-        stored = iter(self._store.store(rows, principal, key_type=issuer.signer.algorithm))
-        return [next(stored) if isinstance(item, _Accepted) else item for item in checked]
+        rows = [row for row in signed if isinstance(row, Credential)]
+        key_type = issuer.signer.algorithm
+        stored = iter(self._store.store(rows, principal, key_type=key_type) if rows else [])
+        outcomes = iter([next(stored) if isinstance(s, Credential) else s for s in signed])
+        return [next(outcomes) if isinstance(item, _Accepted) else item for item in checked]
 
     def _check(
         self, institution_id: int, items: Sequence[tuple[IssueRequest, str | None]], now: datetime
@@ -173,6 +186,8 @@ class IssuanceService:
                 spec, awarded_on = _accept(specs[request.achievement_id], request, now)
             except AppError as exc:
                 checked.append(exc)
+            except Exception as exc:  # this request fails alone
+                checked.append(IssuanceFailed(exc))
             else:
                 checked.append(_Accepted(request, key, spec, awarded_on))
         return issuer, checked
@@ -183,10 +198,22 @@ class IssuanceService:
         except AppError as exc:
             return exc
 
+    def _sign(
+        self, issuer: _Issuer, item: _Accepted, slots: tuple[StatusSlot, ...], now: datetime
+    ) -> Credential | AppError:
+        """The signed row of ``item``, or why it cannot have one (this item alone)."""
+        try:
+            return self._signed_row(issuer, item, slots, now)
+        except AppError as exc:
+            return exc
+        except Exception as exc:  # this request fails alone
+            return IssuanceFailed(exc)
+
     def _signed_row(
         self, issuer: _Issuer, item: _Accepted, slots: tuple[StatusSlot, ...], now: datetime
     ) -> Credential:
-        """Build and secure one credential (both forms) and its issuance record."""
+        """Build and secure one credential (both forms) and its issuance record; a credential
+        over the size limit is refused before it is signed (and once more with its proof)."""
         request = item.request
         credential_id = uuid.uuid4()
         award = Award(
@@ -205,14 +232,18 @@ class IssuanceService:
             context_url=self._urls.context(),
             credential_status=[slot.entry() for slot in slots],
         )
+        limit = self._limits.max_credential_bytes
+        check_credential_size(dump_json(document), document, limit)
         secured = add_proof(document, issuer.signer, created=now, loader=self._loader)
+        credential_json = dump_json(secured)
+        check_credential_size(credential_json, secured, limit)
         return self._store.new_row(
             credential_id=str(credential_id),
             institution_id=issuer.institution_id,
             source="api",
             issued_at=now,
             verification_method=issuer.signer.id,
-            credential_json=dump_json(secured),
+            credential_json=credential_json,
             slots=slots,
             achievement_id=request.achievement_id,
             learner_given_name=request.learner.given_name,

@@ -8,16 +8,17 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from app.http.text_input import MAX_NAME, SingleLine
 from issuer.credential import Learner
 
 __all__ = ["AwardIn", "IssueRequest", "LearnerIn", "RosterRow"]
 
-EmailLike = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+EmailLike = Annotated[SingleLine, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 
 
 class LearnerIn(BaseModel):
@@ -25,12 +26,12 @@ class LearnerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    given_name: str = Field(min_length=1, max_length=255)
-    family_name: str = Field(min_length=1, max_length=255)
+    given_name: SingleLine = Field(min_length=1, max_length=MAX_NAME)
+    family_name: SingleLine = Field(min_length=1, max_length=MAX_NAME)
     email: EmailLike | None = None
     date_of_birth: date | None = None
-    identifier: str | None = Field(default=None, min_length=1, max_length=255)
-    did: str | None = Field(default=None, pattern=r"^did:[a-z0-9]+:\S+$", max_length=512)
+    identifier: SingleLine | None = Field(default=None, min_length=1, max_length=MAX_NAME)
+    did: SingleLine | None = Field(default=None, pattern=r"^did:[a-z0-9]+:\S+$", max_length=512)
 
     def learner(self) -> Learner:
         return Learner(
@@ -47,9 +48,21 @@ class AwardIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    grade: str | None = Field(default=None, min_length=1, max_length=255)
+    grade: SingleLine | None = Field(default=None, min_length=1, max_length=MAX_NAME)
     awarded_on: date | None = None
     valid_until: AwareDatetime | None = None
+
+    @field_validator("valid_until")
+    @classmethod
+    def _in_utc_range(cls, value: datetime | None) -> datetime | None:
+        # Credentials state times in UTC, and 9999-12-31T23:00:00-05:00 has no UTC form.
+        if value is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                reason = "is out of range (in UTC it falls outside the years 1-9999)"
+                raise ValueError(reason) from None
+        return value
 
 
 class RosterRow(AwardIn, LearnerIn):

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.errors import Unprocessable
+from app.http.text_input import printable
 from app.services.issue_requests import RosterRow
 
 MAX_ROWS = 50_000
@@ -36,16 +37,22 @@ class Roster:
         return len(self.rows) + len(self.errors)
 
 
+def row_problems(exc: ValidationError) -> str:
+    """Why a row is refused, field by field (``given_name: ...; email: ...``). Names the
+    caller made up (an unknown NDJSON key) are quoted without their control characters."""
+    reasons = []
+    for error in exc.errors():
+        where = ".".join(printable(str(p)) for p in error.get("loc", ())) or "row"
+        reasons.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(reasons)
+
+
 def _check_row(number: int, values: dict[str, Any], roster: Roster) -> None:
     cleaned = {k: (v if v not in ("", None) else None) for k, v in values.items()}
     try:
         row = RosterRow.model_validate(cleaned)
     except ValidationError as exc:
-        reasons = []
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error.get("loc", ())) or "row"
-            reasons.append(f"{where}: {error.get('msg', 'invalid')}")
-        roster.errors.append({"row": number, "reason": "; ".join(reasons)})
+        roster.errors.append({"row": number, "reason": row_problems(exc)})
         return
     roster.rows.append((number, row.model_dump(mode="json", exclude_none=True)))
 
@@ -64,7 +71,7 @@ def parse_csv(text: str) -> Roster:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         raise Unprocessable.field("roster", "the roster is empty") from None
-    unknown = [h for h in header if h not in COLUMNS]
+    unknown = [printable(h) for h in header if h not in COLUMNS]
     if unknown:
         raise Unprocessable.field(
             "header", f"unknown column(s) {', '.join(unknown)}; known: {', '.join(COLUMNS)}"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -208,23 +208,30 @@ class StatusService:
         self._metrics.status_changes.labels(action).inc()
 
     def change_by_vc_id(
-        self, principal: Principal, vc_id: str, purpose: str, status: bool, reason: str | None
+        self,
+        principal: Principal,
+        vc_id: str,
+        purposes: Sequence[str],
+        status: bool,
+        reason: str | None,
     ) -> str:
-        """The VC API form: set (``status`` true) or clear the bit of ``purpose``."""
-        if not vc_id.startswith("urn:uuid:"):
-            raise NotFound(f"no credential {vc_id!r} in this institution")
-        if purpose == "revocation":
-            if not status:
-                raise Conflict("a revocation is final and cannot be undone", code="revoked")
-            action = "revoke"
-        elif purpose == "suspension":
-            action = "suspend" if status else "reinstate"
-        else:
-            raise Unprocessable.field(
-                "credentialStatus.statusPurpose", "must be revocation or suspension"
-            )
+        """The VC API form: set (``status`` true) or clear the bits of ``purposes`` of the
+        credential whose ``id`` is ``vc_id``. An unknown credential is a 404 whatever else
+        is wrong with the request; then every purpose is checked before anything changes."""
         credential_id = vc_id.removeprefix("urn:uuid:")
-        self.change(principal, credential_id, action, reason)
+        with self._uow(read_only=True) as uow:
+            if (
+                not vc_id.startswith("urn:uuid:")
+                or uow.credentials.get(principal.institution(), credential_id) is None
+            ):
+                raise NotFound(f"no credential {vc_id!r} in this institution")
+        if not purposes:
+            raise Unprocessable.field(
+                "credentialStatus", "name at least one status entry (its statusPurpose)"
+            )
+        actions = [_vc_api_action(purpose, status) for purpose in purposes]
+        for action in actions:
+            self.change(principal, credential_id, action, reason)
         return credential_id
 
     # -- publication ---------------------------------------------------------------------
@@ -273,6 +280,17 @@ class StatusService:
             uow.status_lists.store_signed(list_id, version, signed_json, signed_jwt)
             uow.commit()
         return signed_jwt if fmt == "jwt" else signed_json
+
+
+def _vc_api_action(purpose: str, status: bool) -> str:
+    """The action a VC API status update stands for."""
+    if purpose == "revocation":
+        if not status:
+            raise Conflict("a revocation is final and cannot be undone", code="revoked")
+        return "revoke"
+    if purpose == "suspension":
+        return "suspend" if status else "reinstate"
+    raise Unprocessable.field("credentialStatus.statusPurpose", "must be revocation or suspension")
 
 
 def _check_transition(row: Credential, action: str) -> None:

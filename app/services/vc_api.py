@@ -1,8 +1,12 @@
 """The VC API's issue use case (``POST /credentials/issue``): secure a credential the caller
 built with a Data Integrity proof of the caller's institution.
 
-The credential's ``issuer`` must be the caller's DID; the document must satisfy the VC data
-model and define every term (safe mode). With ``options.credentialStatus`` of type
+The credential's ``issuer`` must be the caller's DID, as a string or an object with ``id``
+(and ``type``) only: what the issuer is called and where it is registered is the platform's
+record of the institution, which the caller cannot restate. The document must satisfy the VC
+data model and define every term (safe mode); no string in it may hold a control character
+other than tab, LF and CR, and the secured credential must fit in
+``MICROCRED_MAX_CREDENTIAL_BYTES``. With ``options.credentialStatus`` of type
 ``BitstringStatusListEntry`` it gets our revocation and suspension entries.
 """
 
@@ -13,11 +17,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from app.errors import Unprocessable
+from app.errors import AppError, Unprocessable
+from app.http.text_input import json_text_problems, printable
 from app.persistence.models import utcnow
 from app.persistence.uow import UowFactory
-from app.services.credential_store import CredentialStore
+from app.services.credential_store import CredentialStore, IssuanceFailed
 from app.services.issuance import dump_json
+from app.services.limits import InputLimits, check_credential_size
 from app.services.principal import Principal
 from app.services.signing_keys import SigningKeyService
 from app.services.status import StatusService, StatusSlot
@@ -26,6 +32,10 @@ from verifier.jsonld import DocumentLoader
 from verifier.vc_model import data_model_problems
 
 __all__ = ["VcApiIssuer"]
+
+
+#: What a caller may say of the issuer: who it is, not what it is called.
+_ISSUER_PROPERTIES = ("id", "type")
 
 
 def _problems(credential: Mapping[str, Any], did: str) -> list[tuple[str, str]]:
@@ -40,6 +50,16 @@ def _problems(credential: Mapping[str, Any], did: str) -> list[tuple[str, str]]:
         and not any(field.startswith("issuer") for field, _ in problems)
     ):
         problems.append(("issuer", f"must be the DID of the calling institution ({did})"))
+    if isinstance(issuer, Mapping):
+        problems += [
+            (
+                f"issuer.{printable(str(name))}",
+                "only the issuer's id (and type) may be given: its name and registration are "
+                "the platform's record of the institution",
+            )
+            for name in issuer
+            if name not in _ISSUER_PROPERTIES
+        ]
     return [(f"credential.{field}", reason) for field, reason in problems]
 
 
@@ -52,6 +72,7 @@ class VcApiIssuer:
         store: CredentialStore,
         *,
         document_loader: DocumentLoader,
+        limits: InputLimits = InputLimits(),
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._uow = uow_factory
@@ -59,12 +80,19 @@ class VcApiIssuer:
         self._status = status
         self._store = store
         self._loader = document_loader
+        self._limits = limits
         self._clock = clock
 
     def issue(
         self, principal: Principal, credential: Mapping[str, Any], options: Mapping[str, Any]
     ) -> bytes:
         """The secured credential, as the stored bytes."""
+        # Text first: nothing with a control character goes on to JSON-LD or the database.
+        text_problems = list(json_text_problems(credential, "credential"))
+        if text_problems:
+            raise Unprocessable.fields(text_problems, code="invalid_credential")
+        limit = self._limits.max_credential_bytes
+        check_credential_size(dump_json(credential), credential, limit, name_the_part=True)
         institution_id = principal.institution()
         with self._uow(read_only=True) as uow:
             institution = uow.institutions.by_id(institution_id)
@@ -84,7 +112,9 @@ class VcApiIssuer:
             slots = self._status.allocate(institution_id)
             credential = {**credential, "credentialStatus": [s.entry() for s in slots]}
         now = self._clock()
-        stored = dump_json(add_proof(dict(credential), signer, created=now, loader=self._loader))
+        secured = add_proof(dict(credential), signer, created=now, loader=self._loader)
+        stored = dump_json(secured)
+        check_credential_size(stored, secured, limit, name_the_part=True)
         row = self._store.new_row(
             credential_id=str(uuid.uuid4()),
             institution_id=institution_id,
@@ -96,5 +126,9 @@ class VcApiIssuer:
             achievement_id=None,
             credential_jwt=None,
         )
-        self._store.store([row], principal, key_type=signer.algorithm)
+        [result] = self._store.store([row], principal, key_type=signer.algorithm)
+        if isinstance(result, IssuanceFailed):
+            raise result.cause
+        if isinstance(result, AppError):
+            raise result
         return stored

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.documents.summary import RecordedIssuer, issuer_did
 from app.errors import NotFound, PayloadTooLarge, Unprocessable
 from app.http.json_input import JsonInputError, load_json
 from app.http.urls import PublicUrls
@@ -56,6 +57,16 @@ class PublicVerification:
     credential: Mapping[str, Any]
     jwt: str | None
     result: VerificationResult
+    #: Our record of the issuer, when it is one of our institutions (what the pages show).
+    issuer: RecordedIssuer | None = None
+
+
+@dataclass(frozen=True)
+class InputVerification:
+    """A pasted or uploaded credential (or URL), verified; ``issuer`` as above."""
+
+    result: VerificationResult
+    issuer: RecordedIssuer | None = None
 
 
 log = logging.getLogger("microcred.verification")
@@ -180,6 +191,12 @@ class VerificationService:
         self._clock = clock
         self._budget_clock = budget_clock
 
+    def recorded_issuer(self, credential: Mapping[str, Any] | None) -> RecordedIssuer | None:
+        """Our record of the credential's issuer, if the issuer is one of our institutions:
+        pages show its name and country from there, never what the credential says."""
+        did = issuer_did(credential)
+        return self._institutions.recorded_issuer(did) if did else None
+
     def trusted_issuers(self) -> frozenset[str]:
         """The platform's own institutions and the configured trusted issuer DIDs."""
         return self._institutions.dids() | frozenset(self._extra_trusted)
@@ -261,9 +278,10 @@ class VerificationService:
             credential=credential,
             jwt=stored.jwt,
             result=self.verify(credential, ticket=ticket),
+            issuer=self.recorded_issuer(credential),
         )
 
-    def verify_input(self, data: str, *, ticket: Ticket | None = None) -> VerificationResult:
+    def verify_input(self, data: str, *, ticket: Ticket | None = None) -> InputVerification:
         """Pasted or uploaded JSON-LD or JWT, or a URL: our verification URL or another one.
 
         The input, and a document fetched from a URL, must keep :attr:`limits`
@@ -278,18 +296,16 @@ class VerificationService:
         if text.startswith(("https://", "http://")):
             found = self._urls.match(text)
             if found is not None and found.kind == "verification":
-                return self.verify_public(found.params["public_id"], ticket=ticket).result
+                public = self.verify_public(found.params["public_id"], ticket=ticket)
+                return InputVerification(public.result, public.issuer)
             with self._fetcher(ticket) as fetcher:
                 try:
                     fetched = fetcher.fetch(text, accept=CREDENTIAL_ACCEPT)
                 except FetchError as exc:
-                    return VerificationResult(
-                        checks=(
-                            Check(
-                                "format", "failed", exc.code, f"cannot fetch {text}: {exc.detail}"
-                            ),
-                        )
+                    failed = Check(
+                        "format", "failed", exc.code, f"cannot fetch {text}: {exc.detail}"
                     )
+                    return InputVerification(VerificationResult(checks=(failed,)))
                 if len(fetched.body) > self.limits.max_bytes:
                     raise Unprocessable.field(
                         "credential",
@@ -298,8 +314,10 @@ class VerificationService:
                         code="input_too_large",
                     )
                 body = fetched.body.decode("utf-8", errors="replace").strip()
-                return self._verify(self._document(body), fetcher)
-        return self.verify(self._document(text), ticket=ticket)
+                result = self._verify(self._document(body), fetcher)
+        else:
+            result = self.verify(self._document(text), ticket=ticket)
+        return InputVerification(result, self.recorded_issuer(result.credential))
 
     def _document(self, text: str) -> Mapping[str, Any] | str:
         """JSON text parsed within the depth limit; anything else as it is (a JWS)."""

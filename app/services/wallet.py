@@ -22,7 +22,7 @@ from typing import Any, Literal
 from app.documents.certificate import render_certificate
 from app.documents.filenames import DownloadName, download_name
 from app.documents.i18n import Language
-from app.documents.summary import summarize
+from app.documents.summary import RecordedIssuer, summarize
 from app.errors import NotFound
 from app.http.urls import WALLET_TOKEN, PublicUrls
 from app.persistence.models import Credential, utcnow
@@ -78,6 +78,8 @@ class WalletView:
     record: WalletCredential
     credential: Mapping[str, Any]
     result: VerificationResult
+    #: Our record of the issuer (one of our institutions): the name the page shows.
+    issuer: RecordedIssuer | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,12 @@ class WalletService:
         """The wallet page's content: the credential, verified as an employer would."""
         record = self.by_token(token)
         credential = record.credential
-        return WalletView(record, credential, self._verification.verify(credential))
+        return WalletView(
+            record,
+            credential,
+            self._verification.verify(credential),
+            self._verification.recorded_issuer(credential),
+        )
 
     def file(self, token: str, fmt: FileFormat, lang: Language) -> WalletFile:
         """One download of the wallet (the PDF's text and the file names in ``lang``)."""
@@ -185,6 +192,7 @@ class WalletService:
                 jwt=record.jwt,
                 verification_url=record.verification_url,
                 lang=lang,
+                recorded=self._verification.recorded_issuer(credential),
             )
         summary = summarize(credential, lang)
         learner, title = (summary.learner, summary.title) if summary else (None, None)

@@ -30,7 +30,7 @@ from app.documents.messages import (
     verdict_for,
 )
 from app.documents.qr import qr_png, qr_svg
-from app.documents.summary import summarize
+from app.documents.summary import RecordedIssuer, summarize
 from app.errors import (
     AppError,
     BadRequest,
@@ -43,7 +43,7 @@ from app.errors import (
 from app.http.negotiation import preferred_media_type
 from app.http.urls import PUBLIC_ID, VERIFICATION_PATH
 from app.services.admission import Ticket
-from app.services.verification import VerificationService
+from app.services.verification import InputVerification, VerificationService
 from app.web.rendering import page_context, page_language, render_page
 from verifier.errors import VerifierError
 from verifier.result import Check, VerificationResult
@@ -66,12 +66,15 @@ _REPRESENTATIONS = (_HTML, "application/xhtml+xml", _JSON, *_CREDENTIAL_TYPES, _
 
 
 def _result_context(
-    result: VerificationResult, lang: Language, credential: Mapping[str, Any] | None
+    result: VerificationResult,
+    lang: Language,
+    credential: Mapping[str, Any] | None,
+    issuer: RecordedIssuer | None,
 ) -> dict[str, Any]:
     verdict_code = result.verdict if result.verdict in VERDICTS else "not_genuine"
     verdict = verdict_for(result)
     raw = credential if credential is not None else result.credential
-    summary = summarize(raw, lang)
+    summary = summarize(raw, lang, recorded=issuer)
     return {
         "result": result,
         "verdict": verdict,
@@ -147,7 +150,7 @@ def verification_page(public_id: str, request: Request, container: ContainerDep)
     lang = page_language(request)
     context = {
         **page_context(container.clock()),
-        **_result_context(verification.result, lang, verification.credential),
+        **_result_context(verification.result, lang, verification.credential, verification.issuer),
         "record": verification,
     }
     return render_page("result.html", lang, context)
@@ -183,13 +186,15 @@ def _result_page(request: Request, container: ContainerDep, text: str, ticket: T
     """Verify what was pasted or uploaded and render the result (in a worker thread)."""
     lang = page_language(request)
     try:
-        result = container.verification.verify_input(text, ticket=ticket)
+        verified = container.verification.verify_input(text, ticket=ticket)
     except (BadRequest, VerifierError) as exc:
         # The service could not even read it: for the person, that is not a credential.
-        result = VerificationResult(checks=(Check("format", "failed", exc.code, exc.detail),))
+        verified = InputVerification(
+            VerificationResult(checks=(Check("format", "failed", exc.code, exc.detail),))
+        )
     context = {
         **page_context(container.clock()),
-        **_result_context(result, lang, None),
+        **_result_context(verified.result, lang, None, verified.issuer),
         "record": None,
     }
     return render_page("result.html", lang, context)

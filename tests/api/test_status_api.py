@@ -199,3 +199,32 @@ async def test_other_institutions_cannot_change_status(
     assert (await client.get("/status/inst-b/whatever")).status_code == 404
     wrong_slug = entries(issued)["revocation"]["statusListCredential"].replace("inst-a", "inst-b")
     assert (await client.get(wrong_slug)).status_code == 404
+
+
+async def test_vc_api_status_needs_an_entry_and_a_known_credential(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """An empty ``credentialStatus`` changes nothing, so it is refused; and an unknown
+    credential is a 404 whatever else is wrong with the request."""
+    _, headers, [issued] = await issue_some(client, admin_headers)
+    vc_id = issued["credential"]["id"]
+    unknown = "urn:uuid:00000000-0000-4000-8000-000000000000"
+    entry = {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}
+
+    async def post(credential_id: str, status: Any) -> httpx.Response:
+        body = {"credentialId": credential_id, "credentialStatus": status, "status": True}
+        return await client.post("/credentials/status", json=body, headers=headers)
+
+    for status in ([], [{**entry, "statusPurpose": "graduation"}], entry):
+        r = await post(unknown, status)
+        assert r.status_code == 404, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+    assert (await post("not-a-urn", [])).status_code == 404
+    r = await post(vc_id, [])
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["credentialStatus"]
+    r = await post(vc_id, [{**entry, "statusPurpose": "graduation"}])
+    assert r.status_code == 422, r.text
+    assert not await bit(client, entries(issued)["suspension"])  # nothing changed
+    assert (await post(vc_id, [entry])).status_code == 200
+    assert await bit(client, entries(issued)["suspension"])

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Request, status
 
 from app.api.schemas import (
     AchievementCreate,
     AchievementPublic,
     AchievementUpdate,
+    Limit,
+    Offset,
     Page,
     achievement_public,
     next_page_url,
@@ -34,8 +34,8 @@ def list_achievements(
     request: Request,
     container: ContainerDep,
     principal: CurrentInstitution,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[AchievementPublic]:
     items, total = container.achievements.page(principal.institution(), limit, offset)
     return Page[AchievementPublic](

@@ -14,10 +14,18 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas import CredentialCreate, CredentialSummary, Page, next_page_url
+from app.api.schemas import (
+    CredentialCreate,
+    CredentialSummary,
+    Limit,
+    Offset,
+    Page,
+    next_page_url,
+)
 from app.dependencies import ContainerDep, CurrentInstitution
 from app.documents.i18n import negotiate
 from app.http.downloads import download_response
+from app.http.text_input import Paragraph, SingleLine
 from app.services.credential_store import IssuedCredential
 from app.services.credentials import CredentialFilter
 from app.services.issue_requests import IssueRequest
@@ -72,7 +80,7 @@ def issue_credential(
     body: CredentialCreate,
     container: ContainerDep,
     principal: CurrentInstitution,
-    idempotency_key: Annotated[str | None, Header(max_length=255, min_length=1)] = None,
+    idempotency_key: Annotated[SingleLine | None, Header(max_length=255, min_length=1)] = None,
 ) -> Response:
     request = IssueRequest.of(body.achievement_id, body.learner, body)
     issued, replayed = container.issuance.issue(principal, request, idempotency_key=idempotency_key)
@@ -90,8 +98,8 @@ def list_credentials(
     achievement_id: str | None = None,
     learner: Annotated[str | None, Query(max_length=255)] = None,
     status: Literal["active", "revoked", "suspended"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[CredentialSummary]:
     where = CredentialFilter(achievement_id=achievement_id, learner=learner, status=status)
     items, total = container.credentials.page(principal, where, limit, offset)
@@ -114,7 +122,7 @@ def get_credential(
 class StatusChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str | None = Field(default=None, max_length=1000)
+    reason: Paragraph | None = Field(default=None, max_length=1000)
 
 
 def _status_route(action: str) -> None:

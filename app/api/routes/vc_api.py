@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.dependencies import ContainerDep, CurrentInstitution
+from app.http.text_input import Paragraph, SingleLine
 
 router = APIRouter(tags=["vc-api"])
 
@@ -34,28 +35,34 @@ def issue(
 
 class StatusEntryRef(BaseModel):
     type: str = Field(pattern="^BitstringStatusListEntry$")
-    statusPurpose: str
+    statusPurpose: SingleLine = Field(max_length=64)
 
 
 class UpdateStatusRequest(BaseModel):
-    credentialId: str = Field(min_length=1, max_length=512)
-    credentialStatus: StatusEntryRef | list[StatusEntryRef]
+    credentialId: SingleLine = Field(min_length=1, max_length=512)
+    credentialStatus: StatusEntryRef | list[StatusEntryRef] = Field(
+        description="The entry (or entries) whose bit to set or clear: at least one"
+    )
     status: bool
-    reason: str | None = Field(default=None, max_length=1000)
+    reason: Paragraph | None = Field(default=None, max_length=1000)
 
 
 @router.post("/credentials/status")
 def update_status(
     body: UpdateStatusRequest, container: ContainerDep, principal: CurrentInstitution
 ) -> dict[str, Any]:
-    """VC API: set (``status: true``) or clear a credential's status bit of a purpose."""
+    """VC API: set (``status: true``) or clear a credential's status bit of a purpose. An
+    unknown credential is a 404; an empty ``credentialStatus`` list a 422."""
     entries = (
         body.credentialStatus
         if isinstance(body.credentialStatus, list)
         else [body.credentialStatus]
     )
-    for entry in entries:
-        container.status.change_by_vc_id(
-            principal, body.credentialId, entry.statusPurpose, body.status, body.reason
-        )
+    container.status.change_by_vc_id(
+        principal,
+        body.credentialId,
+        [entry.statusPurpose for entry in entries],
+        body.status,
+        body.reason,
+    )
     return {"credentialId": body.credentialId, "status": body.status}
