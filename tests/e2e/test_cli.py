@@ -4,8 +4,11 @@ answer."""
 
 from __future__ import annotations
 
+import http.server
+import json
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -95,3 +98,82 @@ def test_verify_help_names_the_command(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "microcred verify" in result.stdout
     assert "python -m verifier" not in result.stdout
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """A server that records every request; as a microcred it answers a roster with a batch
+    whose status_url points to ``elsewhere``."""
+
+    requests: list[tuple[str, str, str | None]]
+    elsewhere: str
+
+    def _record(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        self.requests.append((self.command, self.path, self.headers.get("Authorization")))
+
+    def _json(self, status: int, body: dict[str, object]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        self._record()
+        batch = f"{self.elsewhere}/api/v1/batches/b1"
+        self._json(202, {"id": "b1", "state": "queued", "total": 1, "issued": 0, "failed": 0,
+                         "errors": [], "status_url": batch})  # fmt: skip
+
+    def do_GET(self) -> None:
+        self._record()
+        if self.path.endswith("/results"):
+            data = b"row,credential_id,verification_url,wallet_url,error\n2,c1,,,\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        self._json(200, {"id": "b1", "state": "done", "total": 1, "issued": 1, "failed": 0,
+                         "errors": [], "status_url": f"{self.elsewhere}/api/v1/batches/b1",
+                         "results_url": f"{self.elsewhere}/api/v1/batches/b1/results"})  # fmt: skip
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _serve(handler: type[_Recorder]) -> tuple[http.server.HTTPServer, str]:
+    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def test_the_api_key_goes_only_to_the_server_it_was_given_for(tmp_path: Path) -> None:
+    """A server (or a proxy in front of it) that names another address in ``status_url`` does
+    not get the CLI to send the API key there."""
+    other_requests: list[tuple[str, str, str | None]] = []
+    other, elsewhere = _serve(type("Other", (_Recorder,), {"requests": other_requests}))
+    given_requests: list[tuple[str, str, str | None]] = []
+    given, server_url = _serve(
+        type("Given", (_Recorder,), {"requests": given_requests, "elsewhere": elsewhere})
+    )
+    roster = tmp_path / "class.csv"
+    roster.write_text("given_name,family_name\nAna,Horvat\n")
+    key = "mc_0123456789ab_" + "k" * 40
+    try:
+        result = run(
+            ["issue-batch", str(roster), "--achievement", "x", "--server", server_url,
+             "--api-key", key],
+            tmp_path, clean_env(),
+        )  # fmt: skip
+    finally:
+        for server in (given, other):
+            server.shutdown()
+            server.server_close()
+    assert result.returncode == 0, result.stderr
+    assert "issued 1, failed 0" in result.stdout
+    assert other_requests == []
+    assert {auth for _, _, auth in given_requests} == {f"Bearer {key}"}
