@@ -1,6 +1,7 @@
 """Securing a credential with a W3C Data Integrity proof (VC Data Integrity 1.0, section 4.2
 "Add Proof"), with ``eddsa-rdfc-2022`` for Ed25519 signers and ``ecdsa-rdfc-2019`` for P-256
-signers (EdDSA / ECDSA Cryptosuites v1.0, section 3.3.1 "Create Proof").
+and P-384 signers (EdDSA / ECDSA Cryptosuites v1.0, section 3.3.1 "Create Proof"), or their
+JCS forms ``eddsa-jcs-2022`` / ``ecdsa-jcs-2019`` (section 3.4.1).
 
 The hashing is :func:`verifier.data_integrity.hash_data`: the verifier defines what a valid
 proof is, the issuer produces one.
@@ -16,7 +17,7 @@ from issuer.errors import ProofCreationError
 from keys import Signer, encode_base58btc
 from verifier.data_integrity import PROOF_TYPE, cryptosuite_for, hash_data, proof_configuration
 from verifier.errors import ProofError
-from verifier.jsonld import DocumentLoader
+from verifier.jsonld import DocumentLoader, expand
 
 __all__ = ["add_proof", "proof_created", "with_suite_context"]
 
@@ -52,11 +53,13 @@ def add_proof(
     created: datetime,
     loader: DocumentLoader,
     proof_purpose: str = "assertionMethod",
+    jcs: bool = False,
 ) -> dict[str, Any]:
     """A new document: ``document`` plus a ``DataIntegrityProof`` signed by ``signer``.
 
     Data Integrity 1.0 section 4.2 with EdDSA/ECDSA Cryptosuites v1.0 section 3.3.1: the
-    cryptosuite follows the signer's key type, ``verificationMethod`` is ``signer.id``,
+    cryptosuite follows the signer's key type (its JCS form with ``jcs``, section 3.4.1, whose
+    proof carries the document's ``@context``), ``verificationMethod`` is ``signer.id``,
     ``proofValue`` is ``z`` + base58btc of the signature over
     :func:`verifier.data_integrity.hash_data`. ``document`` is not modified.
 
@@ -67,7 +70,7 @@ def add_proof(
     if "proof" in document:
         raise ProofCreationError("proof_exists", "the document already has a proof")
     try:
-        cryptosuite = cryptosuite_for(signer.algorithm)
+        cryptosuite = cryptosuite_for(signer.algorithm, jcs=jcs)
     except ProofError as exc:
         raise ProofCreationError("unsupported_key_type", exc.detail) from exc
     proof: dict[str, Any] = {
@@ -77,7 +80,15 @@ def add_proof(
         "verificationMethod": signer.id,
         "proofPurpose": proof_purpose,
     }
-    unsecured = with_suite_context(document)
-    data = hash_data(unsecured, proof_configuration(proof, unsecured.get("@context")), loader)
+    if jcs:
+        unsecured = dict(document)
+        if "@context" in unsecured:
+            proof["@context"] = unsecured["@context"]
+        # JCS signs the JSON; what JSON-LD cannot read is refused all the same (safe mode).
+        expand(unsecured, loader)
+    else:
+        unsecured = with_suite_context(document)
+    config = proof_configuration(proof, unsecured.get("@context"))
+    data = hash_data(unsecured, config, loader, key_type=signer.algorithm)
     proof["proofValue"] = encode_base58btc(signer.sign(data))
     return {**unsecured, "proof": proof}

@@ -4,7 +4,7 @@ and COSE, section 3.1.1 "JOSE Header", 3.1.2 "JWT Claims").
 The JWS payload IS the credential (no ``vc`` claim); the protected header is
 ``{"alg", "typ": "vc+jwt", "cty": "vc", "kid": <verification method>}``. The signature comes
 from a :class:`keys.Signer`: raw Ed25519 for ``EdDSA`` (RFC 8037) and ``r || s`` for ``ES256``
-(RFC 7518, section 3.4), which is exactly what the JWS signature must be.
+and ``ES384`` (RFC 7518, section 3.4), which is exactly what the JWS signature must be.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from keys import ED25519, P256, Signer
+from keys import ED25519, P256, P384, Signer
 
-JWS_ALGORITHMS: dict[str, str] = {ED25519: "EdDSA", P256: "ES256"}
+JWS_ALGORITHMS: dict[str, str] = {ED25519: "EdDSA", P256: "ES256", P384: "ES384"}
 MEDIA_TYPE = "application/vc+jwt"
 
 

@@ -1,5 +1,6 @@
-"""Key material for microcred: Ed25519 and P-256 keys, Multikey and JWK encodings, did:key and
-did:web identifiers, the Signer port, and sealing of private keys (and other secrets) at rest.
+"""Key material for microcred: Ed25519, P-256 and P-384 keys, Multikey and JWK encodings,
+did:key and did:web identifiers, the Signer port, and sealing of private keys (and other
+secrets) at rest.
 
 Private keys never leave this package: callers receive a public key, a sealed blob to store,
 and a :class:`Signer` to sign with.
@@ -20,6 +21,7 @@ from keys.multikey import (
     ED25519,
     KEY_TYPES,
     P256,
+    P384,
     PublicKey,
     decode_base58btc,
     encode_base58btc,
@@ -34,13 +36,14 @@ from keys.sealing import (
     seal,
     unseal,
 )
-from keys.signer import LocalSigner, Signer, verify_signature
+from keys.signer import LocalSigner, Signer, signature_length, verify_signature
 
 __all__ = [
     "ED25519",
     "KEY_TYPES",
     "MASTER_KEY_BYTES",
     "P256",
+    "P384",
     "InvalidKeyEncoding",
     "KeysError",
     "LocalSigner",
@@ -65,6 +68,7 @@ __all__ = [
     "public_key_from_jwk",
     "public_key_from_multibase",
     "seal",
+    "signature_length",
     "unseal",
     "verify_signature",
 ]

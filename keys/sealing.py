@@ -28,10 +28,11 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from keys.errors import SealError, UnsupportedKeyType
-from keys.multikey import ED25519, P256, PublicKey
+from keys.multikey import ED25519, P256, P384, PublicKey
 from keys.signer import LocalSigner, PrivateKey
 
 MASTER_KEY_BYTES = 32
+_EC_KEY_TYPES = {ec.SECP256R1.name: P256, ec.SECP384R1.name: P384}
 _VERSION = b"\x01"
 
 
@@ -56,8 +57,11 @@ def _public_of(private: PrivateKey) -> PublicKey:
     if isinstance(private, ed25519.Ed25519PrivateKey):
         raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         return PublicKey(ED25519, raw)
+    key_type = _EC_KEY_TYPES.get(private.curve.name)
+    if key_type is None:
+        raise UnsupportedKeyType(f"unsupported curve {private.curve.name!r}")
     raw = private.public_key().public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
-    return PublicKey(P256, raw)
+    return PublicKey(key_type, raw)
 
 
 def seal(plaintext: bytes, master_key: bytes, associated_data: bytes) -> bytes:
@@ -91,12 +95,14 @@ def key_opens(sealed: bytes, master_key: bytes, associated_data: bytes) -> bool:
 
 
 def generate_sealed_key(key_type: str, master_key: bytes, associated_data: bytes) -> SealedKey:
-    """Generate an Ed25519 or P-256 key and seal its private half."""
+    """Generate an Ed25519, P-256 or P-384 key and seal its private half."""
     private: PrivateKey
     if key_type == ED25519:
         private = ed25519.Ed25519PrivateKey.generate()
     elif key_type == P256:
         private = ec.generate_private_key(ec.SECP256R1())
+    elif key_type == P384:
+        private = ec.generate_private_key(ec.SECP384R1())
     else:
         raise UnsupportedKeyType(f"unsupported key type {key_type!r}")
     der = private.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())

@@ -10,7 +10,9 @@ Exception tree::
     │                          ``context_digest_mismatch`` (a bundled context file altered)
     ├── ProofError             a proof that cannot be configured or hashed (VC Data Integrity
     │                          1.0, section 4): codes ``invalid_proof_configuration``,
-    │                          ``unsupported_key_type``
+    │                          ``unsupported_key_type``, ``previous_proof_missing``,
+    │                          ``previous_proof_invalid`` (a proof chain, section 4.5),
+    │                          ``canonicalization_failed`` (JCS, RFC 8785)
     ├── StatusListError        a bitstring that cannot be encoded, expanded or indexed
     │                          (Bitstring Status List v1.0, sections 3.3-3.4): codes
     │                          ``status_list_encoding``, ``status_list_too_short``,
@@ -96,6 +98,9 @@ class ProofError(VerifierError):
     titles: ClassVar[Mapping[str, str]] = {
         "invalid_proof_configuration": "Invalid proof configuration",
         "unsupported_key_type": "No cryptosuite for this key type",
+        "previous_proof_missing": "A previous proof of the chain is missing",
+        "previous_proof_invalid": "Invalid previousProof",
+        "canonicalization_failed": "Document cannot be canonicalized",
     }
 
 

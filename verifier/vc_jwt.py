@@ -15,11 +15,11 @@ Three forms:
   ``EnvelopedVerifiableCredential`` whose ``id`` is ``data:application/vc+jwt,<jws>``.
 
 Verification (RFC 7515 section 5.2, with VC-JOSE-COSE section 3.2 key discovery): the
-``alg`` must be in an allow-list (``EdDSA``, ``ES256``; ``none`` never) and match the key
-type of the resolved verification method (EdDSA: Ed25519, ES256: P-256); ``crit`` and
-unencoded payloads (``b64: false``, RFC 7797) are refused. PyJWT checks the signature
-(:class:`jwt.PyJWS`, the JWS layer only: it validates no claim, so ``exp``/``nbf`` are
-left to the caller's clock). Errors are :class:`JoseError` with a code.
+``alg`` must be in an allow-list (``EdDSA``, ``ES256``, ``ES384``; ``none`` never) and match
+the key type of the resolved verification method (EdDSA: Ed25519, ES256: P-256, ES384:
+P-384); ``crit`` and unencoded payloads (``b64: false``, RFC 7797) are refused. PyJWT checks
+the signature (:class:`jwt.PyJWS`, the JWS layer only: it validates no claim, so
+``exp``/``nbf`` are left to the caller's clock). Errors are :class:`JoseError` with a code.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ __all__ = [
     "verify_jws",
 ]
 
-DEFAULT_ALGORITHMS: tuple[str, ...] = ("EdDSA", "ES256")
+DEFAULT_ALGORITHMS: tuple[str, ...] = ("EdDSA", "ES256", "ES384")
 ENVELOPED_TYPE = "EnvelopedVerifiableCredential"
 FORM_VC_JWT = "vc+jwt"
 FORM_LEGACY = "vc-jwt-1.1"
@@ -248,7 +248,7 @@ def verify_jws(
     """Check the JWS signature of ``parsed`` with ``public_key`` (RFC 7515 section 5.2).
 
     ``alg`` must be in ``algorithms`` (``none`` never is) and be the algorithm of the key
-    type (EdDSA for Ed25519, ES256 for P-256; VC-JOSE-COSE section 3.2). Raises
+    type (EdDSA for Ed25519, ES256 for P-256, ES384 for P-384; VC-JOSE-COSE section 3.2). Raises
     :class:`JoseError` ``alg_not_allowed``, ``alg_key_mismatch`` or ``signature_invalid``.
     """
     check_algorithm(parsed.alg, algorithms)

@@ -71,7 +71,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from verifier.completeness import completeness
-from verifier.data_integrity import verify_proof
+from verifier.data_integrity import ProofCheck, verify_proof
 from verifier.did_resolution import DidResolver, ResolvedKey, split_did_url
 from verifier.errors import CredentialFormatError, DidResolutionError, FetchError, VerifierError
 from verifier.fetch import BudgetedFetcher, FetchBudget, Fetcher
@@ -236,15 +236,18 @@ class _Verification:
         return self._authenticate_data_integrity(parsed)
 
     def _authenticate_data_integrity(self, parsed: ParsedCredential) -> _Authentication:
+        """Data Integrity 1.0 sections 4.4-4.5: the proof, or every proof of a proof set or
+        chain, verified with the key its verification method names (see
+        :meth:`_verify_proof_set` for whose keys a set may use)."""
         no_key = _skipped("issuer_key", "not checked: the proof names no key")
         proof = parsed.credential.get("proof")
+        if isinstance(proof, list) and proof:
+            return self._verify_proof_set(parsed, proof)
         if not isinstance(proof, Mapping):
-            if proof is None:
+            if proof is None or proof == []:
                 code, detail = "proof_missing", "the credential has no proof"
-            elif isinstance(proof, list):
-                code, detail = "proof_set_unsupported", "proof sets are not supported"
             else:
-                code, detail = "proof_malformed", "proof must be an object"
+                code, detail = "proof_malformed", "proof must be an object or a list of them"
             return _Authentication(Check("proof", "failed", code, detail), no_key, None)
         method = proof.get("verificationMethod")
         if not isinstance(method, str):
@@ -259,13 +262,96 @@ class _Verification:
                 method,
             )
         result = verify_proof(parsed.credential, key.public_key, self.loader, now=self.now)
-        data = {"cryptosuite": result.cryptosuite, "created": proof.get("created")}
+        data = {
+            "cryptosuite": result.cryptosuite,
+            "created": proof.get("created"),
+            "proofs": [_proof_entry(proof, result, by_issuer=True)],
+        }
         if result.verified:
             detail = f"{result.cryptosuite} proof verifies"
             proof_check = Check("proof", "passed", None, detail, data)
         else:
             proof_check = Check("proof", "failed", result.code, result.detail, data)
         return _Authentication(proof_check, _key_passed(key), key.id)
+
+    def _verify_proof_set(self, parsed: ParsedCredential, proofs: list[Any]) -> _Authentication:
+        """A proof set or chain (Data Integrity 1.0 section 4.5): every proof must verify.
+
+        A proof whose verification method is under the issuer's identifier is checked with
+        the issuer's key (:meth:`issuer_key`); a proof by anyone else (a witness, an endorser)
+        with the key its own controller lists for ``assertionMethod``. The credential is
+        genuine when at least one proof by the issuer verifies and no proof fails: a proof
+        that does not verify, or whose key cannot be established, anywhere in the set makes
+        ``proof`` fail with that proof's code. ``issuer_key`` fails when no proof is by the
+        issuer (``controller_mismatch``) or no key of the issuer's proofs can be established.
+        The ``proof`` check's data lists every proof with its outcome.
+        """
+        entries: list[dict[str, Any]] = []
+        failures: list[tuple[int, str, str]] = []  # (position, code, detail)
+        issuer_keys: list[ResolvedKey] = []
+        issuer_key_errors: list[DidResolutionError] = []
+        for position, proof in enumerate(proofs, start=1):
+            method = proof.get("verificationMethod") if isinstance(proof, Mapping) else None
+            if not isinstance(proof, Mapping) or not isinstance(method, str):
+                detail = "a proof must be an object with a verificationMethod"
+                entries.append(
+                    {"position": position, "status": "failed", "code": "proof_malformed"}
+                )
+                failures.append((position, "proof_malformed", detail))
+                continue
+            by_issuer = parsed.issuer is not None and _controller(method) == parsed.issuer
+            try:
+                key = (
+                    self.issuer_key(method, parsed.issuer)
+                    if by_issuer
+                    else self.resolver.verification_method(method, purpose="assertionMethod")
+                )
+            except DidResolutionError as exc:
+                entry = _proof_entry(proof, None, by_issuer=by_issuer)
+                entries.append({**entry, "position": position, "status": "failed",
+                                "code": exc.code, "detail": exc.detail})  # fmt: skip
+                if by_issuer:
+                    issuer_key_errors.append(exc)
+                else:
+                    failures.append((position, exc.code, exc.detail))
+                continue
+            if by_issuer:
+                issuer_keys.append(key)
+            result = verify_proof(
+                parsed.credential, key.public_key, self.loader, proof=proof, now=self.now
+            )
+            entries.append(
+                {**_proof_entry(proof, result, by_issuer=by_issuer), "position": position}
+            )
+            if not result.verified:
+                failures.append((position, result.code or "signature_invalid", result.detail))
+        data = {"proofs": entries}
+        count = len(proofs)
+        if issuer_keys:
+            issuer_key_check = _key_passed(issuer_keys[0])
+        elif issuer_key_errors:
+            issuer_key_check = _failed("issuer_key", issuer_key_errors[0])
+        else:
+            issuer_key_check = Check(
+                "issuer_key", "failed", "controller_mismatch",
+                f"none of the {count} proofs is by a key of the issuer {parsed.issuer}",
+            )  # fmt: skip
+        if failures:
+            position, code, detail = failures[0]
+            proof_check = Check(
+                "proof", "failed", code, f"proof {position} of {count}: {detail}", data
+            )
+        elif not issuer_keys:
+            proof_check = Check(
+                "proof", "skipped",
+                detail="not checked: the issuer's key could not be established", data=data,
+            )  # fmt: skip
+        else:
+            suites = ", ".join(sorted({str(e.get("cryptosuite")) for e in entries}))
+            detail = f"all {count} proofs verify ({suites})"
+            proof_check = Check("proof", "passed", None, detail, data)
+        method = issuer_keys[0].id if issuer_keys else None
+        return _Authentication(proof_check, issuer_key_check, method)
 
     def _authenticate_jws(self, parsed: ParsedCredential, jose: JoseCredential) -> _Authentication:
         try:
@@ -410,6 +496,32 @@ class _Verification:
                 failing.code,
             )
         return parsed.credential
+
+
+def _controller(method: str) -> str:
+    """The identifier a verification method belongs to: its DID URL or URL without the
+    fragment (Controlled Identifiers 1.0, section 2.2)."""
+    return method.partition("#")[0]
+
+
+def _proof_entry(
+    proof: Mapping[str, Any], result: ProofCheck | None, *, by_issuer: bool
+) -> dict[str, Any]:
+    """What the ``proof`` check reports of one proof: its id, cryptosuite, verification
+    method, whether it is the issuer's, and its outcome."""
+    entry: dict[str, Any] = {
+        "id": proof.get("id"),
+        "cryptosuite": proof.get("cryptosuite"),
+        "verificationMethod": proof.get("verificationMethod"),
+        "byIssuer": by_issuer,
+    }
+    if "previousProof" in proof:
+        entry["previousProof"] = proof["previousProof"]
+    if result is not None:
+        entry["status"] = "passed" if result.verified else "failed"
+        if not result.verified:
+            entry.update(code=result.code, detail=result.detail)
+    return entry
 
 
 def _list_url(entry: Any) -> Any:

@@ -239,7 +239,8 @@ def _drop(key: str) -> Any:
         (_set(("validFrom",), "2020-01-01T00:00:00Z"), "signature_invalid"),
         (_set(("proof", "created"), "2025-03-01T12:00:01Z"), "signature_invalid"),
         (_set(("proof", "cryptosuite"), "ecdsa-rdfc-2019"), "cryptosuite_key_mismatch"),
-        (_set(("proof", "cryptosuite"), "eddsa-jcs-2022"), "cryptosuite_unsupported"),
+        (_set(("proof", "cryptosuite"), "bbs-2023"), "cryptosuite_unsupported"),
+        (_set(("proof", "cryptosuite"), "eddsa-jcs-2022"), "signature_invalid"),
         (_set(("proof", "type"), "Ed25519Signature2020"), "proof_type_unsupported"),
         (_set(("proof", "proofPurpose"), "authentication"), "proof_purpose_mismatch"),
         (_set(("proof", "proofValue"), "uAAAA"), "proof_value_invalid"),
@@ -255,7 +256,8 @@ def _drop(key: str) -> Any:
         (_set(("proof", "@context"), [DI_V2]), "proof_context_mismatch"),
         (_set(("unknownTerm",), "x"), "undefined_term"),
         (_set(("@context",), [V2, "https://example.org/evil/v1"]), "unknown_context"),
-        (lambda d: d.update(proof=[d["proof"]]), "proof_set_unsupported"),
+        (lambda d: d.update(proof=[d["proof"]]), "proof_malformed"),  # which one? proof=
+        (lambda d: d.update(proof=[]), "proof_missing"),
         (lambda d: d.update(proof="z123"), "proof_malformed"),
         (lambda d: d.pop("proof"), "proof_missing"),
     ],
@@ -341,9 +343,17 @@ def test_add_proof_refusals(loader: DocumentLoader) -> None:
 
 
 def test_cryptosuites_and_key_types() -> None:
-    assert dict(CRYPTOSUITES) == {"eddsa-rdfc-2022": keys.ED25519, "ecdsa-rdfc-2019": keys.P256}
+    assert dict(CRYPTOSUITES) == {
+        "eddsa-rdfc-2022": (keys.ED25519,),
+        "ecdsa-rdfc-2019": (keys.P256, keys.P384),
+        "eddsa-jcs-2022": (keys.ED25519,),
+        "ecdsa-jcs-2019": (keys.P256, keys.P384),
+    }
     assert cryptosuite_for(keys.ED25519) == "eddsa-rdfc-2022"
     assert cryptosuite_for(keys.P256) == "ecdsa-rdfc-2019"
+    assert cryptosuite_for(keys.P384) == "ecdsa-rdfc-2019"
+    assert cryptosuite_for(keys.ED25519, jcs=True) == "eddsa-jcs-2022"
+    assert cryptosuite_for(keys.P384, jcs=True) == "ecdsa-jcs-2019"
     with pytest.raises(ProofError) as info:
         cryptosuite_for("RSA")
     assert info.value.code == "unsupported_key_type"

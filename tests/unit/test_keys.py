@@ -2,29 +2,64 @@
 
 from __future__ import annotations
 
+import base64
 import os
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.serialization import load_der_private_key
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_der_private_key,
+)
 
 import keys
 
 # did:key test vectors (W3C CCG did:key spec, "Test Vectors": Ed25519 and P-256 keys).
 ED25519_VECTOR = "z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"
 P256_VECTOR = "zDnaerDaTF5BXEavCrfRZEk316dpbLsfPDZ3WJ5hRTPFU2169"
+# P-384: the key of the W3C ECDSA cryptosuite vectors (vc-di-ecdsa, TestVectors/, did:key z82L…).
+P384_VECTOR = "z82LkuBieyGShVBhvtE2zoiD6Kma4tJGFtkAhxR5pfkp5QPw4LutoYWhvQCnGjdVn14kujQ"
 
 
 def test_multikey_round_trip_of_published_vectors() -> None:
-    for value, key_type in ((ED25519_VECTOR, keys.ED25519), (P256_VECTOR, keys.P256)):
+    for value, key_type in (
+        (ED25519_VECTOR, keys.ED25519), (P256_VECTOR, keys.P256), (P384_VECTOR, keys.P384)
+    ):  # fmt: skip
         key = keys.public_key_from_multibase(value)
         assert key.key_type == key_type
         assert key.multibase == value
 
 
-def test_jwk_round_trip_for_both_key_types() -> None:
-    for value in (ED25519_VECTOR, P256_VECTOR):
+def test_p384_multikey_is_multicodec_0x1201_and_its_jwk_and_did_key() -> None:
+    # p384-pub is 0x1201 in the multicodec table: the varint 0x81 0x24, then the 49-byte
+    # compressed point; ES384 is its JOSE algorithm (RFC 7518, section 3.4).
+    key = keys.public_key_from_multibase(P384_VECTOR)
+    assert keys.decode_base58btc(P384_VECTOR)[:2] == b"\x81\x24"
+    assert len(key.raw) == 49 and key.jws_algorithm == "ES384"
+    jwk = keys.public_jwk(key)
+    assert (jwk["kty"], jwk["crv"]) == ("EC", "P-384")
+    assert len(base64.urlsafe_b64decode(jwk["x"] + "==")) == 48
+    assert keys.public_key_from_jwk(jwk) == key
+    did = keys.did_key(key)
+    assert did.startswith("did:key:z82L")
+    assert keys.did_key_document(did)["verificationMethod"][0]["publicKeyMultibase"] == P384_VECTOR
+    with pytest.raises(keys.InvalidKeyEncoding, match="P-384 JWK is not a point"):
+        keys.public_key_from_jwk({**jwk, "y": jwk["x"]})
+
+
+def test_a_sealed_key_of_another_curve_does_not_open_as_a_signer() -> None:
+    master = os.urandom(32)
+    private = ec.generate_private_key(ec.SECP521R1())
+    der = private.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+    with pytest.raises(keys.UnsupportedKeyType, match="secp521r1"):
+        keys.open_signer(keys.seal(der, master, b"row-9"), master, b"row-9", "did:x#k")
+
+
+def test_jwk_round_trip_for_every_key_type() -> None:
+    for value in (ED25519_VECTOR, P256_VECTOR, P384_VECTOR):
         key = keys.public_key_from_multibase(value)
         jwk = keys.public_jwk(key, kid="did:example:1#k")
         assert jwk["kid"] == "did:example:1#k"
@@ -56,7 +91,9 @@ def test_sealed_key_signs_and_verifies(key_type: str) -> None:
     assert signer.public_key == sealed.public_key
     assert signer.algorithm == key_type
     signature = signer.sign(b"message")
-    assert len(signature) == 64
+    assert (
+        len(signature) == keys.signature_length(key_type) == (96 if key_type == keys.P384 else 64)
+    )
     assert keys.verify_signature(sealed.public_key, signature, b"message")
     assert not keys.verify_signature(sealed.public_key, signature, b"messagE")
     assert "did:example:1#key-1" in repr(signer)
@@ -133,7 +170,8 @@ def test_seal_and_unseal_a_secret_bound_to_its_record() -> None:
 
 def test_public_api_is_pinned() -> None:
     assert set(keys.__all__) == {
-        "ED25519", "KEY_TYPES", "MASTER_KEY_BYTES", "P256", "InvalidKeyEncoding", "KeysError",
+        "ED25519", "KEY_TYPES", "MASTER_KEY_BYTES", "P256", "P384", "InvalidKeyEncoding",
+        "KeysError", "signature_length",
         "LocalSigner", "PublicKey", "SealError", "SealedKey", "Signer", "UnsupportedKeyType",
         "decode_base58btc", "did_document", "did_key", "did_key_document", "did_key_public_key",
         "did_web", "did_web_url", "encode_base58btc", "generate_sealed_key", "key_opens",
