@@ -27,6 +27,7 @@ import click
 
 from app.container import Container
 from app.errors import AppError
+from app.http.urls import PublicUrls
 from app.observability.logs import configure_logging
 from app.observability.metrics import MULTIPROC_ENV
 from app.persistence.db import is_up_to_date, make_engine, sealed_key_count, upgrade
@@ -38,6 +39,7 @@ from app.settings import (
     SettingsError,
     available_master_key,
     missing_instance_parts,
+    operator_contexts,
     require_instance,
     resolve_secrets,
     restore_master_key_advice,
@@ -45,6 +47,7 @@ from app.settings import (
     secure_data_dir,
 )
 from keys import KeysError
+from verifier.jsonld import MICROCRED_CONTEXT_URL, bundled_context_bytes
 
 
 def _json_default(value: Any) -> str:
@@ -90,8 +93,11 @@ def _resolve(settings: Settings, *, create: bool) -> Secrets:
 
 
 def _load(*, create: bool = False) -> tuple[Settings, Secrets]:
-    """Settings and secrets of the instance; ``create`` makes the secrets of a new one."""
+    """Settings and secrets of the instance; ``create`` makes the secrets of a new one.
+    An operator's context directory that does not match its pins stops here, before a
+    server starts."""
     settings = _settings()
+    operator_contexts(settings)
     secure_data_dir(settings, create=create)
     if not create:
         require_instance(settings)
@@ -561,12 +567,20 @@ def verify(args: tuple[str, ...]) -> None:
     --allow-host HOST:PORT, --now ISO, --skew SECONDS. Exit 0 valid, 1 not, 2 usage error.
 
     The configured MICROCRED_BASE_URL host is allowed, so a development server on
-    127.0.0.1 can be checked; everything else is fetched as an outsider would.
+    127.0.0.1 can be checked; everything else is fetched as an outsider would. The JSON-LD
+    contexts are the service's: the bundled ones, MICROCRED_CONTEXTS_DIR's, and this
+    deployment's own old URL of the microcred context.
     """
     from verifier.cli import main as verifier_main
 
-    host = urlsplit(_settings().base_url).netloc
-    sys.exit(verifier_main([*args, "--allow-host", host], prog="microcred verify"))
+    settings = _settings()
+    host = urlsplit(settings.base_url).netloc
+    own = json.loads(bundled_context_bytes(MICROCRED_CONTEXT_URL))
+    contexts = {**operator_contexts(settings), PublicUrls(settings.base_url).context(): own}
+    status = verifier_main(
+        [*args, "--allow-host", host], prog="microcred verify", contexts=contexts
+    )
+    sys.exit(status)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,11 +6,11 @@ is a module-level global.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from importlib.resources import files
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,9 +37,14 @@ from app.services.vc_api import VcApiIssuer
 from app.services.verification import VerificationLimits, VerificationService
 from app.services.wallet import WalletService
 from app.services.wallet_tokens import WalletTokens
-from app.settings import AdminToken, Secrets, Settings, admin_token_file
+from app.settings import AdminToken, Secrets, Settings, admin_token_file, operator_contexts
 from verifier.fetch import HttpFetcher
-from verifier.jsonld import bundled_document_loader
+from verifier.jsonld import (
+    MICROCRED_CONTEXT_URL,
+    DocumentLoader,
+    bundled_context_bytes,
+    bundled_document_loader,
+)
 
 
 @dataclass
@@ -68,11 +73,18 @@ class Container:
     wallet: WalletService = field(init=False)
     batches: BatchService = field(init=False)
     microcred_context: bytes = field(init=False)
+    document_loader: DocumentLoader = field(init=False)
 
     def __post_init__(self) -> None:
         settings, clock, uow = self.settings, self.clock, self.uow
-        loader = bundled_document_loader()
         self.urls = urls = PublicUrls(settings.base_url)
+        self.microcred_context = bundled_context_bytes(MICROCRED_CONTEXT_URL)
+        # Bundled contexts, the operator's pinned ones, and this deployment's own old URL of
+        # the microcred context (what it issued before the permanent URL keeps verifying).
+        loader = bundled_document_loader(
+            {**operator_contexts(settings), urls.context(): json.loads(self.microcred_context)}
+        )
+        self.document_loader = loader
         self.metrics = metrics = Metrics(enabled=settings.metrics)
         self.admin_token = AdminToken(self.secrets.admin_token, admin_token_file(settings))
         self.auth = Authenticator(
@@ -149,9 +161,6 @@ class Container:
         )
         self.wallet = WalletService(
             uow, self.verification, tokens=self.wallet_tokens, urls=urls, clock=clock
-        )
-        self.microcred_context = (
-            files("verifier").joinpath("contexts/microcred-v1.jsonld").read_bytes()
         )
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:

@@ -14,12 +14,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from keys import MASTER_KEY_BYTES
+from verifier.errors import JsonLdError
+from verifier.jsonld import load_context_directory
 
 # Values people paste from examples; refused as secrets.
 _PLACEHOLDERS = {"", "changeme", "change-me", "changethis", "secret", "admin", "password", "test"}
@@ -79,6 +81,9 @@ class Settings(BaseSettings):
     max_credential_bytes: int = Field(default=262_144, ge=16_384)
     max_languages: int = Field(default=32, ge=1, le=1000)
     max_learning_outcomes: int = Field(default=100, ge=1, le=10_000)
+    # An operator's JSON-LD contexts besides the bundled ones: a directory with index.json
+    # (URL -> {file, sha256}); see operator_contexts.
+    contexts_dir: Path | None = None
 
     @field_validator("base_url")
     @classmethod
@@ -110,6 +115,19 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+
+def operator_contexts(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The JSON-LD contexts of ``MICROCRED_CONTEXTS_DIR`` by URL, each file checked against the
+    SHA-256 its ``index.json`` pins (:func:`verifier.jsonld.load_context_directory`); none
+    when it is not set. Raises :class:`SettingsError` naming the file and what is wrong, so
+    the service refuses to start rather than verify with a context nobody pinned."""
+    if settings.contexts_dir is None:
+        return {}
+    try:
+        return load_context_directory(settings.contexts_dir)
+    except JsonLdError as exc:
+        raise SettingsError(f"MICROCRED_CONTEXTS_DIR: {exc.detail}") from exc
 
 
 @dataclass(frozen=True, repr=False)

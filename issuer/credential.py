@@ -36,8 +36,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from verifier.jsonld import MICROCRED_CONTEXT_URL
+
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-MICROCRED_CONTEXT_PATH = "/contexts/microcred/v1"
 
 EQF_SCHEME = "http://data.europa.eu/snb/eqf/25831c2"
 ECTS_FRAMEWORK = "http://data.europa.eu/snb/education-credit/6fcec5c5af"
@@ -304,12 +305,13 @@ def build_credential(
     learner: Learner,
     award: Award,
     *,
-    context_url: str,
+    context_url: str = MICROCRED_CONTEXT_URL,
     credential_status: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The unsecured micro-credential (VC 2.0 + ELM 3), ready for a proof or a JWT.
 
-    ``context_url`` is where the microcred context is served (``<base>/contexts/microcred/v1``);
+    ``context_url`` is the microcred context's URL: its permanent URL, the same for every
+    deployment (``https://w3id.org/microcred/v1``; a test may name another);
     ``credential_status`` the Bitstring Status List entries (VC 2.0, section 4.10).
     """
     ns = award.credential_id

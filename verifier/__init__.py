@@ -29,10 +29,12 @@ from verifier.errors import (
 from verifier.fetch import BudgetedFetcher, FetchBudget, Fetched, Fetcher, HttpFetcher
 from verifier.jsonld import (
     BUNDLED_CONTEXTS,
+    MICROCRED_CONTEXT_URL,
     DocumentLoader,
     bundled_document_loader,
     canonicalize,
     expand,
+    load_context_directory,
 )
 from verifier.result import CHECK_NAMES, Check, VerificationResult
 from verifier.status_list import (
@@ -55,6 +57,7 @@ __all__ = [
     "BUNDLED_CONTEXTS",
     "CHECK_NAMES",
     "CRYPTOSUITES",
+    "MICROCRED_CONTEXT_URL",
     "MIN_LIST_SIZE",
     "PURPOSES",
     "STATUS_ERROR_TYPES",
@@ -90,6 +93,7 @@ __all__ = [
     "expand",
     "get_bit",
     "hash_data",
+    "load_context_directory",
     "parse_credential",
     "parse_jws_credential",
     "proof_configuration",

@@ -5,7 +5,8 @@ The input is a file, ``-`` (standard input) or an ``http(s)`` URL, fetched throu
 application/vc+jwt;q=0.9, application/json;q=0.8`` (a microcred verification page ``/v/<id>``
 answers that with the stored credential). DID documents and status lists are fetched the
 same way; ``--allow-host HOST:PORT`` lets a development server on a private address through
-the SSRF guard (and plain http works for localhost / 127.0.0.1 only).
+the SSRF guard (and plain http works for localhost / 127.0.0.1 only). ``--contexts-dir DIR``
+adds an operator's hash-pinned JSON-LD contexts (:func:`verifier.load_context_directory`).
 
 Output: the verdict first, then one line per check (``✓`` passed, ``✗`` failed, ``!``
 warning, an en dash skipped; ASCII marks when the terminal cannot show these), or the JSON
@@ -18,13 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from verifier.did_resolution import DidResolver
-from verifier.errors import FetchError
+from verifier.errors import FetchError, JsonLdError
 from verifier.fetch import HttpFetcher
+from verifier.jsonld import DocumentLoader, bundled_document_loader, load_context_directory
 from verifier.result import Check, VerificationResult
 from verifier.verify import CREDENTIAL_ACCEPT, verify_credential
 
@@ -58,6 +60,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--allow-host", action="append", default=[], metavar="HOST:PORT",
         help="fetch from this host even at a private address (development servers)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--contexts-dir", metavar="DIR",
+        help="JSON-LD contexts to accept besides the bundled ones: DIR/index.json maps each "
+        "URL to {file, sha256}",
     )  # fmt: skip
     parser.add_argument("--now", metavar="ISO", help="verify as of this time (ISO 8601)")
     parser.add_argument(
@@ -124,9 +131,27 @@ def summary(result: VerificationResult, stream: TextIO) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None, *, prog: str = "python -m verifier") -> int:
+def _loader(
+    contexts_dir: str | None, extra: Mapping[str, Mapping[str, Any]]
+) -> DocumentLoader | None:
+    if contexts_dir is None and not extra:
+        return None
+    try:
+        pinned = load_context_directory(contexts_dir) if contexts_dir is not None else {}
+    except JsonLdError as exc:
+        raise _UsageError(f"--contexts-dir: {exc.detail}") from exc
+    return bundled_document_loader({**pinned, **extra})
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    prog: str = "python -m verifier",
+    contexts: Mapping[str, Mapping[str, Any]] | None = None,
+) -> int:
     """Run the command line; returns the exit status (0 verified, 1 not, 2 usage error).
-    ``prog`` is the command's name in its help and messages."""
+    ``prog`` is the command's name in its help and messages; ``contexts`` (URL -> JSON-LD
+    document) are accepted besides the bundled ones and ``--contexts-dir``."""
     parser = _parser(prog)
     try:
         args = parser.parse_args(argv)
@@ -136,6 +161,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m verifier")
         now = _parse_now(args.now)
         if args.skew < 0:
             raise _UsageError("--skew must not be negative")
+        loader = _loader(args.contexts_dir, contexts or {})
         with HttpFetcher(allow_hosts=args.allow_host) as fetcher:
             try:
                 data = _read_source(args.source, fetcher)
@@ -148,6 +174,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m verifier")
                     data,
                     resolver=DidResolver(fetcher),
                     fetcher=fetcher,
+                    document_loader=loader,
                     now=now,
                     clock_skew=timedelta(seconds=args.skew),
                     trusted_issuers=args.trust,

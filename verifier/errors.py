@@ -7,7 +7,8 @@ Exception tree::
     │                          (JSON-LD 1.1 Processing Algorithms, RDFC-1.0): codes
     │                          ``unknown_context``, ``undefined_term``, ``relative_iri``,
     │                          ``reserved_term``, ``invalid_jsonld``, ``canonicalization_limit``,
-    │                          ``context_digest_mismatch`` (a bundled context file altered)
+    │                          ``context_digest_mismatch`` (a bundled or pinned context file
+    │                          altered), ``context_directory_invalid``
     ├── ProofError             a proof that cannot be configured or hashed (VC Data Integrity
     │                          1.0, section 4): codes ``invalid_proof_configuration``,
     │                          ``unsupported_key_type``, ``previous_proof_missing``,
@@ -88,7 +89,8 @@ class JsonLdError(VerifierError):
         "reserved_term": "Reserved JSON-LD term",
         "invalid_jsonld": "Invalid JSON-LD",
         "canonicalization_limit": "RDF canonicalization work limit exceeded",
-        "context_digest_mismatch": "Bundled JSON-LD context missing or altered",
+        "context_digest_mismatch": "JSON-LD context file altered",
+        "context_directory_invalid": "Invalid directory of JSON-LD contexts",
     }
 
 

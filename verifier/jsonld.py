@@ -3,7 +3,9 @@ and RDF Dataset Canonicalization (RDFC-1.0) to canonical N-Quads.
 
 - JSON-LD 1.1 Processing Algorithms and API (W3C Recommendation), section 9.4.1
   ("LoadDocumentCallback"): the document loader serves the contexts bundled in
-  ``verifier/contexts/`` (checked against their SHA-256) and never touches the network.
+  ``verifier/contexts/`` (checked against their SHA-256; ``verifier/contexts/README`` names
+  their sources and licences), the documents its caller adds (an operator's hash-pinned
+  directory, :func:`load_context_directory`), and never touches the network.
 - JSON-LD expansion and "Deserialize JSON-LD to RDF" (sections 5.1 and 6.1) are pyld's,
   called as VC Data Integrity 1.0, section 4.2 requires: no base IRI, ``rdfDirection`` =
   ``i18n-datatype``, and **safe mode** (Data Integrity 1.0, section 2.4.1; jsonld.js ``safe``):
@@ -27,6 +29,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import re
 import threading
 import weakref
@@ -34,6 +37,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -45,13 +49,17 @@ from verifier.errors import JsonLdError, VerifierError
 
 __all__ = [
     "BUNDLED_CONTEXTS",
+    "CONTEXT_INDEX",
     "MICROCRED_CONTEXT_FILE",
     "MICROCRED_CONTEXT_PATH",
+    "MICROCRED_CONTEXT_URL",
     "BundledContext",
     "DocumentLoader",
+    "bundled_context_bytes",
     "bundled_document_loader",
     "canonicalize",
     "expand",
+    "load_context_directory",
 ]
 
 RemoteDocument = dict[str, Any]
@@ -76,15 +84,22 @@ class BundledContext:
     sha256: str
 
 
-#: Every context the verifier knows, by URL: the exact published bytes of Digital Bazaar's
-#: npm context packages (@digitalbazaar/credentials-context 3.2.0,
-#: @digitalbazaar/data-integrity-context 2.0.1, @digitalbazaar/multikey-context 2.0.1,
-#: did-context 3.1.1, @digitalbazaar/vc-bitstring-status-list-context 1.1.0,
-#: @digitalbazaar/vc-status-list-context 3.1.1).
+#: Every context the verifier knows, by URL. The W3C-published bytes of the VC 2.0 context
+#: (SHA-256 as the VC 2.0 specification lists it; the same JSON as Digital Bazaar's npm copy,
+#: other white space), its examples and undefined-terms contexts (W3C VC Data Model
+#: repository); the npm context packages of Digital Bazaar for the rest
+#: (@digitalbazaar/credentials-context 3.2.0 for VC 1.1, @digitalbazaar/data-integrity-context
+#: 2.0.1, @digitalbazaar/multikey-context 2.0.1, did-context 3.1.1,
+#: @digitalbazaar/vc-bitstring-status-list-context 1.1.0, @digitalbazaar/vc-status-list-context
+#: 3.1.1); and microcred's own context at its permanent URL.
 BUNDLED_CONTEXTS: Mapping[str, BundledContext] = {
     "https://www.w3.org/ns/credentials/v2": BundledContext(
         "credentials-v2.jsonld",
-        "8a9f494a89ecc51db093e90e84713e07e84d6d9204364a9b3c7868b21751236f",
+        "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734",
+    ),
+    "https://www.w3.org/ns/credentials/examples/v2": BundledContext(
+        "credentials-examples-v2.jsonld",
+        "57393fbc69d6efb9b9b5dc9cb6b9880b0944360abfe2eaf459c9e58cf2279d7c",
     ),
     "https://www.w3.org/ns/credentials/undefined-terms/v2": BundledContext(
         "credentials-undefined-terms-v2.jsonld",
@@ -118,16 +133,31 @@ BUNDLED_CONTEXTS: Mapping[str, BundledContext] = {
         "status-list-2021-v1.jsonld",
         "634d71c159289f068c96012e4511c657fdf82ac4231900081bda3ba24e2e1160",
     ),
+    "https://w3id.org/microcred/v1": BundledContext(
+        "microcred-v1.jsonld",
+        "4a5c01b39bad53a8cba62e876023420d35520743e12ed272698bac101f7adc67",
+    ),
 }
 
-#: Every microcred deployment serves the same immutable context at
-#: ``<base-url>/contexts/microcred/v1``; the verifier serves its bundled copy for any
-#: http(s) URL with exactly this path and never fetches it.
+#: microcred's context has one permanent URL, the same for every deployment: a w3id.org
+#: permanent identifier (the W3C Permanent Identifier Community Group's redirect service),
+#: whose redirect points at the published file. The verifier serves its bundled copy for
+#: exactly this URL and never fetches it.
+MICROCRED_CONTEXT_URL = "https://w3id.org/microcred/v1"
+#: Where every deployment also serves the same bytes (``<base-url>/contexts/microcred/v1``):
+#: the context URL of the credentials issued before the permanent one. A deployment's loader
+#: gets its own such URL as an extra document, so what it issued keeps verifying; the same
+#: path on any other host is an unknown context.
 MICROCRED_CONTEXT_PATH = "/contexts/microcred/v1"
 MICROCRED_CONTEXT_FILE = "microcred-v1.jsonld"
+#: The index file of an operator's directory of contexts (:func:`load_context_directory`).
+CONTEXT_INDEX = "index.json"
 
 # pyld's resolved-context cache size (pyld.jsonld.RESOLVED_CONTEXT_CACHE_MAX_SIZE).
 _RESOLVED_CONTEXT_CACHE_SIZE = 100
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+_CONTEXT_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_MAX_CONTEXT_BYTES = 1_048_576
 
 
 # --- Document loading -----------------------------------------------------------------------
@@ -138,36 +168,88 @@ def _context_bytes(filename: str) -> bytes | None:
     return resource.read_bytes() if resource.is_file() else None
 
 
+def bundled_context_bytes(url: str) -> bytes:
+    """The bytes of the bundled context at ``url`` (to serve them, e.g. microcred's own),
+    checked against their SHA-256. Raises :class:`JsonLdError` ``unknown_context`` for a URL
+    that is not bundled, ``context_digest_mismatch`` for an altered file."""
+    bundled = BUNDLED_CONTEXTS.get(url)
+    if bundled is None:
+        raise JsonLdError("unknown_context", f"no bundled JSON-LD context for {url!r}")
+    data = _context_bytes(bundled.filename)
+    if data is None or hashlib.sha256(data).hexdigest() != bundled.sha256:
+        raise JsonLdError(
+            "context_digest_mismatch",
+            f"{bundled.filename} is missing or not the SHA-256 {bundled.sha256}",
+        )
+    return data
+
+
 @cache
 def _bundled_documents() -> Mapping[str, Any]:
     """Parse and check every bundled context once per process."""
-    documents: dict[str, Any] = {}
-    for url, bundled in BUNDLED_CONTEXTS.items():
-        data = _context_bytes(bundled.filename)
-        if data is None or hashlib.sha256(data).hexdigest() != bundled.sha256:
+    return {url: json.loads(bundled_context_bytes(url)) for url in BUNDLED_CONTEXTS}
+
+
+def load_context_directory(directory: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """The contexts of an operator's directory, by URL, each checked against its SHA-256.
+
+    The directory holds :data:`CONTEXT_INDEX` (``index.json``), a JSON object mapping each
+    context URL to ``{"file": "<name in the directory>", "sha256": "<hex digest of the
+    file's bytes>"}``, and the files. A URL is an absolute ``https`` (or ``http``) URL that
+    no bundled context has (a bundled context is never replaced); a file is a plain name in
+    the directory holding a JSON object with ``@context``, at most 1 MiB. Raises
+    :class:`JsonLdError` ``context_directory_invalid`` (naming the entry and what is wrong)
+    or ``context_digest_mismatch`` (naming the file, the pinned and the actual digest).
+    """
+    root = Path(directory)
+    index_path = root / CONTEXT_INDEX
+
+    def invalid(detail: str) -> JsonLdError:
+        return JsonLdError("context_directory_invalid", f"{root}: {detail}")
+
+    try:
+        index = json.loads(index_path.read_bytes())
+    except OSError as exc:
+        raise invalid(f"cannot read {CONTEXT_INDEX}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise invalid(f"{CONTEXT_INDEX} is not JSON: {exc}") from exc
+    if not isinstance(index, dict):
+        raise invalid(f"{CONTEXT_INDEX} must map context URLs to {{file, sha256}}")
+    documents: dict[str, dict[str, Any]] = {}
+    for url, entry in index.items():
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+            raise invalid(f"{url!r} is not an absolute http(s) URL")
+        if url in BUNDLED_CONTEXTS:
+            raise invalid(f"{url} is a bundled context and cannot be replaced")
+        if not isinstance(entry, dict) or set(entry) != {"file", "sha256"}:
+            raise invalid(f'{url}: the entry must be {{"file": ..., "sha256": ...}}')
+        name, pinned = entry["file"], entry["sha256"]
+        if not isinstance(name, str) or not _CONTEXT_FILE_NAME.match(name):
+            raise invalid(f"{url}: file {name!r} is not a plain file name in the directory")
+        if not isinstance(pinned, str) or not _SHA256_HEX.match(pinned):
+            raise invalid(f"{url}: sha256 must be 64 lower-case hex digits")
+        try:
+            with (root / name).open("rb") as handle:
+                data = handle.read(_MAX_CONTEXT_BYTES + 1)
+        except OSError as exc:
+            raise invalid(f"{url}: cannot read {name}: {exc.strerror or exc}") from exc
+        if len(data) > _MAX_CONTEXT_BYTES:
+            raise invalid(f"{url}: {name} is larger than {_MAX_CONTEXT_BYTES} bytes")
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != pinned:
             raise JsonLdError(
                 "context_digest_mismatch",
-                f"{bundled.filename} is missing or not the SHA-256 {bundled.sha256}",
+                f"{root / name} (for {url}) has the SHA-256 {actual}, not the pinned {pinned}",
             )
-        documents[url] = json.loads(data)
+        try:
+            document = json.loads(data)
+        except ValueError as exc:
+            raise invalid(f"{url}: {name} is not JSON: {exc}") from exc
+        if not isinstance(document, dict) or "@context" not in document:
+            raise invalid(f"{url}: {name} is not a JSON-LD context (no @context)")
+        documents[url] = document
     return documents
-
-
-@cache
-def _microcred_document() -> Any:
-    data = _context_bytes(MICROCRED_CONTEXT_FILE)
-    return None if data is None else json.loads(data)
-
-
-def _is_microcred_context_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return (
-        parts.scheme in ("http", "https")
-        and bool(parts.netloc)
-        and parts.path == MICROCRED_CONTEXT_PATH
-        and not parts.query
-        and not parts.fragment
-    )
 
 
 class _BundledDocumentLoader:
@@ -177,11 +259,9 @@ class _BundledDocumentLoader:
         self._extra = {url: copy.deepcopy(dict(doc)) for url, doc in extra.items()}
 
     def __call__(self, url: str, options: Mapping[str, Any] | None = None, /) -> RemoteDocument:
-        document = self._extra.get(url)
+        document = _bundled_documents().get(url)
         if document is None:
-            document = _bundled_documents().get(url)
-        if document is None and _is_microcred_context_url(url):
-            document = _microcred_document()
+            document = self._extra.get(url)
         if document is None:
             raise JsonLdError("unknown_context", f"no bundled JSON-LD context for {url!r}")
         # The "static" tag lets pyld keep the processed context in its shared cache
@@ -201,10 +281,11 @@ def bundled_document_loader(
 ) -> DocumentLoader:
     """The offline document loader (JSON-LD 1.1 API, section 9.4.1): bundled contexts only.
 
-    Serves :data:`BUNDLED_CONTEXTS` (each checked against its SHA-256 on first use), the
-    microcred context for any ``http(s)://<host>/contexts/microcred/v1`` URL, and the
-    documents in ``extra`` (URL -> JSON document; they take precedence). Any other URL raises
-    :class:`JsonLdError` ``unknown_context``; the network is never used.
+    Serves :data:`BUNDLED_CONTEXTS` (each checked against its SHA-256 on first use; microcred's
+    context at :data:`MICROCRED_CONTEXT_URL` only) and the documents in ``extra`` (URL -> JSON
+    document: a deployment's own old context URL, an operator's :func:`load_context_directory`;
+    they never replace a bundled context). Any other URL raises :class:`JsonLdError`
+    ``unknown_context``; the network is never used.
     """
     return _BundledDocumentLoader(extra or {})
 

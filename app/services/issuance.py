@@ -42,7 +42,7 @@ from issuer.credential import (
 from issuer.data_integrity import add_proof
 from issuer.vc_jose import encode_vc_jwt
 from keys import Signer
-from verifier.jsonld import DocumentLoader
+from verifier.jsonld import MICROCRED_CONTEXT_URL, DocumentLoader
 
 __all__ = ["IssuanceFailed", "IssuanceService", "IssueResult", "dump_json", "issuer_profile"]
 
@@ -229,7 +229,7 @@ class IssuanceService:
             issuer.profile,
             request.learner,
             award,
-            context_url=self._urls.context(),
+            context_url=MICROCRED_CONTEXT_URL,
             credential_status=[slot.entry() for slot in slots],
         )
         limit = self._limits.max_credential_bytes

@@ -1,7 +1,7 @@
 // The document loader and DID resolver shared by verify.mjs and sign.mjs.
 //
-// Offline by default: bundled contexts (from Digital Bazaar's context packages) and did:key
-// (derived from the key). did:web documents and any other http(s) document (our own JSON-LD
+// Offline by default: bundled contexts (from Digital Bazaar's context packages, and
+// microcred's at its permanent URL) and did:key (derived from the key; Ed25519, P-256, P-384). did:web documents and any other http(s) document (our own JSON-LD
 // context, status list credentials) are fetched only for hosts named with --allow-host; plain
 // http only for localhost / 127.0.0.1 / [::1], https otherwise.
 import * as EcdsaMultikey from '@digitalbazaar/ecdsa-multikey';
@@ -12,11 +12,18 @@ import * as dataIntegrityContext from '@digitalbazaar/data-integrity-context';
 import * as didContext from 'did-context';
 import * as multikeyContext from '@digitalbazaar/multikey-context';
 import * as statusListContext from '@digitalbazaar/vc-bitstring-status-list-context';
+import {readFileSync} from 'node:fs';
 
 export const MULTIKEY_CONTEXT_URL = multikeyContext.CONTEXT_URL;
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const FETCH_TIMEOUT_MS = 10_000;
 const MAX_BYTES = 2 * 1024 * 1024;
+
+// microcred's context at its permanent URL (a w3id.org redirect to the published file):
+// resolved to the bytes the repository publishes, as a verifier that fetched it once would.
+export const MICROCRED_CONTEXT_URL = 'https://w3id.org/microcred/v1';
+const MICROCRED_CONTEXT = JSON.parse(readFileSync(
+  new URL('../../verifier/contexts/microcred-v1.jsonld', import.meta.url), 'utf8'));
 
 // Every context bundled here, by URL.
 export const CONTEXTS = new Map([
@@ -24,12 +31,14 @@ export const CONTEXTS = new Map([
   ...dataIntegrityContext.contexts,
   ...multikeyContext.contexts,
   ...didContext.contexts,
-  ...statusListContext.contexts
+  ...statusListContext.contexts,
+  [MICROCRED_CONTEXT_URL, MICROCRED_CONTEXT]
 ]);
 
 const didKeyDriver = didKey.driver();
 didKeyDriver.use({multibaseMultikeyHeader: 'z6Mk', fromMultibase: Ed25519Multikey.from});
 didKeyDriver.use({multibaseMultikeyHeader: 'zDna', fromMultibase: EcdsaMultikey.from});
+didKeyDriver.use({multibaseMultikeyHeader: 'z82L', fromMultibase: EcdsaMultikey.from});
 
 export class LoaderError extends Error {
   constructor(code, message) {
