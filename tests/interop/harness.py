@@ -11,6 +11,8 @@ imports microcred: the harness is a second opinion on what microcred produces an
   ``exit_code`` added. Only the hosts in ``allow_hosts`` (``"127.0.0.1:8000"``) are fetched:
   did:web documents, JSON-LD contexts, status list credentials.
 - :func:`node_sign` signs an unsigned credential with a did:key (or a given DID) key pair.
+- :func:`node_sign_di` runs a ``sign_di.mjs`` job: the JCS suites, P-384, ES384, proof sets
+  and chains; :func:`node_verify_di` verifies with Digital Bazaar's four suites (RDFC, JCS).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ __all__ = [
     "NodeHarnessError",
     "ensure_installed",
     "node_sign",
+    "node_sign_di",
     "node_verify",
+    "node_verify_di",
     "node_verify_many",
 ]
 
@@ -172,3 +176,36 @@ def node_sign(
         raise NodeHarnessError(f"sign.mjs exited {result.returncode}:\n{result.stderr}")
     out = result.stdout.strip()
     return out if jwt else json.loads(out)
+
+
+def node_sign_di(job: dict[str, Any]) -> dict[str, Any]:
+    """Run a ``sign_di.mjs sign`` job (see the script's header): ``{"credential": <signed
+    credential or compact JWS>, "didDocuments": {did:web DID: DID document}}``."""
+    result = _run("sign_di.mjs", ["sign"], stdin=json.dumps(job))
+    if result.returncode != 0:
+        raise NodeHarnessError(f"sign_di.mjs exited {result.returncode}:\n{result.stderr}")
+    output: dict[str, Any] = json.loads(result.stdout)
+    return output
+
+
+def node_verify_di(
+    credentials: Sequence[dict[str, Any]], allow_hosts: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """Verify Data Integrity credentials with ``sign_di.mjs verify`` (eddsa-rdfc-2022,
+    ecdsa-rdfc-2019, eddsa-jcs-2022, ecdsa-jcs-2019; P-256 and P-384): one
+    ``{"verified", "error", "results"}`` per credential, in order."""
+    host_args = [arg for host in allow_hosts for arg in ("--allow-host", host)]
+    with tempfile.TemporaryDirectory(prefix="interop-") as tmp:
+        files = []
+        for i, credential in enumerate(credentials):
+            path = Path(tmp) / f"input-{i}.json"
+            path.write_text(json.dumps(credential), encoding="utf-8")
+            files.append(str(path))
+        result = _run("sign_di.mjs", ["verify", *host_args, *files])
+    lines = result.stdout.splitlines()
+    if result.returncode not in (0, 1) or len(lines) != len(credentials):
+        raise NodeHarnessError(
+            f"sign_di.mjs verify exited {result.returncode} with {len(lines)} result lines "
+            f"for {len(credentials)} inputs:\n{result.stdout}\n{result.stderr}"
+        )
+    return [json.loads(line) for line in lines]

@@ -5,7 +5,11 @@ signed status lists served by a dict-backed :class:`FakeFetcher` (a fake behind 
 ``Fetcher`` Protocol), valid credentials in every form we read, and broken ones, each with the
 check and code it must fail with. Credentials signed independently by Digital Bazaar's
 libraries and ``jose`` are in ``tests/fixtures/verify/digital-bazaar.json``
-(``tests/fixtures/verify/generate.py``).
+(``tests/fixtures/verify/generate.py``) and ``digital-bazaar-di.json`` (JCS suites, P-384,
+proof sets and chains; ``generate_di.py``).
+
+The verifier's loader is a deployment's at ``https://school.example``: the bundled contexts
+and that deployment's own old URL of the microcred context (:data:`OLD_CONTEXT_URL`).
 """
 
 from __future__ import annotations
@@ -37,7 +41,12 @@ from issuer.vc_jose import encode_vc_jwt, enveloped_credential
 from verifier.did_resolution import DidResolver
 from verifier.errors import FetchError
 from verifier.fetch import Fetched
-from verifier.jsonld import DocumentLoader, bundled_document_loader
+from verifier.jsonld import (
+    MICROCRED_CONTEXT_URL,
+    DocumentLoader,
+    bundled_context_bytes,
+    bundled_document_loader,
+)
 from verifier.result import VerificationResult
 from verifier.status_list import MIN_LIST_SIZE, set_bit, status_entry
 from verifier.verify import verify_credential
@@ -47,9 +56,16 @@ BASE = "https://school.example"
 DID_ED = keys.did_web(BASE, "institutions", "ed")
 DID_P256 = keys.did_web(BASE, "institutions", "p256")
 DID_OTHER = keys.did_web("https://other.example", "institutions", "x")
-CONTEXT_URL = f"{BASE}/contexts/microcred/v1"
+CONTEXT_URL = MICROCRED_CONTEXT_URL
+#: Where school.example served the microcred context before its permanent URL: credentials
+#: it issued then name it, and its verifier knows it; the same path on another host is
+#: an unknown context.
+OLD_CONTEXT_URL = f"{BASE}/contexts/microcred/v1"
+FOREIGN_CONTEXT_URL = "https://contexts.evil.example/contexts/microcred/v1"
 UNKNOWN_CONTEXT = "https://example.org/contexts/unknown/v1"
 LOADER = bundled_document_loader()
+_MICROCRED_CONTEXT = json.loads(bundled_context_bytes(MICROCRED_CONTEXT_URL))
+DEPLOYMENT_LOADER = bundled_document_loader({OLD_CONTEXT_URL: _MICROCRED_CONTEXT})
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "verify"
 
 REVOCATION_LIST = f"{BASE}/status/ed/r1"
@@ -144,6 +160,7 @@ class World:
     def verify(self, credential: Any, **options: Any) -> VerificationResult:
         options.setdefault("resolver", DidResolver(self.fetcher))
         options.setdefault("fetcher", self.fetcher)
+        options.setdefault("document_loader", DEPLOYMENT_LOADER)
         options.setdefault("now", NOW)
         return verify_credential(credential, **options)
 
@@ -154,6 +171,7 @@ def unsigned(
     status: Sequence[Mapping[str, Any]] | None = None,
     valid_from: datetime = NOW - timedelta(days=5),
     valid_until: datetime | None = NOW + timedelta(days=365),
+    context_url: str = CONTEXT_URL,
 ) -> dict[str, Any]:
     if status is None:
         status = [
@@ -165,7 +183,7 @@ def unsigned(
         uuid.uuid4(), NOW - timedelta(days=5), date(2026, 11, 20), valid_from, valid_until
     )
     return build_credential(
-        SPEC, issuer, LEARNER, award, context_url=CONTEXT_URL, credential_status=status
+        SPEC, issuer, LEARNER, award, context_url=context_url, credential_status=status
     )
 
 
@@ -239,6 +257,15 @@ def world() -> World:
     independent = json.loads((FIXTURES / "digital-bazaar.json").read_text(encoding="utf-8"))
     for name, item in independent.items():
         w.valid[f"digital-bazaar-{name}"] = item
+    data_integrity = json.loads((FIXTURES / "digital-bazaar-di.json").read_text(encoding="utf-8"))
+    for did, document in data_integrity["didDocuments"].items():
+        fetcher.put(keys.did_web_url(did), document)
+    for name, item in data_integrity["valid"].items():
+        w.valid[f"digital-bazaar-{name}"] = item
+    # Issued by school.example before the permanent context URL: it keeps verifying there.
+    w.valid["old-context-url"] = signed(
+        unsigned(context_url=OLD_CONTEXT_URL), w.ed, DEPLOYMENT_LOADER
+    )
 
     # Broken: each fails one check with one code.
     def broken(name: str, item: Any, check: str, code: str) -> None:
@@ -270,6 +297,12 @@ def world() -> World:
         {UNKNOWN_CONTEXT: {"@context": {"nickname": "https://example.org/vocab#nickname"}}}
     )
     broken("unknown context", signed(odd, w.ed, their_loader), "proof", "unknown_context")
+    # Our context's path on any other host is not our context (Digital Bazaar agrees).
+    foreign_loader = bundled_document_loader({FOREIGN_CONTEXT_URL: _MICROCRED_CONTEXT})
+    foreign = signed(unsigned(context_url=FOREIGN_CONTEXT_URL), w.ed, foreign_loader)
+    broken("microcred context on another host", foreign, "proof", "unknown_context")
+    for name, item in data_integrity["broken"].items():
+        broken(name, item["credential"], item["check"], item["code"])
     expired = unsigned(valid_from=NOW - timedelta(days=400), valid_until=NOW - timedelta(days=1))
     broken("expired", signed(expired, w.ed), "validity", "expired")
     early = signed(unsigned(valid_from=NOW + timedelta(days=1)), w.ed)

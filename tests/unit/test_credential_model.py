@@ -58,13 +58,15 @@ ISSUER = IssuerProfile(ISSUER_DID, "Tehniški šolski center", "SVN", "Slovenia"
 LEARNER = Learner("Ana", "Horvat", date(2004, 3, 1), identifier="S-123")
 AWARD = Award(uuid.UUID("5f1d2c3b-0000-4000-8000-0000000000aa"), NOW, date(2026, 11, 20), NOW,
               grade="excellent")  # fmt: skip
-CONTEXT_URL = "http://127.0.0.1:8000/contexts/microcred/v1"
+CONTEXT_URL = "https://w3id.org/microcred/v1"
 MICROCRED_V1_SHA256 = "4a5c01b39bad53a8cba62e876023420d35520743e12ed272698bac101f7adc67"
 
 
 @pytest.fixture(scope="module")
 def credential() -> dict[str, Any]:
-    return build_credential(SPEC, ISSUER, LEARNER, AWARD, context_url=CONTEXT_URL)
+    built = build_credential(SPEC, ISSUER, LEARNER, AWARD)
+    assert built["@context"] == ["https://www.w3.org/ns/credentials/v2", CONTEXT_URL]
+    return built
 
 
 @pytest.fixture(scope="module")

@@ -7,24 +7,38 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from verifier import JsonLdError, bundled_document_loader, canonicalize, expand
+from verifier import (
+    JsonLdError,
+    bundled_document_loader,
+    canonicalize,
+    digest_cache,
+    expand,
+    load_context_directory,
+)
 from verifier.jsonld import (
     BUNDLED_CONTEXTS,
+    CONTEXT_INDEX,
     MICROCRED_CONTEXT_FILE,
+    MICROCRED_CONTEXT_URL,
     DocumentLoader,
     RemoteDocument,
+    bundled_context_bytes,
 )
 
 V2 = "https://www.w3.org/ns/credentials/v2"
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 EXAMPLES = {EXAMPLES_V2: {"@context": {"@vocab": "https://www.w3.org/ns/credentials/examples#"}}}
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "jsonld"
+# SHA-256 of the JSON (sorted keys, no white space) of @digitalbazaar/credentials-context
+# 3.2.0's contexts/v2.jsonld, whose bytes are 8a9f494a...1236f.
+NPM_V2_JSON_DIGEST = "b463c8d6a066214123ddd9827b135e1b50e1fc73322cc52a9b12a4f1fc7d86cf"
 JS_CASES: list[dict[str, Any]] = json.loads(
     (FIXTURES / "jsonld-js-canonicalization.json").read_text("utf-8")
 )
@@ -88,7 +102,7 @@ def test_loader_serves_every_bundled_context_and_extra_documents() -> None:
     [
         "https://example.org/unknown/v1",
         "https://www.w3.org/ns/credentials/v2/",
-        "https://www.w3.org/ns/credentials/examples/v2",
+        "https://www.w3.org/ns/credentials/examples/v3",
         "file:///etc/passwd",
     ],
 )
@@ -107,27 +121,130 @@ def test_unknown_context_in_a_document_is_unknown_context(loader: DocumentLoader
     assert "https://example.org/unknown/v1" in info.value.detail
 
 
-def test_microcred_context_is_served_for_every_deployment() -> None:
+def test_microcred_context_is_bundled_at_its_permanent_url_only() -> None:
     mine = files("verifier").joinpath("contexts", MICROCRED_CONTEXT_FILE)
-    if not mine.is_file():
-        pytest.skip("the microcred context is not written yet")
-    load = bundled_document_loader()
     expected = json.loads(mine.read_bytes())
+    load = bundled_document_loader()
+    assert MICROCRED_CONTEXT_URL == "https://w3id.org/microcred/v1"
+    assert load(MICROCRED_CONTEXT_URL)["document"] == expected
+    assert bundled_context_bytes(MICROCRED_CONTEXT_URL) == mine.read_bytes()
+    # A deployment's path on any host is no longer ours: Digital Bazaar refuses it too.
     for url in (
+        "https://contexts.evil.example/contexts/microcred/v1",
         "https://microcred.example/contexts/microcred/v1",
         "http://localhost:8000/contexts/microcred/v1",
-        "https://school.example:8443/contexts/microcred/v1",
+        "https://w3id.org/microcred/v1/",
+        "http://w3id.org/microcred/v1",
     ):
-        assert load(url)["document"] == expected
-    for url in (
-        "https://microcred.example/contexts/microcred/v2",
-        "https://microcred.example/base/contexts/microcred/v1",
-        "https://microcred.example/contexts/microcred/v1?x=1",
-        "ftp://microcred.example/contexts/microcred/v1",
-        "/contexts/microcred/v1",
-    ):
-        with pytest.raises(JsonLdError):
+        with pytest.raises(JsonLdError) as info:
             load(url)
+        assert info.value.code == "unknown_context"
+    # ... unless a deployment gives its own old URL to its loader.
+    own = "https://school.example/contexts/microcred/v1"
+    assert bundled_document_loader({own: expected})(own)["document"] == expected
+
+
+def test_the_vc_v2_context_is_the_w3c_bytes_with_the_specification_digest() -> None:
+    # VC Data Model 2.0 lists this SHA-256 for https://www.w3.org/ns/credentials/v2.
+    data = bundled_context_bytes("https://www.w3.org/ns/credentials/v2")
+    assert hashlib.sha256(data).hexdigest() == (
+        "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
+    )
+    # The same JSON as Digital Bazaar's npm copy (other white space, SHA-256 8a9f494a...):
+    # the same processed context, so no signature changes (the canonicalization fixtures of
+    # jsonld.js below still match byte for byte).
+    assert digest_cache.json_digest(json.loads(data)).hex() == NPM_V2_JSON_DIGEST
+
+
+def test_the_w3c_contexts_are_the_shared_copies(reference_data: Callable[[str], Path]) -> None:
+    folder = reference_data("contexts")
+    for url, name in (
+        ("https://www.w3.org/ns/credentials/v2", "credentials-v2.jsonld"),
+        ("https://www.w3.org/ns/credentials/examples/v2", "credentials-examples-v2.jsonld"),
+        ("https://www.w3.org/ns/credentials/undefined-terms/v2",
+         "credentials-undefined-terms-v2.jsonld"),
+    ):  # fmt: skip
+        assert bundled_context_bytes(url) == (folder / name).read_bytes(), url
+
+
+def test_the_examples_context_expands_the_w3c_suites_terms() -> None:
+    document = credential(
+        **{"@context": [V2, "https://www.w3.org/ns/credentials/examples/v2"], "nickname": "A"}
+    )
+    expanded = expand(document, bundled_document_loader())
+    assert "https://www.w3.org/ns/credentials/examples#nickname" in expanded[0]
+    with pytest.raises(JsonLdError) as info:
+        expand(credential(nickname="A"), bundled_document_loader())
+    assert info.value.code == "undefined_term"
+
+
+def _context_dir(tmp_path: Path, files_: dict[str, bytes], index: Any) -> Path:
+    for name, data in files_.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / CONTEXT_INDEX).write_text(json.dumps(index), encoding="utf-8")
+    return tmp_path
+
+
+def test_an_operators_context_directory_is_loaded_when_its_pins_match(tmp_path: Path) -> None:
+    data = json.dumps({"@context": {"nickname": "https://example.org/vocab#nickname"}}).encode()
+    url = "https://example.org/contexts/nickname/v1"
+    entry = {"file": "nickname.jsonld", "sha256": hashlib.sha256(data).hexdigest()}
+    folder = _context_dir(tmp_path, {"nickname.jsonld": data}, {url: entry})
+    documents = load_context_directory(folder)
+    assert documents == {url: json.loads(data)}
+    document = credential(**{"@context": [V2, url], "nickname": "A"})
+    expanded = expand(document, bundled_document_loader(documents))
+    assert "https://example.org/vocab#nickname" in expanded[0]
+    with pytest.raises(JsonLdError, match="unknown_context"):
+        expand(document, bundled_document_loader())
+
+
+@pytest.mark.parametrize(
+    ("index", "files_", "code", "reason"),
+    [
+        ({"https://x.example/c": {"file": "c.jsonld", "sha256": "0" * 64}},
+         {"c.jsonld": b'{"@context": {}}'}, "context_digest_mismatch", "not the pinned"),
+        ({"https://x.example/c": {"file": "../c.jsonld", "sha256": "0" * 64}}, {},
+         "context_directory_invalid", "not a plain file name"),
+        ({"https://x.example/c": {"file": "gone.jsonld", "sha256": "0" * 64}}, {},
+         "context_directory_invalid", "cannot read gone.jsonld"),
+        ({"https://x.example/c": {"file": "c.jsonld", "sha256": "XYZ"}}, {},
+         "context_directory_invalid", "64 lower-case hex"),
+        ({"https://x.example/c": {"file": "c.jsonld"}}, {},
+         "context_directory_invalid", "the entry must be"),
+        ({"relative/c": {"file": "c.jsonld", "sha256": "0" * 64}}, {},
+         "context_directory_invalid", "not an absolute http(s) URL"),
+        ({"https://www.w3.org/ns/credentials/v2": {"file": "c.jsonld", "sha256": "0" * 64}},
+         {}, "context_directory_invalid", "cannot be replaced"),
+        (["https://x.example/c"], {}, "context_directory_invalid", "must map context URLs"),
+    ],
+)  # fmt: skip
+def test_a_context_directory_that_does_not_match_its_pins_is_refused(
+    tmp_path: Path, index: Any, files_: dict[str, bytes], code: str, reason: str
+) -> None:
+    with pytest.raises(JsonLdError) as info:
+        load_context_directory(_context_dir(tmp_path, files_, index))
+    assert info.value.code == code
+    assert reason in info.value.detail
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [(b"not json", "is not JSON"), (b'{"a": 1}', "no @context"), (b" " * ((1 << 20) + 1), "larger")],
+)
+def test_a_pinned_file_must_be_a_small_context(tmp_path: Path, data: bytes, reason: str) -> None:
+    entry = {"file": "c.jsonld", "sha256": hashlib.sha256(data).hexdigest()}
+    folder = _context_dir(tmp_path, {"c.jsonld": data}, {"https://x.example/c": entry})
+    with pytest.raises(JsonLdError, match=reason):
+        load_context_directory(folder)
+
+
+def test_a_context_directory_without_a_readable_index_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(JsonLdError, match=r"cannot read index\.json"):
+        load_context_directory(tmp_path)
+    (tmp_path / CONTEXT_INDEX).write_text("{", encoding="utf-8")
+    with pytest.raises(JsonLdError, match=r"index\.json is not JSON"):
+        load_context_directory(tmp_path)
 
 
 class CountingLoader:
