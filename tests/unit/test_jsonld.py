@@ -230,7 +230,11 @@ def test_a_context_directory_that_does_not_match_its_pins_is_refused(
 
 @pytest.mark.parametrize(
     ("data", "reason"),
-    [(b"not json", "is not JSON"), (b'{"a": 1}', "no @context"), (b" " * ((1 << 20) + 1), "larger")],
+    [
+        (b"not json", "is not JSON"),
+        (b'{"a": 1}', "no @context"),
+        (b" " * ((1 << 20) + 1), "larger"),
+    ],
 )
 def test_a_pinned_file_must_be_a_small_context(tmp_path: Path, data: bytes, reason: str) -> None:
     entry = {"file": "c.jsonld", "sha256": hashlib.sha256(data).hexdigest()}
