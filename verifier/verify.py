@@ -282,8 +282,9 @@ class _Verification:
         with the key its own controller lists for ``assertionMethod``. The credential is
         genuine when at least one proof by the issuer verifies and no proof fails: a proof
         that does not verify, or whose key cannot be established, anywhere in the set makes
-        ``proof`` fail with that proof's code. ``issuer_key`` fails when no proof is by the
-        issuer (``controller_mismatch``) or no key of the issuer's proofs can be established.
+        it not genuine. ``proof`` fails with the first failing proof's code; ``issuer_key``
+        fails when no proof is by the issuer (``controller_mismatch``) or the key of one of
+        the issuer's proofs cannot be established (the :class:`DidResolutionError` code).
         The ``proof`` check's data lists every proof with its outcome.
         """
         entries: list[dict[str, Any]] = []
@@ -327,10 +328,10 @@ class _Verification:
                 failures.append((position, result.code or "signature_invalid", result.detail))
         data = {"proofs": entries}
         count = len(proofs)
-        if issuer_keys:
-            issuer_key_check = _key_passed(issuer_keys[0])
-        elif issuer_key_errors:
+        if issuer_key_errors:  # a key of the issuer's proofs withdrawn, unknown, unreachable
             issuer_key_check = _failed("issuer_key", issuer_key_errors[0])
+        elif issuer_keys:
+            issuer_key_check = _key_passed(issuer_keys[0])
         else:
             issuer_key_check = Check(
                 "issuer_key", "failed", "controller_mismatch",
