@@ -13,7 +13,6 @@ from app.services.issuance import dump_json
 from app.services.principal import Principal
 from issuer.data_integrity import add_proof
 from tests.support.data import FIELDS
-from verifier.jsonld import bundled_document_loader
 
 
 def setup_institution(container: Container, slug: str = "ts-lj") -> tuple[Principal, str]:
@@ -41,7 +40,7 @@ def store_signed(
         signer = container.signing_keys.active_signer(uow, institution)
         principal = Principal("institution", institution.id, slug, "test-key")
     now = container.clock()
-    secured = add_proof(document, signer, created=now, loader=bundled_document_loader())
+    secured = add_proof(document, signer, created=now, loader=container.document_loader)
     store = container.credential_store
     row = store.new_row(
         credential_id=str(uuid.uuid4()),
