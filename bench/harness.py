@@ -102,7 +102,8 @@ def sample_credential(
     credential_status: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The unsigned credential of ``ACHIEVEMENT`` for ``LEARNER``, issued by ``issuer_did`` at
-    ``issued_at`` (valid five years), with the microcred context served under ``base_url``."""
+    ``issued_at`` (valid five years), with the microcred context at its permanent URL, as the
+    service issues it (``base_url`` names the deployment)."""
     a = ACHIEVEMENT
     spec = AchievementSpec(
         id=uuid.uuid4(),
@@ -148,9 +149,8 @@ def sample_credential(
         grade=GRADE,
     )
     return build_credential(
-        spec, profile, learner, award, context_url=base_url + "/contexts/microcred/v1",
-        credential_status=credential_status,
-    )  # fmt: skip
+        spec, profile, learner, award, credential_status=credential_status
+    )  # the context at its permanent URL, as the service issues it
 
 
 # --- Rates ------------------------------------------------------------------------------------

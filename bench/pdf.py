@@ -99,9 +99,7 @@ def signed_credential() -> tuple[dict[str, Any], bytes, str]:
         valid_until=now + timedelta(days=5 * 365),
         grade="odličan (5)",
     )
-    document = build_credential(
-        spec, profile, learner, award, context_url=BASE_URL + "/contexts/microcred/v1"
-    )
+    document = build_credential(spec, profile, learner, award)
     secured = add_proof(document, signer, created=now, loader=bundled_document_loader())
     stored = json.dumps(secured, ensure_ascii=False, separators=(",", ":")).encode()
     return secured, stored, encode_vc_jwt(document, signer)

@@ -125,3 +125,55 @@ def test_python_dash_m_verifier(
         runpy.run_module("verifier", run_name="__main__")
     assert exited.value.code == 0
     assert json.loads(capsys.readouterr().out)["verdict"] == "valid"
+
+
+def _operator_context_credential(tmp_path: Path) -> tuple[Path, Path, str]:
+    """A did:key credential in a context only an operator's directory has: the credential
+    file, the directory, and the context URL."""
+    import hashlib
+    import os
+    from datetime import UTC, datetime
+
+    import keys
+    from issuer.data_integrity import add_proof
+    from verifier.jsonld import bundled_document_loader
+
+    url = "https://contexts.school.example/nickname/v1"
+    context = {"@context": {"nickname": "https://contexts.school.example/vocab#nickname"}}
+    data = json.dumps(context).encode()
+    folder = tmp_path / "contexts"
+    folder.mkdir()
+    (folder / "nickname.jsonld").write_bytes(data)
+    index = {url: {"file": "nickname.jsonld", "sha256": hashlib.sha256(data).hexdigest()}}
+    (folder / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    master = os.urandom(32)
+    sealed = keys.generate_sealed_key(keys.ED25519, master, b"k")
+    did = keys.did_key(sealed.public_key)
+    signer = keys.open_signer(sealed.sealed, master, b"k", f"{did}#{sealed.public_key.multibase}")
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", url],
+        "type": ["VerifiableCredential"],
+        "issuer": did,
+        "credentialSubject": {"id": "did:example:learner", "nickname": "Ana"},
+    }
+    loader = bundled_document_loader({url: context})
+    signed = add_proof(document, signer, created=datetime(2026, 1, 1, tzinfo=UTC), loader=loader)
+    path = tmp_path / "credential.json"
+    path.write_text(json.dumps(signed), encoding="utf-8")
+    return path, folder, url
+
+
+def test_contexts_dir_adds_an_operators_pinned_contexts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, folder, url = _operator_context_credential(tmp_path)
+    assert main([str(path), *NOW]) == 1
+    assert "✗ proof: unknown_context: " in capsys.readouterr().out
+    assert main([str(path), "--contexts-dir", str(folder), *NOW]) == 0
+    context = json.loads((folder / "nickname.jsonld").read_bytes())
+    assert main([str(path), *NOW], contexts={url: context}) == 0
+    (folder / "nickname.jsonld").write_text("{}", encoding="utf-8")  # no longer the pinned bytes
+    capsys.readouterr()
+    assert main([str(path), "--contexts-dir", str(folder), *NOW]) == 2
+    err = capsys.readouterr().err
+    assert "--contexts-dir: " in err and "not the pinned" in err
