@@ -24,7 +24,11 @@ of :mod:`verifier.result`):
     ``alg`` allow-list is checked first, before any resolution) is verified. A JSON-LD
     context the verifier does not bundle fails ``proof`` with ``unknown_context``: the
     proof cannot be checked without it (Data Integrity 1.0, section 4.4); a JWT is not
-    processed as JSON-LD, so it does not fail for its contexts.
+    processed as JSON-LD, so it does not fail for its contexts. A proof set or chain (a
+    ``proof`` list, Data Integrity 1.0 section 4.5) is genuine when at least one proof by
+    the issuer verifies and no proof fails; proofs by others (witnesses) are checked with
+    their own controllers' keys (:meth:`_Verification._verify_proof_set`). The ``proof``
+    check's data lists every proof with its outcome.
 ``validity``
     ``validFrom``/``validUntil`` (VC 2.0 section 4.9), ``issuanceDate``/``expirationDate``
     (VC 1.1), and a JWT's ``nbf``/``exp`` (RFC 7519 sections 4.1.4-4.1.5) against ``now``
