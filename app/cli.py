@@ -567,7 +567,8 @@ def verify(args: tuple[str, ...]) -> None:
     --allow-host HOST:PORT, --now ISO, --skew SECONDS. Exit 0 valid, 1 not, 2 usage error.
 
     The configured MICROCRED_BASE_URL host is allowed, so a development server on
-    127.0.0.1 can be checked; everything else is fetched as an outsider would. The JSON-LD
+    127.0.0.1 can be checked, and its did:web DIDs resolve with the base URL's scheme
+    (https://localhost:8443 too); everything else is fetched as an outsider would. The JSON-LD
     contexts are the service's: the bundled ones, MICROCRED_CONTEXTS_DIR's, and this
     deployment's own old URL of the microcred context.
     """
@@ -576,9 +577,13 @@ def verify(args: tuple[str, ...]) -> None:
     settings = _settings()
     host = urlsplit(settings.base_url).netloc
     own = json.loads(bundled_context_bytes(MICROCRED_CONTEXT_URL))
-    contexts = {**operator_contexts(settings), PublicUrls(settings.base_url).context(): own}
+    urls = PublicUrls(settings.base_url)
+    contexts = {**operator_contexts(settings), urls.context(): own}
     status = verifier_main(
-        [*args, "--allow-host", host], prog="microcred verify", contexts=contexts
+        [*args, "--allow-host", host],
+        prog="microcred verify",
+        contexts=contexts,
+        host_schemes=urls.host_schemes(),
     )
     sys.exit(status)
 

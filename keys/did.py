@@ -11,7 +11,7 @@ DID documents use Multikey verification methods (W3C Controlled Identifiers 1.0,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -36,10 +36,18 @@ def did_web(base_url: str, *path: str) -> str:
     return "did:web:" + ":".join(segments)
 
 
-def did_web_url(did: str, *, allow_http_hosts: Sequence[str] = ("localhost", "127.0.0.1")) -> str:
+def did_web_url(
+    did: str,
+    *,
+    allow_http_hosts: Sequence[str] = ("localhost", "127.0.0.1"),
+    host_schemes: Mapping[str, str] | None = None,
+) -> str:
     """The URL of the DID document of a did:web identifier.
 
     HTTPS always; plain HTTP only for the hosts in ``allow_http_hosts`` (development).
+    ``host_schemes`` maps a host (with its port, if the DID has one; lower case) to the scheme
+    it is known to be served with, which wins: a deployment's own host, whose scheme its base
+    URL says (``https://localhost:8443`` is not resolved over http).
     """
     if not did.startswith("did:web:"):
         raise InvalidKeyEncoding(f"not a did:web identifier: {did!r}")
@@ -49,6 +57,8 @@ def did_web_url(did: str, *, allow_http_hosts: Sequence[str] = ("localhost", "12
         raise InvalidKeyEncoding(f"did:web host is invalid: {did!r}")
     path = "/".join(unquote(s) for s in segments[1:])
     scheme = "http" if host.split(":")[0] in allow_http_hosts else "https"
+    if host_schemes:
+        scheme = host_schemes.get(host.lower(), scheme)
     tail = f"/{path}/did.json" if path else "/.well-known/did.json"
     return f"{scheme}://{host}{tail}"
 

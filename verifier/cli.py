@@ -148,10 +148,12 @@ def main(
     *,
     prog: str = "python -m verifier",
     contexts: Mapping[str, Mapping[str, Any]] | None = None,
+    host_schemes: Mapping[str, str] | None = None,
 ) -> int:
     """Run the command line; returns the exit status (0 verified, 1 not, 2 usage error).
     ``prog`` is the command's name in its help and messages; ``contexts`` (URL -> JSON-LD
-    document) are accepted besides the bundled ones and ``--contexts-dir``."""
+    document) are accepted besides the bundled ones and ``--contexts-dir``; ``host_schemes``
+    as for :class:`DidResolver` (a deployment's own host and scheme)."""
     parser = _parser(prog)
     try:
         args = parser.parse_args(argv)
@@ -172,7 +174,7 @@ def main(
             else:
                 result = verify_credential(
                     data,
-                    resolver=DidResolver(fetcher),
+                    resolver=DidResolver(fetcher, host_schemes=host_schemes),
                     fetcher=fetcher,
                     document_loader=loader,
                     now=now,

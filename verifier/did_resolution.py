@@ -84,7 +84,9 @@ def _did_key_document(did: str) -> str:
 class DidResolver:
     """Resolves ``did:key`` locally and ``did:web`` through ``fetcher`` (none: offline, and a
     did:web DID is ``did_not_found``). ``allow_http_hosts`` are the did:web hosts resolved
-    over plain http (development); the fetcher must allow them too.
+    over plain http (development); the fetcher must allow them too. ``host_schemes`` fixes
+    the scheme of some hosts (``{"localhost:8443": "https"}``: a deployment's own host, as
+    its base URL says), whatever ``allow_http_hosts`` would choose.
     """
 
     def __init__(
@@ -92,9 +94,11 @@ class DidResolver:
         fetcher: Fetcher | None = None,
         *,
         allow_http_hosts: Collection[str] = DEFAULT_ALLOW_HTTP_HOSTS,
+        host_schemes: Mapping[str, str] | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.allow_http_hosts = tuple(allow_http_hosts)
+        self.host_schemes = {h.lower(): s for h, s in (host_schemes or {}).items()}
 
     def resolve(self, did: str) -> dict[str, Any]:
         """The DID document of ``did`` (DID Core 1.0, section 7.1).
@@ -121,7 +125,9 @@ class DidResolver:
 
     def _resolve_web(self, did: str) -> dict[str, Any]:
         try:
-            url = keys.did_web_url(did, allow_http_hosts=self.allow_http_hosts)
+            url = keys.did_web_url(
+                did, allow_http_hosts=self.allow_http_hosts, host_schemes=self.host_schemes
+            )
         except KeysError as exc:
             raise DidResolutionError("did_invalid", f"{did}: {exc.detail}") from exc
         if self.fetcher is None:

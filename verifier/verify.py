@@ -698,7 +698,10 @@ def _budgeted(
     if resolver.fetcher is None:
         return resolver, budgeted
     own = budgeted if resolver.fetcher is fetcher else BudgetedFetcher(resolver.fetcher, budget)
-    return DidResolver(own, allow_http_hosts=resolver.allow_http_hosts), budgeted
+    resolver = DidResolver(
+        own, allow_http_hosts=resolver.allow_http_hosts, host_schemes=resolver.host_schemes
+    )
+    return resolver, budgeted
 
 
 def _unreadable(

@@ -130,6 +130,12 @@ class PublicUrls:
     def batch_results(self, batch_id: str) -> str:
         return self._url(API_BATCH_RESULTS_PATH, batch_id=batch_id)
 
+    def host_schemes(self) -> dict[str, str]:
+        """Our host (with its port) and the scheme of the base URL: a did:web DID on our host
+        resolves with that scheme (``https://localhost:8443`` is not resolved over http)."""
+        scheme, netloc = self._origin
+        return {netloc: scheme}
+
     def match(self, url: str) -> UrlMatch | None:
         """Which of our public URLs ``url`` is (same scheme, host and port as the base URL),
         or None for anything else."""

@@ -238,7 +238,7 @@ class VerificationService:
         with self._metrics.timed(self._metrics.verification_seconds):
             result = verify_credential(
                 credential,
-                resolver=DidResolver(fetcher),
+                resolver=DidResolver(fetcher, host_schemes=self._urls.host_schemes()),
                 fetcher=fetcher,
                 document_loader=self._loader,
                 now=self._clock(),

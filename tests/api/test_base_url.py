@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.container import Container
+from app.main import create_app
+from app.settings import Secrets, Settings
+from keys import did_web_url
 from tests.support.api import achievement, credential, institution
+from tests.support.clock import FixedClock
 from tests.support.data import BASE_URL
 
 pytestmark = pytest.mark.anyio
@@ -58,3 +63,44 @@ async def test_urls_in_answers_ignore_the_host_header(
     done = await client.get(f"/api/v1/batches/{made.json()['id']}", headers=spoofed)
     assert_ours(done.json()["status_url"])
     assert_ours(done.json()["results_url"])
+
+
+# -- did:web on our own host resolves with the scheme of the base URL --------------------------
+
+HTTPS_BASE = "https://localhost:8443"
+
+
+@pytest.mark.parametrize("base_url", [HTTPS_BASE, f"{HTTPS_BASE}/mc"])
+async def test_an_https_localhost_deployment_verifies_its_own_credentials(
+    base_url: str,
+    settings: Settings,
+    secrets: Secrets,
+    session_factory: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    """did:web on localhost means http to a stranger's resolver, but our own host is served
+    as the base URL says: a deployment at https://localhost:8443 finds its own DID documents
+    (before, its credentials were not genuine: did_not_found for http://localhost:8443)."""
+    ours = settings.model_copy(update={"base_url": base_url})
+    app = create_app(container=Container(ours, secrets, session_factory, clock=clock))
+    transport = httpx.ASGITransport(app=app)
+    # A proxy in front strips the base path, as in production.
+    async with httpx.AsyncClient(transport=transport, base_url=HTTPS_BASE) as client:
+        admin = {"Authorization": f"Bearer {secrets.admin_token}"}
+        made, headers = await institution(client, admin)
+        did = made["did"]
+        assert did.startswith("did:web:localhost%3A8443")
+        assert did_web_url(did).startswith("http://localhost:8443/")  # a stranger's view
+        course = await achievement(client, headers)
+        body = {"achievement_id": course["id"], "learner": {"given_name": "A", "family_name": "B"}}
+        issued = await client.post("/api/v1/credentials", json=body, headers=headers)
+        assert issued.status_code == 201, issued.text
+        page = issued.json()["verification_url"].removeprefix(base_url)
+        shown = await client.get(page, headers={"Accept": "application/json"})
+        assert shown.json()["verdict"] == "valid", shown.text
+        checked = await client.post(
+            "/credentials/verify",
+            json={"verifiableCredential": issued.json()["credential"]},
+        )
+        assert checked.status_code == 200, checked.text
+        assert checked.json()["verified"] is True
