@@ -178,6 +178,8 @@ def _hash_function(key_type: str | None) -> Callable[[bytes], bytes]:
 
 # The hash of a canonical document is a pure function of it: remembered (see digest_cache).
 _DOCUMENT_HASHES: DigestCache[bytes] = DigestCache(512)
+#: JCS documents whose safe-mode expansion passed (a failure raises and is not remembered).
+_JCS_EXPANDED: DigestCache[bool] = DigestCache(512)
 
 
 @lru_cache(maxsize=256)
@@ -348,7 +350,7 @@ def _check_proof(
     config = proof_configuration(options, unsecured["@context"])
     if suite in JCS_CRYPTOSUITES:
         # JCS signs the JSON, not the graph; refuse what JSON-LD cannot read all the same.
-        expand(unsecured, loader)
+        _JCS_EXPANDED.get(unsecured, loader, lambda: expand(unsecured, loader) is not None)
     data = hash_data(unsecured, config, loader, key_type=public_key.key_type, previous=matching)
     if not verify_signature(public_key, signature, data):
         raise _Failure("signature_invalid", "the signature does not match the document")
