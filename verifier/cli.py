@@ -11,7 +11,11 @@ adds an operator's hash-pinned JSON-LD contexts (:func:`verifier.load_context_di
 Output: the verdict first, then one line per check (``✓`` passed, ``✗`` failed, ``!``
 warning, an en dash skipped; ASCII marks when the terminal cannot show these), or the JSON
 of :meth:`VerificationResult.to_json` with ``--json``.
-Exit status: 0 verified, 1 not verified, 2 usage error (argparse's convention).
+Exit status: 0 verified, 1 not verified, 2 usage error (argparse's convention). Whether the
+issuer is one of the ``--trust`` DIDs is reported (the ``trust`` line, ``"trusted"`` in the
+JSON) but does not decide the exit status unless ``--require-trusted`` is given: then an
+issuer not on the list exits 1 (and ``--require-trusted`` without any ``--trust`` is a usage
+error: nothing could pass).
 """
 
 from __future__ import annotations
@@ -56,6 +60,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--trust", action="append", default=None, metavar="DID",
         help="a trusted issuer DID (repeatable); without it the trust check is skipped",
+    )  # fmt: skip
+    parser.add_argument(
+        "--require-trusted", action="store_true",
+        help="exit 1 unless the issuer is one of the --trust DIDs (by default trust is "
+        "reported but does not decide the exit status)",
     )  # fmt: skip
     parser.add_argument(
         "--allow-host", action="append", default=[], metavar="HOST:PORT",
@@ -116,10 +125,18 @@ def _line(check: Check, marks: dict[str, str]) -> str:
     return text + (check.detail or check.status)
 
 
-def summary(result: VerificationResult, stream: TextIO) -> str:
+def accepted(result: VerificationResult, *, require_trusted: bool = False) -> bool:
+    """Whether the command line accepts ``result``: verified, and with ``require_trusted``
+    issued by a trusted issuer."""
+    return result.verified and (not require_trusted or result.trusted is True)
+
+
+def summary(
+    result: VerificationResult, stream: TextIO, *, require_trusted: bool = False
+) -> str:
     """The readable report: the verdict first, then one line per check."""
     marks = _marks(stream)
-    head = "VERIFIED" if result.verified else "NOT VERIFIED"
+    head = "VERIFIED" if accepted(result, require_trusted=require_trusted) else "NOT VERIFIED"
     lines = [f"{head}: {result.verdict}"]
     if result.format:
         lines.append(f"  format: {result.format}")
@@ -161,6 +178,8 @@ def main(
         now = _parse_now(args.now)
         if args.skew < 0:
             raise _UsageError("--skew must not be negative")
+        if args.require_trusted and not args.trust:
+            raise _UsageError("--require-trusted needs at least one --trust DID")
         loader = _loader(args.contexts_dir, contexts or {})
         with HttpFetcher(allow_hosts=args.allow_host) as fetcher:
             try:
@@ -187,5 +206,6 @@ def main(
         ascii_only = _marks(sys.stdout) is _ASCII_MARKS
         print(json.dumps(result.to_json(), indent=2, ensure_ascii=ascii_only))
     else:
-        print(summary(result, sys.stdout))
-    return EXIT_VERIFIED if result.verified else EXIT_NOT_VERIFIED
+        print(summary(result, sys.stdout, require_trusted=args.require_trusted))
+    ok = accepted(result, require_trusted=args.require_trusted)
+    return EXIT_VERIFIED if ok else EXIT_NOT_VERIFIED

@@ -51,7 +51,9 @@ of :mod:`verifier.result`):
 ``completeness``
     :func:`verifier.completeness.completeness` (reported, not essential).
 ``trust``
-    ``trusted_issuers`` None: ``skipped``; else the issuer must be in it (``untrusted_issuer``).
+    ``trusted_issuers`` None: ``skipped``; else ``passed`` when the issuer is in it and a
+    ``warning`` (``untrusted_issuer``) when not: trust does not decide ``verified``
+    (:attr:`VerificationResult.trusted` reports it, the verdict is ``untrusted``).
 
 Fetching
     Everything one verification fetches (DID documents, status lists) goes through one
@@ -585,7 +587,7 @@ def _trust(issuer: str | None, trusted_issuers: Collection[str] | None) -> Check
         return _skipped("trust", "no list of trusted issuers is configured")
     if issuer is not None and issuer in trusted_issuers:
         return Check("trust", "passed", None, f"{issuer} is a trusted issuer")
-    return Check("trust", "failed", "untrusted_issuer", f"{issuer} is not on the trusted list")
+    return Check("trust", "warning", "untrusted_issuer", f"{issuer} is not on the trusted list")
 
 
 def verify_credential(

@@ -4,12 +4,14 @@ verification URL, running the verifier through the service's own documents."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.api import issue_some
+from tests.support.corpus import FIXTURES
 
 pytestmark = pytest.mark.anyio
 
@@ -69,3 +71,26 @@ async def test_verification_url_machine_forms(
     assert again.json()["verdict"] == "suspended"  # at once: no cache on our own page
     missing = await client.get("/v/" + "A" * 22, headers={"Accept": "application/json"})
     assert missing.status_code == 404
+
+
+# A credential signed by Digital Bazaar's libraries with a did:key no deployment configures.
+INDEPENDENT = json.loads((FIXTURES / "digital-bazaar.json").read_text(encoding="utf-8"))
+
+
+async def test_an_issuer_not_configured_in_advance_is_verified_and_reported_untrusted(
+    client: httpx.AsyncClient,
+) -> None:
+    for vc in (INDEPENDENT["ed25519-di"], INDEPENDENT["p256-jwt"]):
+        r = await verify(client, vc)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        # VC API: verified is proofs, status and validity period; trust is reported beside it.
+        assert body["verified"] is True and body["trusted"] is False
+        assert body["verdict"] == "untrusted" and body["errors"] == []
+        assert [w["code"] for w in body["warnings"]] == ["untrusted_issuer"]
+        assert "trust" not in body["checks"]
+    # The page for people keeps its verdict: the issuer is not one it recognises.
+    pasted = json.dumps(INDEPENDENT["ed25519-di"])
+    r = await client.post("/verify", data={"credential": pasted}, headers={"Accept": "text/html"})
+    assert r.status_code == 200
+    assert "Issuer not trusted" in r.text

@@ -60,9 +60,27 @@ def test_json_trust_and_stdin(
     result = json.loads(capsys.readouterr().out)
     assert result["verified"] and result["format"] == "vc+jwt"
     assert "trust" in result["checks"]
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(token.encode())))
-    assert main(["-", "--json", "--trust", "did:example:someone", *NOW]) == 1
-    assert json.loads(capsys.readouterr().out)["verdict"] == "untrusted"
+    assert result["trusted"] is True
+
+
+def test_trust_decides_the_exit_status_only_with_require_trusted(
+    credential_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = ["--trust", "did:example:someone"]
+    assert main([str(credential_file), "--json", *other, *NOW]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["verified"] is True and result["trusted"] is False
+    assert result["verdict"] == "untrusted" and result["warnings"][0]["code"] == "untrusted_issuer"
+    assert main([str(credential_file), *other, "--require-trusted", *NOW]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("NOT VERIFIED: untrusted")
+    assert "! trust: " in out
+    issuer = INDEPENDENT["ed25519-di"]["issuer"]
+    assert main([str(credential_file), "--trust", issuer, "--require-trusted", *NOW]) == 0
+    capsys.readouterr()
+    # Nothing could pass: a usage error, not a silent exit 1 for every credential.
+    assert main([str(credential_file), "--require-trusted", *NOW]) == 2
+    assert "--require-trusted needs at least one --trust" in capsys.readouterr().err
 
 
 def test_now_and_skew_decide_validity(credential_file: Path) -> None:
