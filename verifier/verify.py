@@ -8,7 +8,9 @@ of :mod:`verifier.result`):
     (``ldp_vc``); a compact JWS (or a JSON string holding one) is a ``vc+jwt``
     (VC-JOSE-COSE) or a legacy ``vc-jwt-1.1`` (VC 1.1 section 6.3.1); an
     ``EnvelopedVerifiableCredential`` is unwrapped (``enveloped:vc+jwt``). The credential
-    must then keep the VC data model rules (:func:`verifier.vc_model.data_model_problems`).
+    must then keep the VC data model rules (:func:`verifier.vc_model.data_model_problems`),
+    and a ``relatedResource`` the verifier holds (a bundled context) must match its digest
+    (``related_resource_mismatch``, VC 2.0 section 5.3).
     A JSON object without ``proof`` is read as ``ldp_vc`` and fails ``proof``
     (``proof_missing``). A credential with arrays or objects nested deeper than
     ``max_depth`` levels fails (``nesting_too_deep``) before anything walks it. When
@@ -82,6 +84,7 @@ from verifier.did_resolution import DidResolver, ResolvedKey, split_did_url
 from verifier.errors import CredentialFormatError, DidResolutionError, FetchError, VerifierError
 from verifier.fetch import BudgetedFetcher, FetchBudget, Fetcher
 from verifier.jsonld import DocumentLoader, bundled_document_loader
+from verifier.related_resource import related_resource_mismatches
 from verifier.result import CHECK_NAMES, UNDETERMINED_CODES, Check, VerificationResult
 from verifier.status_list import ENTRY_TYPE, PURPOSES, StatusCheck, check_status_entry
 from verifier.vc_jwt import (
@@ -648,6 +651,15 @@ def verify_credential(
         format_check = Check(
             "format", "failed", "data_model_invalid", reasons,
             {"format": parsed.format, "problems": [{"field": f, "reason": r} for f, r in problems]},
+        )  # fmt: skip
+        return _unreadable(format_check, parsed)
+    mismatches = related_resource_mismatches(parsed.credential)
+    if mismatches:
+        reasons = "; ".join(f"{where}: {reason}" for where, reason in mismatches)
+        format_check = Check(
+            "format", "failed", "related_resource_mismatch", reasons,
+            {"format": parsed.format,
+             "problems": [{"field": f, "reason": r} for f, r in mismatches]},
         )  # fmt: skip
         return _unreadable(format_check, parsed)
     format_check = Check("format", "passed", None, parsed.format, {"format": parsed.format})

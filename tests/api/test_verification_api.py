@@ -94,3 +94,45 @@ async def test_an_issuer_not_configured_in_advance_is_verified_and_reported_untr
     r = await client.post("/verify", data={"credential": pasted}, headers={"Accept": "text/html"})
     assert r.status_code == 200
     assert "Issuer not trusted" in r.text
+
+
+async def test_a_credential_sent_as_json_text_in_a_string_is_a_parsing_error(
+    client: httpx.AsyncClient,
+) -> None:
+    as_text = json.dumps(INDEPENDENT["ed25519-di"])
+    for value in (as_text, json.dumps(as_text), "not a JWS"):
+        r = await verify(client, value)
+        assert r.status_code == 400, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        body = r.json()
+        assert body["code"] == "parsing_error"
+        assert body["errors"] == [
+            {
+                "field": "verifiableCredential",
+                "reason": "a string must be a compact JWS; send a JSON-LD document as a JSON "
+                "object",
+            }
+        ]
+    # A string that is a compact JWS is still a credential.
+    assert (await verify(client, INDEPENDENT["ed25519-jwt"])).status_code == 200
+
+
+def _vocab_null(credential: dict[str, Any]) -> dict[str, Any]:
+    changed = copy.deepcopy(credential)
+    contexts = changed["@context"]
+    changed["@context"] = [*(contexts if isinstance(contexts, list) else [contexts]),
+                           {"@vocab": None}]  # fmt: skip
+    return changed
+
+
+async def test_a_null_vocab_is_not_genuine_never_a_500(client: httpx.AsyncClient) -> None:
+    hostile = _vocab_null(INDEPENDENT["ed25519-di"])
+    r = await verify(client, hostile)
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["code"] == "not_genuine"
+    assert body["errors"][0]["code"] == "invalid_jsonld"
+    page = await client.post(
+        "/verify", data={"credential": json.dumps(hostile)}, headers={"Accept": "text/html"}
+    )
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]

@@ -20,9 +20,10 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from app.dependencies import ContainerDep
-from app.errors import Unprocessable
+from app.errors import BadRequest, Unprocessable
 from app.http.json_input import JsonInputError, load_json, read_body
 from app.http.problems import problem
+from verifier.vc_jwt import JWS_COMPACT
 
 router = APIRouter(tags=["verification"])
 
@@ -45,10 +46,26 @@ def _request(raw: bytes, max_depth: int) -> VerifyCredentialRequest:
         error = {"type": "json_invalid", "loc": ("body",), "msg": exc.reason, "input": None}
         raise RequestValidationError([error]) from exc
     try:
-        return VerifyCredentialRequest.model_validate(data)
+        body = VerifyCredentialRequest.model_validate(data)
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         raise RequestValidationError(errors) from exc
+    parsing_error(body.verifiableCredential, "verifiableCredential")
+    return body
+
+
+def parsing_error(value: object, field: str) -> None:
+    """Refuse a string that is not a compact JWS: in a JSON API a secured credential or
+    presentation is a JSON object, and a string is only ever a compact JWS (VC Data Integrity
+    1.0, section 4.4: a document that is not a map is a ``PARSING_ERROR``; VC-JOSE-COSE). JSON
+    text inside a string is not read: 400 ``parsing_error`` naming the field."""
+    if isinstance(value, str) and not JWS_COMPACT.match(value.strip()):
+        reason = "a string must be a compact JWS; send a JSON-LD document as a JSON object"
+        raise BadRequest(
+            f"{field}: {reason}",
+            errors=[{"field": field, "reason": reason}],
+            code="parsing_error",
+        )
 
 
 @router.post(
