@@ -1,7 +1,7 @@
 """``python -m verifier FILE|URL|-``: verify a credential from the command line.
 
 The input is a file, ``-`` (standard input) or an ``http(s)`` URL, fetched through
-:class:`verifier.fetch.HttpFetcher` with ``Accept: application/vc+ld+json,
+:class:`verifier.fetch.HttpFetcher` with ``Accept: application/vc, application/vc+ld+json,
 application/vc+jwt;q=0.9, application/json;q=0.8`` (a microcred verification page ``/v/<id>``
 answers that with the stored credential). DID documents and status lists are fetched the
 same way; ``--allow-host HOST:PORT`` lets a development server on a private address through

@@ -113,8 +113,11 @@ __all__ = [
 ]
 
 FORMAT_LDP_VC = "ldp_vc"
-#: ``Accept`` for fetching a credential or a status list: JSON-LD first, then the JWT form.
-CREDENTIAL_ACCEPT = "application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8"
+#: ``Accept`` for fetching a credential or a status list: JSON-LD first (``application/vc``,
+#: VC 2.0 section 6.3, and its older name), then the JWT form.
+CREDENTIAL_ACCEPT = (
+    "application/vc, application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8"
+)
 STATUS_LIST_ACCEPT = CREDENTIAL_ACCEPT
 #: Defaults of :func:`verify_credential`'s limits: distinct documents fetched, seconds of
 #: fetching, and ``credentialStatus`` entries per credential.

@@ -62,8 +62,10 @@ async def test_verification_url_machine_forms(
     result = await client.get(path, headers={"Accept": "application/json"})
     assert result.status_code == 200 and result.json()["verdict"] == "valid"
     assert result.json()["verificationUrl"] == issued["verification_url"]
-    vc = await client.get(path, headers={"Accept": "application/vc+ld+json"})
-    assert vc.json() == issued["credential"]
+    for asked in ("application/vc", "application/vc+ld+json", "application/ld+json"):
+        vc = await client.get(path, headers={"Accept": asked})
+        assert vc.json() == issued["credential"]
+        assert vc.headers["content-type"] == "application/vc"  # VC 2.0 section 6.3
     jwt = await client.get(path, headers={"Accept": "application/vc+jwt"})
     assert jwt.text == issued["jwt"]
     await client.post(f"/api/v1/credentials/{issued['id']}/suspend", headers=headers)
