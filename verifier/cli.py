@@ -131,9 +131,7 @@ def accepted(result: VerificationResult, *, require_trusted: bool = False) -> bo
     return result.verified and (not require_trusted or result.trusted is True)
 
 
-def summary(
-    result: VerificationResult, stream: TextIO, *, require_trusted: bool = False
-) -> str:
+def summary(result: VerificationResult, stream: TextIO, *, require_trusted: bool = False) -> str:
     """The readable report: the verdict first, then one line per check."""
     marks = _marks(stream)
     head = "VERIFIED" if accepted(result, require_trusted=require_trusted) else "NOT VERIFIED"

@@ -100,7 +100,7 @@ def related_resource_problems(credential: Mapping[str, Any]) -> list[Problem]:
             problems.append((where, "must be an object"))
             continue
         resource_id = item.get("id")
-        if not _is_url(resource_id):
+        if not isinstance(resource_id, str) or not _is_url(resource_id):
             problems.append((f"{where}.id", "is required and must be a URL"))
         elif resource_id in seen:
             problems.append((f"{where}.id", f"{resource_id} is listed more than once"))

@@ -4,8 +4,8 @@ Checks what a conforming document must look like before any proof: contexts (VC 
 4.3), identifiers (4.4), types (4.5), names and descriptions (4.6), issuer (4.7), credential
 subject (4.8), validity period (4.9), status, schema, evidence, terms of use and refresh
 objects (each with a ``type``; 4.10-4.14), and related resources (5.3,
-:func:`verifier.related_resource.related_resource_problems`). VC 1.1 documents (``issuanceDate``) are accepted
-where the caller allows them.
+:func:`verifier.related_resource.related_resource_problems`). VC 1.1 documents
+(``issuanceDate``) are accepted where the caller allows them.
 """
 
 from __future__ import annotations

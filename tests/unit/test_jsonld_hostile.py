@@ -71,8 +71,10 @@ VALUES = st.recursive(
     | st.integers(-3, 3)
     | st.sampled_from(["", "x", "_:b", "http://a/", "@id", "@vocab", "@json", "@list", V2])
     | st.sampled_from(KEYWORDS),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.sampled_from(KEYWORDS), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(KEYWORDS), children, max_size=3)
+    ),
     max_leaves=10,
 )
 CONTEXTS = st.dictionaries(st.sampled_from(KEYWORDS), VALUES, min_size=1, max_size=3)
