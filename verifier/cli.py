@@ -1,4 +1,10 @@
-"""``python -m verifier FILE|URL|-``: verify a credential from the command line.
+"""``python -m verifier FILE|URL|-``: verify a credential or a presentation from the command
+line.
+
+A presentation (``type`` ``VerifiablePresentation`` or ``EnvelopedVerifiablePresentation``, or
+a ``vp+jwt``) is verified with :func:`verifier.verify_presentation`: its holder's proof, the
+``--challenge`` and ``--domain`` it must carry when given, and every credential in it; the
+report shows the presentation's checks, then each credential's.
 
 The input is a file, ``-`` (standard input) or an ``http(s)`` URL, fetched through
 :class:`verifier.fetch.HttpFetcher` with ``Accept: application/vc, application/vc+ld+json,
@@ -31,6 +37,7 @@ from verifier.did_resolution import DidResolver
 from verifier.errors import FetchError, JsonLdError
 from verifier.fetch import HttpFetcher
 from verifier.jsonld import DocumentLoader, bundled_document_loader, load_context_directory
+from verifier.presentation import PresentationResult, is_presentation, verify_presentation
 from verifier.result import Check, VerificationResult
 from verifier.verify import CREDENTIAL_ACCEPT, verify_credential
 
@@ -74,6 +81,14 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--contexts-dir", metavar="DIR",
         help="JSON-LD contexts to accept besides the bundled ones: DIR/index.json maps each "
         "URL to {file, sha256}",
+    )  # fmt: skip
+    parser.add_argument(
+        "--challenge", metavar="TEXT",
+        help="a presentation's proof must carry this challenge (vp+jwt: nonce)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--domain", metavar="TEXT",
+        help="a presentation's proof must carry this domain (vp+jwt: aud)",
     )  # fmt: skip
     parser.add_argument("--now", metavar="ISO", help="verify as of this time (ISO 8601)")
     parser.add_argument(
@@ -146,6 +161,33 @@ def summary(result: VerificationResult, stream: TextIO, *, require_trusted: bool
     return "\n".join(lines)
 
 
+def presentation_summary(
+    result: PresentationResult, stream: TextIO, *, require_trusted: bool = False
+) -> str:
+    """The readable report of a presentation: the verdict, the presentation's checks, then
+    each credential's report, indented."""
+    marks = _marks(stream)
+    ok = presentation_accepted(result, require_trusted=require_trusted)
+    lines = [f"{'VERIFIED' if ok else 'NOT VERIFIED'}: presentation"]
+    if result.format:
+        lines.append(f"  format: {result.format}")
+    if result.holder:
+        lines.append(f"  holder: {result.holder}")
+    lines += [_line(check, marks) for check in result.checks]
+    for index, credential in enumerate(result.credential_results):
+        lines.append(f"verifiableCredential[{index}]:")
+        report = summary(credential, stream, require_trusted=require_trusted)
+        lines += ["  " + line for line in report.splitlines()]
+    return "\n".join(lines)
+
+
+def presentation_accepted(result: PresentationResult, *, require_trusted: bool = False) -> bool:
+    """Whether the command line accepts a presentation: it and every credential in it."""
+    return result.presentation_verified and all(
+        accepted(r, require_trusted=require_trusted) for r in result.credential_results
+    )
+
+
 def _loader(
     contexts_dir: str | None, extra: Mapping[str, Mapping[str, Any]]
 ) -> DocumentLoader | None:
@@ -187,6 +229,18 @@ def main(
                 failed = Check("format", "failed", exc.code, detail)
                 result = VerificationResult(checks=(failed,))
             else:
+                if is_presentation(data):
+                    presented = verify_presentation(
+                        data,
+                        resolver=DidResolver(fetcher),
+                        options={"challenge": args.challenge, "domain": args.domain},
+                        fetcher=fetcher,
+                        document_loader=loader,
+                        now=now,
+                        clock_skew=timedelta(seconds=args.skew),
+                        trusted_issuers=args.trust,
+                    )
+                    return _report_presentation(presented, args.json, args.require_trusted)
                 result = verify_credential(
                     data,
                     resolver=DidResolver(fetcher),
@@ -200,10 +254,23 @@ def main(
         parser.print_usage(sys.stderr)
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.challenge is not None or args.domain is not None:
+        print(f"{parser.prog}: note: --challenge/--domain apply to presentations only",
+              file=sys.stderr)  # fmt: skip
     if args.json:
         ascii_only = _marks(sys.stdout) is _ASCII_MARKS
         print(json.dumps(result.to_json(), indent=2, ensure_ascii=ascii_only))
     else:
         print(summary(result, sys.stdout, require_trusted=args.require_trusted))
     ok = accepted(result, require_trusted=args.require_trusted)
+    return EXIT_VERIFIED if ok else EXIT_NOT_VERIFIED
+
+
+def _report_presentation(result: PresentationResult, as_json: bool, require_trusted: bool) -> int:
+    if as_json:
+        ascii_only = _marks(sys.stdout) is _ASCII_MARKS
+        print(json.dumps(result.to_json(), indent=2, ensure_ascii=ascii_only))
+    else:
+        print(presentation_summary(result, sys.stdout, require_trusted=require_trusted))
+    ok = presentation_accepted(result, require_trusted=require_trusted)
     return EXIT_VERIFIED if ok else EXIT_NOT_VERIFIED
