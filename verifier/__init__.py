@@ -2,7 +2,8 @@
 
 Framework-free and offline by default: the clock, the JSON-LD document loader, the fetcher
 (the only network access) and the allowed algorithms are parameters. Start with
-:func:`verify_credential`, which returns a :class:`VerificationResult`; ``python -m verifier``
+:func:`verify_credential`, which returns a :class:`VerificationResult`, or
+:func:`verify_presentation` (a :class:`PresentationResult`); ``python -m verifier``
 is the command line (:mod:`verifier.cli`).
 """
 
@@ -35,6 +36,13 @@ from verifier.jsonld import (
     canonicalize,
     expand,
     load_context_directory,
+)
+from verifier.presentation import (
+    ParsedPresentation,
+    PresentationResult,
+    is_presentation,
+    parse_presentation,
+    verify_presentation,
 )
 from verifier.result import CHECK_NAMES, Check, VerificationResult
 from verifier.status_list import (
@@ -76,6 +84,8 @@ __all__ = [
     "JoseError",
     "JsonLdError",
     "ParsedCredential",
+    "ParsedPresentation",
+    "PresentationResult",
     "ProofCheck",
     "ProofError",
     "ResolvedKey",
@@ -93,13 +103,16 @@ __all__ = [
     "expand",
     "get_bit",
     "hash_data",
+    "is_presentation",
     "load_context_directory",
     "parse_credential",
     "parse_jws_credential",
+    "parse_presentation",
     "proof_configuration",
     "set_bit",
     "status_entry",
     "verify_credential",
     "verify_jws",
+    "verify_presentation",
     "verify_proof",
 ]

@@ -1,7 +1,13 @@
-"""``python -m verifier FILE|URL|-``: verify a credential from the command line.
+"""``python -m verifier FILE|URL|-``: verify a credential or a presentation from the command
+line.
+
+A presentation (``type`` ``VerifiablePresentation`` or ``EnvelopedVerifiablePresentation``, or
+a ``vp+jwt``) is verified with :func:`verifier.verify_presentation`: its holder's proof, the
+``--challenge`` and ``--domain`` it must carry when given, and every credential in it; the
+report shows the presentation's checks, then each credential's.
 
 The input is a file, ``-`` (standard input) or an ``http(s)`` URL, fetched through
-:class:`verifier.fetch.HttpFetcher` with ``Accept: application/vc+ld+json,
+:class:`verifier.fetch.HttpFetcher` with ``Accept: application/vc, application/vc+ld+json,
 application/vc+jwt;q=0.9, application/json;q=0.8`` (a microcred verification page ``/v/<id>``
 answers that with the stored credential). DID documents and status lists are fetched the
 same way; ``--allow-host HOST:PORT`` lets a development server on a private address through
@@ -11,7 +17,11 @@ adds an operator's hash-pinned JSON-LD contexts (:func:`verifier.load_context_di
 Output: the verdict first, then one line per check (``✓`` passed, ``✗`` failed, ``!``
 warning, an en dash skipped; ASCII marks when the terminal cannot show these), or the JSON
 of :meth:`VerificationResult.to_json` with ``--json``.
-Exit status: 0 verified, 1 not verified, 2 usage error (argparse's convention).
+Exit status: 0 verified, 1 not verified, 2 usage error (argparse's convention). Whether the
+issuer is one of the ``--trust`` DIDs is reported (the ``trust`` line, ``"trusted"`` in the
+JSON) but does not decide the exit status unless ``--require-trusted`` is given: then an
+issuer not on the list exits 1 (and ``--require-trusted`` without any ``--trust`` is a usage
+error: nothing could pass).
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from verifier.did_resolution import DidResolver
 from verifier.errors import FetchError, JsonLdError
 from verifier.fetch import HttpFetcher
 from verifier.jsonld import DocumentLoader, bundled_document_loader, load_context_directory
+from verifier.presentation import PresentationResult, is_presentation, verify_presentation
 from verifier.result import Check, VerificationResult
 from verifier.verify import CREDENTIAL_ACCEPT, verify_credential
 
@@ -58,6 +69,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="a trusted issuer DID (repeatable); without it the trust check is skipped",
     )  # fmt: skip
     parser.add_argument(
+        "--require-trusted", action="store_true",
+        help="exit 1 unless the issuer is one of the --trust DIDs (by default trust is "
+        "reported but does not decide the exit status)",
+    )  # fmt: skip
+    parser.add_argument(
         "--allow-host", action="append", default=[], metavar="HOST:PORT",
         help="fetch from this host even at a private address (development servers)",
     )  # fmt: skip
@@ -65,6 +81,14 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--contexts-dir", metavar="DIR",
         help="JSON-LD contexts to accept besides the bundled ones: DIR/index.json maps each "
         "URL to {file, sha256}",
+    )  # fmt: skip
+    parser.add_argument(
+        "--challenge", metavar="TEXT",
+        help="a presentation's proof must carry this challenge (vp+jwt: nonce)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--domain", metavar="TEXT",
+        help="a presentation's proof must carry this domain (vp+jwt: aud)",
     )  # fmt: skip
     parser.add_argument("--now", metavar="ISO", help="verify as of this time (ISO 8601)")
     parser.add_argument(
@@ -116,10 +140,16 @@ def _line(check: Check, marks: dict[str, str]) -> str:
     return text + (check.detail or check.status)
 
 
-def summary(result: VerificationResult, stream: TextIO) -> str:
+def accepted(result: VerificationResult, *, require_trusted: bool = False) -> bool:
+    """Whether the command line accepts ``result``: verified, and with ``require_trusted``
+    issued by a trusted issuer."""
+    return result.verified and (not require_trusted or result.trusted is True)
+
+
+def summary(result: VerificationResult, stream: TextIO, *, require_trusted: bool = False) -> str:
     """The readable report: the verdict first, then one line per check."""
     marks = _marks(stream)
-    head = "VERIFIED" if result.verified else "NOT VERIFIED"
+    head = "VERIFIED" if accepted(result, require_trusted=require_trusted) else "NOT VERIFIED"
     lines = [f"{head}: {result.verdict}"]
     if result.format:
         lines.append(f"  format: {result.format}")
@@ -129,6 +159,33 @@ def summary(result: VerificationResult, stream: TextIO) -> str:
         lines.append(f"  key: {result.verification_method}")
     lines += [_line(check, marks) for check in result.checks]
     return "\n".join(lines)
+
+
+def presentation_summary(
+    result: PresentationResult, stream: TextIO, *, require_trusted: bool = False
+) -> str:
+    """The readable report of a presentation: the verdict, the presentation's checks, then
+    each credential's report, indented."""
+    marks = _marks(stream)
+    ok = presentation_accepted(result, require_trusted=require_trusted)
+    lines = [f"{'VERIFIED' if ok else 'NOT VERIFIED'}: presentation"]
+    if result.format:
+        lines.append(f"  format: {result.format}")
+    if result.holder:
+        lines.append(f"  holder: {result.holder}")
+    lines += [_line(check, marks) for check in result.checks]
+    for index, credential in enumerate(result.credential_results):
+        lines.append(f"verifiableCredential[{index}]:")
+        report = summary(credential, stream, require_trusted=require_trusted)
+        lines += ["  " + line for line in report.splitlines()]
+    return "\n".join(lines)
+
+
+def presentation_accepted(result: PresentationResult, *, require_trusted: bool = False) -> bool:
+    """Whether the command line accepts a presentation: it and every credential in it."""
+    return result.presentation_verified and all(
+        accepted(r, require_trusted=require_trusted) for r in result.credential_results
+    )
 
 
 def _loader(
@@ -163,6 +220,8 @@ def main(
         now = _parse_now(args.now)
         if args.skew < 0:
             raise _UsageError("--skew must not be negative")
+        if args.require_trusted and not args.trust:
+            raise _UsageError("--require-trusted needs at least one --trust DID")
         loader = _loader(args.contexts_dir, contexts or {})
         with HttpFetcher(allow_hosts=args.allow_host) as fetcher:
             try:
@@ -172,6 +231,18 @@ def main(
                 failed = Check("format", "failed", exc.code, detail)
                 result = VerificationResult(checks=(failed,))
             else:
+                if is_presentation(data):
+                    presented = verify_presentation(
+                        data,
+                        resolver=DidResolver(fetcher),
+                        options={"challenge": args.challenge, "domain": args.domain},
+                        fetcher=fetcher,
+                        document_loader=loader,
+                        now=now,
+                        clock_skew=timedelta(seconds=args.skew),
+                        trusted_issuers=args.trust,
+                    )
+                    return _report_presentation(presented, args.json, args.require_trusted)
                 result = verify_credential(
                     data,
                     resolver=DidResolver(fetcher, host_schemes=host_schemes),
@@ -185,9 +256,23 @@ def main(
         parser.print_usage(sys.stderr)
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.challenge is not None or args.domain is not None:
+        print(f"{parser.prog}: note: --challenge/--domain apply to presentations only",
+              file=sys.stderr)  # fmt: skip
     if args.json:
         ascii_only = _marks(sys.stdout) is _ASCII_MARKS
         print(json.dumps(result.to_json(), indent=2, ensure_ascii=ascii_only))
     else:
-        print(summary(result, sys.stdout))
-    return EXIT_VERIFIED if result.verified else EXIT_NOT_VERIFIED
+        print(summary(result, sys.stdout, require_trusted=args.require_trusted))
+    ok = accepted(result, require_trusted=args.require_trusted)
+    return EXIT_VERIFIED if ok else EXIT_NOT_VERIFIED
+
+
+def _report_presentation(result: PresentationResult, as_json: bool, require_trusted: bool) -> int:
+    if as_json:
+        ascii_only = _marks(sys.stdout) is _ASCII_MARKS
+        print(json.dumps(result.to_json(), indent=2, ensure_ascii=ascii_only))
+    else:
+        print(presentation_summary(result, sys.stdout, require_trusted=require_trusted))
+    ok = presentation_accepted(result, require_trusted=require_trusted)
+    return EXIT_VERIFIED if ok else EXIT_NOT_VERIFIED

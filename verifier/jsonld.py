@@ -19,6 +19,12 @@ and RDF Dataset Canonicalization (RDFC-1.0) to canonical N-Quads.
   of IRIs. We match Digital Bazaar's rdf-canonize 5 byte for byte, including in the hashes
   that label blank nodes, and we keep its work limit (``maxWorkFactor`` 1) against
   poisoned graphs.
+- Hostile input never escapes as anything but :class:`JsonLdError`: besides its own
+  ``JsonLdError``, pyld 3.3 fails on some invalid contexts with ``KeyError`` (``{"@vocab":
+  null}``, ``{"@language": null}``, ``{"@direction": null}``), ``ValueError`` (an
+  ``@import`` or IRI it cannot resolve without a base), ``TypeError``, ``AttributeError``
+  or ``IndexError`` (a keyword given a value of the wrong JSON type), ``RecursionError`` and
+  its warnings; each becomes ``invalid_jsonld`` (:data:`_PROCESSOR_FAILURES`).
 
 Resolved contexts are cached per document loader and per thread, so a bundled context is
 parsed and processed once, not on every call.
@@ -479,6 +485,21 @@ def _translated(exc: pyld_jsonld.JsonLdError) -> VerifierError:
     return JsonLdError("invalid_jsonld", f"{code}: {message}")
 
 
+#: What pyld raises, besides its JsonLdError, for documents and contexts it cannot process.
+_PROCESSOR_FAILURES = (
+    KeyError, ValueError, TypeError, AttributeError, IndexError, RecursionError, Warning,
+)  # fmt: skip
+
+
+def _processor_failure(exc: BaseException) -> JsonLdError:
+    """``invalid_jsonld`` for an exception pyld raised instead of its own error."""
+    reason = str(exc)[:200] or type(exc).__name__
+    return JsonLdError(
+        "invalid_jsonld",
+        f"JSON-LD processing failed ({type(exc).__name__}: {reason}): an invalid context or value",
+    )
+
+
 def _prepare(document: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(document, Mapping):
         raise JsonLdError("invalid_jsonld", "a JSON-LD document must be a JSON object")
@@ -497,6 +518,8 @@ def expand(document: Mapping[str, Any], loader: DocumentLoader) -> list[dict[str
         expanded: list[dict[str, Any]] = _SafeProcessor().expand(input_, _options(loader))
     except pyld_jsonld.JsonLdError as exc:
         raise _translated(exc) from exc
+    except _PROCESSOR_FAILURES as exc:
+        raise _processor_failure(exc) from exc
     return expanded
 
 
@@ -512,6 +535,8 @@ def canonicalize(document: Mapping[str, Any], loader: DocumentLoader) -> str:
         dataset = _SafeProcessor().to_rdf(input_, _options(loader))
     except pyld_jsonld.JsonLdError as exc:
         raise _translated(exc) from exc
+    except _PROCESSOR_FAILURES as exc:
+        raise _processor_failure(exc) from exc
     try:
         nquads = _Rdfc10().canonical_nquads(dataset)
         nquads.encode("utf-8")

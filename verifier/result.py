@@ -15,7 +15,10 @@ Checks, in the order they are made (``name``):
 ``revocation``    the revocation status list (fetched, its own proof checked) has the bit clear
 ``suspension``    likewise for the suspension list
 ``completeness``  an EU micro-credential carries the Annex I elements (not essential)
-``trust``         the issuer is on the trusted list (skipped when no list is configured)
+``trust``         the issuer is on the trusted list (skipped when no list is configured); an
+                  issuer not on it is a ``warning`` (``untrusted_issuer``), not a failure:
+                  trust is reported beside validity (``trusted``), it does not decide
+                  ``verified`` (the VC API's meaning: proofs, status, validity period)
 
 A check's ``status`` is ``passed``, ``failed``, ``warning`` or ``skipped`` (``skipped``: does
 not apply, e.g. no ``credentialStatus``, or an earlier check failed so it cannot run).
@@ -54,8 +57,9 @@ CHECK_NAMES = (
     "completeness",
     "trust",
 )
-#: Checks whose failure makes a credential not verified. Completeness is reported only.
-ESSENTIAL_CHECKS = frozenset(CHECK_NAMES) - {"completeness"}
+#: Checks whose failure makes a credential not verified. Completeness and trust are reported
+#: only: whether the issuer is one the caller trusts is the caller's policy, not validity.
+ESSENTIAL_CHECKS = frozenset(CHECK_NAMES) - {"completeness", "trust"}
 #: Codes of an authenticity check (``format``, ``proof``, ``issuer_key``) that failed because
 #: it could not be made, not because the credential is false: the issuer's DID document could
 #: not be fetched just now (network, timeout, server error, fetch budget).
@@ -119,7 +123,7 @@ def verdict_of(checks: tuple[Check, ...]) -> str:
     validity = failed.get("validity")
     if validity is not None:
         return "not_yet_valid" if validity.code == "not_yet_valid" else "expired"
-    if "trust" in failed:
+    if any(c.name == "trust" and c.status in ("failed", "warning") for c in checks):
         return "untrusted"
     return "valid"
 
@@ -143,6 +147,14 @@ class VerificationResult:
     def verified(self) -> bool:
         return not any(c.failed for c in self.checks if c.name in ESSENTIAL_CHECKS)
 
+    @property
+    def trusted(self) -> bool | None:
+        """Whether the issuer is on the trusted list; None when no list was given."""
+        trust = self.check("trust")
+        if trust is None or trust.status == "skipped":
+            return None
+        return trust.passed
+
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
 
@@ -151,6 +163,7 @@ class VerificationResult:
         return {
             "verified": self.verified,
             "verdict": self.verdict,
+            "trusted": self.trusted,
             "format": self.format,
             "issuer": self.issuer,
             "verificationMethod": self.verification_method,

@@ -3,8 +3,9 @@
 Checks what a conforming document must look like before any proof: contexts (VC 2.0 section
 4.3), identifiers (4.4), types (4.5), names and descriptions (4.6), issuer (4.7), credential
 subject (4.8), validity period (4.9), status, schema, evidence, terms of use and refresh
-objects (each with a ``type``; 4.10-4.14). VC 1.1 documents (``issuanceDate``) are accepted
-where the caller allows them.
+objects (each with a ``type``; 4.10-4.14), and related resources (5.3,
+:func:`verifier.related_resource.related_resource_problems`). VC 1.1 documents
+(``issuanceDate``) are accepted where the caller allows them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+
+from verifier.related_resource import related_resource_problems
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -158,4 +161,5 @@ def data_model_problems(credential: Mapping[str, Any], *, allow_v1: bool = True)
                 problems.append((f"{where}.id", "is required and must be a URL"))
             elif "id" in item and not is_url(item["id"]):
                 problems.append((f"{where}.id", "must be a URL"))
+    problems += related_resource_problems(credential)
     return problems

@@ -8,7 +8,9 @@ of :mod:`verifier.result`):
     (``ldp_vc``); a compact JWS (or a JSON string holding one) is a ``vc+jwt``
     (VC-JOSE-COSE) or a legacy ``vc-jwt-1.1`` (VC 1.1 section 6.3.1); an
     ``EnvelopedVerifiableCredential`` is unwrapped (``enveloped:vc+jwt``). The credential
-    must then keep the VC data model rules (:func:`verifier.vc_model.data_model_problems`).
+    must then keep the VC data model rules (:func:`verifier.vc_model.data_model_problems`),
+    and a ``relatedResource`` the verifier holds (a bundled context) must match its digest
+    (``related_resource_mismatch``, VC 2.0 section 5.3).
     A JSON object without ``proof`` is read as ``ldp_vc`` and fails ``proof``
     (``proof_missing``). A credential with arrays or objects nested deeper than
     ``max_depth`` levels fails (``nesting_too_deep``) before anything walks it. When
@@ -51,7 +53,9 @@ of :mod:`verifier.result`):
 ``completeness``
     :func:`verifier.completeness.completeness` (reported, not essential).
 ``trust``
-    ``trusted_issuers`` None: ``skipped``; else the issuer must be in it (``untrusted_issuer``).
+    ``trusted_issuers`` None: ``skipped``; else ``passed`` when the issuer is in it and a
+    ``warning`` (``untrusted_issuer``) when not: trust does not decide ``verified``
+    (:attr:`VerificationResult.trusted` reports it, the verdict is ``untrusted``).
 
 Fetching
     Everything one verification fetches (DID documents, status lists) goes through one
@@ -80,6 +84,7 @@ from verifier.did_resolution import DidResolver, ResolvedKey, split_did_url
 from verifier.errors import CredentialFormatError, DidResolutionError, FetchError, VerifierError
 from verifier.fetch import BudgetedFetcher, FetchBudget, Fetcher
 from verifier.jsonld import DocumentLoader, bundled_document_loader
+from verifier.related_resource import related_resource_mismatches
 from verifier.result import CHECK_NAMES, UNDETERMINED_CODES, Check, VerificationResult
 from verifier.status_list import ENTRY_TYPE, PURPOSES, StatusCheck, check_status_entry
 from verifier.vc_jwt import (
@@ -108,8 +113,11 @@ __all__ = [
 ]
 
 FORMAT_LDP_VC = "ldp_vc"
-#: ``Accept`` for fetching a credential or a status list: JSON-LD first, then the JWT form.
-CREDENTIAL_ACCEPT = "application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8"
+#: ``Accept`` for fetching a credential or a status list: JSON-LD first (``application/vc``,
+#: VC 2.0 section 6.3, and its older name), then the JWT form.
+CREDENTIAL_ACCEPT = (
+    "application/vc, application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8"
+)
 STATUS_LIST_ACCEPT = CREDENTIAL_ACCEPT
 #: Defaults of :func:`verify_credential`'s limits: distinct documents fetched, seconds of
 #: fetching, and ``credentialStatus`` entries per credential.
@@ -585,7 +593,7 @@ def _trust(issuer: str | None, trusted_issuers: Collection[str] | None) -> Check
         return _skipped("trust", "no list of trusted issuers is configured")
     if issuer is not None and issuer in trusted_issuers:
         return Check("trust", "passed", None, f"{issuer} is a trusted issuer")
-    return Check("trust", "failed", "untrusted_issuer", f"{issuer} is not on the trusted list")
+    return Check("trust", "warning", "untrusted_issuer", f"{issuer} is not on the trusted list")
 
 
 def verify_credential(
@@ -646,6 +654,15 @@ def verify_credential(
         format_check = Check(
             "format", "failed", "data_model_invalid", reasons,
             {"format": parsed.format, "problems": [{"field": f, "reason": r} for f, r in problems]},
+        )  # fmt: skip
+        return _unreadable(format_check, parsed)
+    mismatches = related_resource_mismatches(parsed.credential)
+    if mismatches:
+        reasons = "; ".join(f"{where}: {reason}" for where, reason in mismatches)
+        format_check = Check(
+            "format", "failed", "related_resource_mismatch", reasons,
+            {"format": parsed.format,
+             "problems": [{"field": f, "reason": r} for f, r in mismatches]},
         )  # fmt: skip
         return _unreadable(format_check, parsed)
     format_check = Check("format", "passed", None, parsed.format, {"format": parsed.format})

@@ -67,15 +67,17 @@ ACTIONS: dict[str, Action] = {
 
 log = logging.getLogger("microcred.status")
 
-#: The forms a status list credential is published in, JSON-LD first (the default).
-STATUS_LIST_TYPES = ("application/vc+ld+json", "application/vc+jwt")
+#: The forms a status list credential is published in, JSON-LD first (the default): served
+#: as ``application/vc`` (VC 2.0 section 6.3) or ``application/vc+jwt``.
+STATUS_LIST_TYPES = ("application/vc", "application/vc+jwt")
+#: What a client may ask for: the JSON-LD form also by its older names.
+_ACCEPTED_TYPES = ("application/vc", "application/vc+ld+json", "application/ld+json",
+                   "application/vc+jwt")  # fmt: skip
 
 
 def list_format(accept: str | None) -> str:
     """``jwt`` when the client prefers the JWT form of a status list, else ``ld``."""
-    return (
-        "jwt" if preferred_media_type(accept, STATUS_LIST_TYPES) == STATUS_LIST_TYPES[1] else "ld"
-    )
+    return "jwt" if preferred_media_type(accept, _ACCEPTED_TYPES) == STATUS_LIST_TYPES[1] else "ld"
 
 
 @dataclass(frozen=True)

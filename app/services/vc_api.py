@@ -4,7 +4,8 @@ built with a Data Integrity proof of the caller's institution.
 The credential's ``issuer`` must be the caller's DID, as a string or an object with ``id``
 (and ``type``) only: what the issuer is called and where it is registered is the platform's
 record of the institution, which the caller cannot restate. The document must satisfy the VC
-data model and define every term (safe mode); no string in it may hold a control character
+data model (a ``relatedResource`` the verifier holds, a bundled context, must match its
+digest) and define every term (safe mode); no string in it may hold a control character
 other than tab, LF and CR, and the secured credential must fit in
 ``MICROCRED_MAX_CREDENTIAL_BYTES``. With ``options.credentialStatus`` of type
 ``BitstringStatusListEntry`` it gets our revocation and suspension entries.
@@ -29,6 +30,7 @@ from app.services.signing_keys import SigningKeyService
 from app.services.status import StatusService, StatusSlot
 from issuer.data_integrity import add_proof
 from verifier.jsonld import DocumentLoader
+from verifier.related_resource import related_resource_mismatches
 from verifier.vc_model import data_model_problems
 
 __all__ = ["VcApiIssuer"]
@@ -39,7 +41,7 @@ _ISSUER_PROPERTIES = ("id", "type")
 
 
 def _problems(credential: Mapping[str, Any], did: str) -> list[tuple[str, str]]:
-    problems = data_model_problems(credential)
+    problems = data_model_problems(credential) + related_resource_mismatches(credential)
     if "proof" in credential:
         problems.append(("proof", "an unsecured credential must not carry a proof"))
     issuer = credential.get("issuer")

@@ -1,5 +1,5 @@
 """Use cases of verification: the public page behind every QR code, pasted credentials, and
-the VC API ``/credentials/verify``.
+the VC API ``/credentials/verify`` and ``/presentations/verify``.
 
 The service runs :func:`verifier.verify_credential` exactly as an outsider would: the stored
 signed credential, DID documents and status lists through the verifier's ``Fetcher`` port.
@@ -36,6 +36,7 @@ from app.services.status import StatusService, list_format
 from verifier.did_resolution import DidResolver
 from verifier.fetch import BudgetedFetcher, FetchBudget, Fetched, Fetcher, FetchError
 from verifier.jsonld import DocumentLoader
+from verifier.presentation import PresentationResult, verify_presentation
 from verifier.result import Check, VerificationResult
 from verifier.verify import CREDENTIAL_ACCEPT, verify_credential
 
@@ -252,6 +253,35 @@ class VerificationService:
             )
         self._metrics.verifications.labels(result.verdict).inc()
         return result
+
+    def verify_presentation(
+        self,
+        presentation: Mapping[str, Any] | str,
+        options: Mapping[str, Any],
+        *,
+        ticket: Ticket | None = None,
+    ) -> PresentationResult:
+        """Verify a presentation (VC API ``/presentations/verify``) and every credential in
+        it, as :meth:`verify` does a credential; ``options`` give ``challenge`` and
+        ``domain``."""
+        with (
+            self._fetcher(ticket) as fetcher,
+            self._metrics.timed(self._metrics.verification_seconds),
+        ):
+            return verify_presentation(
+                presentation,
+                resolver=DidResolver(fetcher),
+                options=options,
+                fetcher=fetcher,
+                document_loader=self._loader,
+                now=self._clock(),
+                clock_skew=self._skew,
+                trusted_issuers=self.trusted_issuers(),
+                max_fetches=None,
+                budget_seconds=None,
+                max_status_entries=self.limits.max_status_entries,
+                max_depth=self.limits.max_depth,
+            )
 
     def stored(self, public_id: str) -> StoredCredential:
         """The stored credential behind a verification URL."""

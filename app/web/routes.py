@@ -3,8 +3,9 @@ for programs), its QR code, and the page where an employer pastes or uploads a c
 Thin routes: pick the language or the representation, call the verification service, render.
 
 ``GET /v/{public_id}`` is one resource in several representations (RFC 9110, section 12):
-HTML for people; ``application/json`` the verification result; ``application/vc`` (or
-``application/vc+ld+json``, ``application/ld+json``) the stored credential;
+HTML for people; ``application/json`` the verification result; ``application/vc`` (asked for
+also as ``application/vc+ld+json`` or ``application/ld+json``) the stored credential, always
+served as ``application/vc`` (VC 2.0 section 6.3);
 ``application/vc+jwt`` its JWT.
 """
 
@@ -121,7 +122,9 @@ def _machine_form(media_type: str, public_id: str, service: VerificationService)
             raise NotAcceptable("this credential has no JWT form; ask for application/vc")
         return Response(stored.jwt, media_type=_JWT)
     if media_type in _CREDENTIAL_TYPES:
-        return Response(service.stored(public_id).credential_json, media_type=media_type)
+        # Whichever name the client asked by, a secured JSON-LD credential is application/vc.
+        credential_json = service.stored(public_id).credential_json
+        return Response(credential_json, media_type=_CREDENTIAL_TYPES[0])
     verification = service.verify_public(public_id)
     body = verification.result.to_json()
     body["verificationUrl"] = verification.verification_url

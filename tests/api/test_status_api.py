@@ -63,7 +63,12 @@ async def test_the_published_list_is_signed_cacheable_and_reflects_revocation(
     entry = entries(issued)["revocation"]
     first = await client.get(entry["statusListCredential"])
     assert first.status_code == 200
-    assert first.headers["content-type"] == "application/vc+ld+json"
+    assert first.headers["content-type"] == "application/vc"
+    # The older name of the media type is still understood, and answered as application/vc.
+    older = await client.get(
+        entry["statusListCredential"], headers={"Accept": "application/vc+ld+json"}
+    )
+    assert older.headers["content-type"] == "application/vc" and older.content == first.content
     assert first.headers["cache-control"] == "public, max-age=60"
     etag = first.headers["etag"]
     listed = first.json()

@@ -154,17 +154,32 @@ def test_an_incomplete_micro_credential_still_verifies(w: World) -> None:
 
 
 @pytest.mark.parametrize(
-    ("trusted", "status", "verdict"),
-    [(None, "skipped", "valid"), ([DID_ED], "passed", "valid"),
-     ([DID_P256], "failed", "untrusted"), ([], "failed", "untrusted")],
+    ("trusted", "status", "verdict", "is_trusted"),
+    [(None, "skipped", "valid", None), ([DID_ED], "passed", "valid", True),
+     ([DID_P256], "warning", "untrusted", False), ([], "warning", "untrusted", False)],
 )  # fmt: skip
-def test_trust(w: World, trusted: list[str] | None, status: str, verdict: str) -> None:
+def test_trust_is_reported_beside_validity(
+    w: World, trusted: list[str] | None, status: str, verdict: str, is_trusted: bool | None
+) -> None:
     result = w.verify(w.valid["ed25519-jwt"], trusted_issuers=trusted)
     trust = result.check("trust")
     assert trust is not None and trust.status == status
-    assert result.verdict == verdict
-    if status == "failed":
-        assert trust.code == "untrusted_issuer" and not result.verified
+    assert result.verdict == verdict and result.trusted is is_trusted
+    # Trust is the caller's policy, not validity: an issuer off the list still verifies.
+    assert result.verified
+    body = result.to_json()
+    assert body["verified"] is True and body["trusted"] is is_trusted and not body["errors"]
+    if status == "warning":
+        assert trust.code == "untrusted_issuer"
+        assert body["warnings"] == [
+            {"check": "trust", "code": "untrusted_issuer", "detail": trust.detail}
+        ]
+
+
+def test_an_untrusted_issuer_does_not_hide_a_worse_verdict(w: World) -> None:
+    item, _, _ = w.broken["expired"]
+    result = w.verify(item, trusted_issuers=[])
+    assert result.verdict == "expired" and not result.verified and result.trusted is False
 
 
 def test_clock_skew(w: World) -> None:

@@ -16,6 +16,14 @@ from typing import ClassVar
 import pytest
 
 from tests.support.corpus import FIXTURES
+from tests.support.presentations import (
+    CHALLENGE,
+    DOMAIN,
+    did_of,
+    holder,
+    presentation,
+    sign_presentation,
+)
 from verifier.cli import main
 from verifier.verify import CREDENTIAL_ACCEPT
 
@@ -60,9 +68,27 @@ def test_json_trust_and_stdin(
     result = json.loads(capsys.readouterr().out)
     assert result["verified"] and result["format"] == "vc+jwt"
     assert "trust" in result["checks"]
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(token.encode())))
-    assert main(["-", "--json", "--trust", "did:example:someone", *NOW]) == 1
-    assert json.loads(capsys.readouterr().out)["verdict"] == "untrusted"
+    assert result["trusted"] is True
+
+
+def test_trust_decides_the_exit_status_only_with_require_trusted(
+    credential_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = ["--trust", "did:example:someone"]
+    assert main([str(credential_file), "--json", *other, *NOW]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["verified"] is True and result["trusted"] is False
+    assert result["verdict"] == "untrusted" and result["warnings"][0]["code"] == "untrusted_issuer"
+    assert main([str(credential_file), *other, "--require-trusted", *NOW]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("NOT VERIFIED: untrusted")
+    assert "! trust: " in out
+    issuer = INDEPENDENT["ed25519-di"]["issuer"]
+    assert main([str(credential_file), "--trust", issuer, "--require-trusted", *NOW]) == 0
+    capsys.readouterr()
+    # Nothing could pass: a usage error, not a silent exit 1 for every credential.
+    assert main([str(credential_file), "--require-trusted", *NOW]) == 2
+    assert "--require-trusted needs at least one --trust" in capsys.readouterr().err
 
 
 def test_now_and_skew_decide_validity(credential_file: Path) -> None:
@@ -177,3 +203,27 @@ def test_contexts_dir_adds_an_operators_pinned_contexts(
     assert main([str(path), "--contexts-dir", str(folder), *NOW]) == 2
     err = capsys.readouterr().err
     assert "--contexts-dir: " in err and "not the pinned" in err
+
+
+def test_a_presentation_file_is_verified_with_its_credentials(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    signer = holder()
+    credentials = [INDEPENDENT["ed25519-di"], INDEPENDENT["p256-jwt"]]
+    vp = sign_presentation(presentation(credentials, did_of(signer)), signer)
+    path = tmp_path / "presentation.json"
+    path.write_text(json.dumps(vp), encoding="utf-8")
+    bound = ["--challenge", CHALLENGE, "--domain", DOMAIN]
+    assert main([str(path), *bound, *NOW]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("VERIFIED: presentation\n  format: ldp_vp\n")
+    assert "✓ challenge: " in out and "verifiableCredential[1]:\n  VERIFIED: valid" in out
+    assert main([str(path), "--challenge", "another", *NOW]) == 1
+    assert "✗ challenge: challenge_mismatch" in capsys.readouterr().out
+    assert main([str(path), "--json", *bound, *NOW]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["verified"] is True and len(body["credentialResults"]) == 2
+    tampered = {**vp, "holder": did_of(holder(seed="other"))}
+    path.write_text(json.dumps(tampered), encoding="utf-8")
+    assert main([str(path), *bound, *NOW]) == 1
+    assert "✗ holder_key: controller_mismatch" in capsys.readouterr().out

@@ -1,4 +1,5 @@
-"""Verification for programs: the VC API ``POST /credentials/verify``. (The machine forms of a
+"""Verification for programs: the VC API ``POST /credentials/verify`` and
+``POST /presentations/verify``. (The machine forms of a
 verification URL, ``GET /v/<id>`` with a JSON or VC media type, are served beside its page in
 :mod:`app.web.routes`.)
 
@@ -20,9 +21,10 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from app.dependencies import ContainerDep
-from app.errors import Unprocessable
+from app.errors import BadRequest, Unprocessable
 from app.http.json_input import JsonInputError, load_json, read_body
 from app.http.problems import problem
+from verifier.vc_jwt import JWS_COMPACT
 
 router = APIRouter(tags=["verification"])
 
@@ -32,8 +34,21 @@ class VerifyCredentialRequest(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class VerifyPresentationRequest(BaseModel):
+    verifiablePresentation: dict[str, Any] | str
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
 def _request(raw: bytes, max_depth: int) -> VerifyCredentialRequest:
     """The body, parsed within the depth limit and validated (422 problems otherwise)."""
+    body = VerifyCredentialRequest.model_validate(_load(raw, max_depth, VerifyCredentialRequest))
+    parsing_error(body.verifiableCredential, "verifiableCredential")
+    return body
+
+
+def _load(raw: bytes, max_depth: int, model: type[BaseModel]) -> BaseModel:
+    """``raw`` parsed within the depth limit and validated as ``model`` (422 problems
+    otherwise)."""
     try:
         # The credential is one level down in the body: the limit applies to it.
         data = load_json(raw, max_depth=max_depth + 1)
@@ -45,10 +60,24 @@ def _request(raw: bytes, max_depth: int) -> VerifyCredentialRequest:
         error = {"type": "json_invalid", "loc": ("body",), "msg": exc.reason, "input": None}
         raise RequestValidationError([error]) from exc
     try:
-        return VerifyCredentialRequest.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         raise RequestValidationError(errors) from exc
+
+
+def parsing_error(value: object, field: str) -> None:
+    """Refuse a string that is not a compact JWS: in a JSON API a secured credential or
+    presentation is a JSON object, and a string is only ever a compact JWS (VC Data Integrity
+    1.0, section 4.4: a document that is not a map is a ``PARSING_ERROR``; VC-JOSE-COSE). JSON
+    text inside a string is not read: 400 ``parsing_error`` naming the field."""
+    if isinstance(value, str) and not JWS_COMPACT.match(value.strip()):
+        reason = "a string must be a compact JWS; send a JSON-LD document as a JSON object"
+        raise BadRequest(
+            f"{field}: {reason}",
+            errors=[{"field": field, "reason": reason}],
+            code="parsing_error",
+        )
 
 
 @router.post(
@@ -79,6 +108,63 @@ async def verify(request: Request, container: ContainerDep) -> Response:
         422,
         result.verdict,
         "; ".join(f"{e['check']}: {e['detail']}" for e in payload["errors"]),
+        title="Verification failed",
+        extra=payload,
+        problem_type="verification_failed",
+    )
+
+
+@router.post(
+    "/presentations/verify",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": VerifyPresentationRequest.model_json_schema()}
+            },
+        }
+    },
+)
+async def verify_presentation(request: Request, container: ContainerDep) -> Response:
+    """VC API verify presentation: 200 ``{verified, presentationResult, credentialResults,
+    problemDetails, ...}`` when the presentation and every credential in it verify; 422
+    problem details with the same result when not; 400 naming the field and reason for a
+    body that is not a presentation. ``options``: ``challenge``, ``domain``,
+    ``returnPresentation``. Limits as for ``/credentials/verify``."""
+    service = container.verification
+    raw = await read_body(request.stream(), max_bytes=service.limits.max_bytes)
+    loaded = _load(raw, service.limits.max_depth, VerifyPresentationRequest)
+    assert isinstance(loaded, VerifyPresentationRequest)
+    parsing_error(loaded.verifiablePresentation, "verifiablePresentation")
+    with service.admit() as ticket:
+        result = await run_in_threadpool(
+            service.verify_presentation, loaded.verifiablePresentation, loaded.options,
+            ticket=ticket,
+        )  # fmt: skip
+    payload = result.to_json(include_presentation=loaded.options.get("returnPresentation") is True)
+    if result.malformed:
+        failed = result.checks[0]
+        problems = failed.data.get("problems") or [{"field": "", "reason": failed.detail}]
+        raise BadRequest(
+            f"verifiablePresentation: {failed.detail}",
+            errors=[
+                {"field": "verifiablePresentation" + (f".{p['field']}" if p["field"] else ""),
+                 "reason": p["reason"]}
+                for p in problems
+            ],
+            code=failed.code or "presentation_invalid",
+        )  # fmt: skip
+    if result.verified:
+        return JSONResponse(payload)
+    return problem(
+        request,
+        422,
+        "presentation_not_verified",
+        "; ".join(
+            (f"verifiableCredential[{e['credential']}] " if "credential" in e else "")
+            + f"{e['check']}: {e['detail']}"
+            for e in payload["errors"]
+        ),
         title="Verification failed",
         extra=payload,
         problem_type="verification_failed",
