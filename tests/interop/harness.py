@@ -209,3 +209,35 @@ def node_verify_di(
             f"for {len(credentials)} inputs:\n{result.stdout}\n{result.stderr}"
         )
     return [json.loads(line) for line in lines]
+
+
+def node_sign_vp(job: dict[str, Any]) -> dict[str, Any]:
+    """Run a ``sign_vp.mjs sign`` job (see the script's header): ``{"presentation": <signed
+    presentation or vp+jwt>, "holder": did:key}``."""
+    result = _run("sign_vp.mjs", ["sign"], stdin=json.dumps(job))
+    if result.returncode != 0:
+        raise NodeHarnessError(f"sign_vp.mjs exited {result.returncode}:\n{result.stderr}")
+    output: dict[str, Any] = json.loads(result.stdout)
+    return output
+
+
+def node_verify_vp(
+    presentations: Sequence[dict[str, Any]], *, challenge: str, domain: str
+) -> list[dict[str, Any]]:
+    """Verify presentations with ``sign_vp.mjs verify`` (Digital Bazaar's ``vc.verify``, the
+    given challenge and domain): one ``{"verified", "error"}`` per presentation, in order."""
+    with tempfile.TemporaryDirectory(prefix="interop-") as tmp:
+        files = []
+        for i, presentation in enumerate(presentations):
+            path = Path(tmp) / f"vp-{i}.json"
+            path.write_text(json.dumps(presentation), encoding="utf-8")
+            files.append(str(path))
+        args = ["verify", "--challenge", challenge, "--domain", domain, *files]
+        result = _run("sign_vp.mjs", args)
+    lines = result.stdout.splitlines()
+    if result.returncode not in (0, 1) or len(lines) != len(presentations):
+        raise NodeHarnessError(
+            f"sign_vp.mjs verify exited {result.returncode} with {len(lines)} result lines "
+            f"for {len(presentations)} inputs:\n{result.stdout}\n{result.stderr}"
+        )
+    return [json.loads(line) for line in lines]
