@@ -77,16 +77,24 @@ from typing import Any
 from verifier.completeness import completeness
 from verifier.data_integrity import ProofCheck, verify_proof
 from verifier.did_resolution import DidResolver, ResolvedKey, split_did_url
-from verifier.errors import CredentialFormatError, DidResolutionError, FetchError, VerifierError
+from verifier.errors import (
+    CredentialFormatError,
+    DidResolutionError,
+    FetchError,
+    JsonLdError,
+    VerifierError,
+)
 from verifier.fetch import BudgetedFetcher, FetchBudget, Fetcher
-from verifier.jsonld import DocumentLoader, bundled_document_loader
+from verifier.jsonld import DocumentLoader, bundled_document_loader, expand
 from verifier.result import CHECK_NAMES, UNDETERMINED_CODES, Check, VerificationResult
 from verifier.status_list import ENTRY_TYPE, PURPOSES, StatusCheck, check_status_entry
 from verifier.vc_jwt import (
     DEFAULT_ALGORITHMS,
+    FORM_VC_JWT,
     JWS_COMPACT,
     JoseCredential,
     check_algorithm,
+    credential_document,
     is_enveloped,
     parse_jws_credential,
     unwrap_enveloped,
@@ -367,14 +375,17 @@ class _Verification:
                 _skipped("issuer_key", "not checked: the JWS algorithm is refused"),
                 jose.kid,
             )
-        if jose.kid is None:
+        kid = jose.kid
+        if kid is None and parsed.issuer is not None and parsed.issuer.startswith("did:key:"):
+            kid = self._sole_did_key_method(parsed.issuer)
+        if kid is None:
             return _Authentication(
                 _skipped("proof", "not checked: no key is named"),
                 Check("issuer_key", "failed", "kid_missing", "the JWS header has no kid"),
                 None,
             )
         try:
-            key = self.issuer_key(jose.kid, parsed.issuer)
+            key = self.issuer_key(kid, parsed.issuer)
         except DidResolutionError as exc:
             return _Authentication(
                 _skipped("proof", "not checked: the issuer's key could not be established"),
@@ -389,6 +400,23 @@ class _Verification:
         else:
             proof_check = Check("proof", "passed", None, f"{jose.alg} JWS signature verifies", data)
         return _Authentication(proof_check, _key_passed(key), key.id)
+
+    def _sole_did_key_method(self, did: str) -> str | None:
+        """The one verification method of a ``did:key`` DID (did:key v0.7 section 3.1.2: the
+        document is derived from the single key the DID encodes), so a JWT of a did:key issuer
+        needs no ``kid`` (VC-JOSE-COSE section 4.1.1 asks for one with DID URLs; the key is
+        not in doubt here). None when the DID does not resolve to exactly one."""
+        try:
+            document = self.resolver.resolve(did)
+        except DidResolutionError:
+            return None
+        methods = document.get("verificationMethod")
+        if not isinstance(methods, list) or len(methods) != 1:
+            return None
+        method = methods[0].get("id") if isinstance(methods[0], Mapping) else None
+        if not isinstance(method, str):
+            return None
+        return did + method if method.startswith("#") else method
 
     # --- status -------------------------------------------------------------------------
 
@@ -477,10 +505,14 @@ class _Verification:
             parsed = parse_credential(fetched.body)
         except VerifierError as exc:
             return problem("status_list_malformed", f"{url}: {exc.detail}", exc.code)
-        problems = data_model_problems(parsed.credential)
+        problems = _data_model_problems(parsed)
         if problems:
             reasons = "; ".join(f"{where} {reason}" for where, reason in problems)
             return problem("status_list_malformed", f"{url}: {reasons}", "data_model_invalid")
+        try:
+            _check_jose_payload(parsed, self.loader)
+        except JsonLdError as exc:
+            return problem("status_list_malformed", f"{url}: {exc.detail}", exc.code)
         if parsed.issuer != issuer:
             return problem(
                 "status_list_issuer_mismatch",
@@ -501,6 +533,25 @@ class _Verification:
                 failing.code,
             )
         return parsed.credential
+
+
+def _data_model_problems(parsed: ParsedCredential) -> list[tuple[str, str]]:
+    """The VC data model problems of ``parsed``: a vc+jwt secures a VC 2.0 credential only
+    (VC-JOSE-COSE section 3.1.1); Data Integrity and legacy VC-JWT also read VC 1.1."""
+    vc_jwt = parsed.jose is not None and parsed.jose.form == FORM_VC_JWT
+    return data_model_problems(parsed.credential, allow_v1=not vc_jwt)
+
+
+def _check_jose_payload(parsed: ParsedCredential, loader: DocumentLoader) -> None:
+    """A vc+jwt's payload is JSON-LD like any VC 2.0 credential (VC-JOSE-COSE section 3.1.1,
+    media type ``application/vc``): it is expanded in safe mode, offline with ``loader``
+    (:func:`verifier.jsonld.expand`), without the registered JWT claims. Raises
+    :class:`JsonLdError` (``unknown_context``, ``undefined_term``, ...). A Data Integrity
+    credential gets the same processing from its proof; a legacy VC-JWT 1.1 is read as
+    VC 1.1 section 6.3.1 maps it and is not processed as JSON-LD."""
+    if parsed.jose is None or parsed.jose.form != FORM_VC_JWT:
+        return
+    expand(credential_document(parsed.jose), loader)
 
 
 def _controller(method: str) -> str:
@@ -640,7 +691,7 @@ def verify_credential(
         detail = f"arrays and objects nested deeper than {max_depth} levels"
         too_deep = Check("format", "failed", "nesting_too_deep", detail)
         return _unreadable(too_deep, parsed, keep_credential=False)
-    problems = data_model_problems(parsed.credential)
+    problems = _data_model_problems(parsed)
     if problems:
         reasons = "; ".join(f"{where} {reason}" for where, reason in problems)
         format_check = Check(
@@ -648,6 +699,11 @@ def verify_credential(
             {"format": parsed.format, "problems": [{"field": f, "reason": r} for f, r in problems]},
         )  # fmt: skip
         return _unreadable(format_check, parsed)
+    try:
+        _check_jose_payload(parsed, run.loader)
+    except JsonLdError as exc:
+        data = {"format": parsed.format}
+        return _unreadable(Check("format", "failed", exc.code, exc.detail, data), parsed)
     format_check = Check("format", "passed", None, parsed.format, {"format": parsed.format})
     authentication = run.authenticate(parsed)
     if authentication.genuine:

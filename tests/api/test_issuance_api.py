@@ -3,6 +3,7 @@ tenant isolation, and the VC API issue endpoint."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -109,7 +110,15 @@ async def test_issue_returns_both_forms_that_verify(
         "alg": "EdDSA", "typ": "vc+jwt", "cty": "vc", "kid": f"{inst['did']}#key-1"
     }  # fmt: skip
     unsecured = {k: v for k, v in vc.items() if k != "proof"}
-    assert b64url_json(payload) == unsecured
+    claims = b64url_json(payload)
+    # VC-JOSE-COSE 3.1.3: iat is when the JWS was made (the proof's moment); exp = validUntil
+    signed_at = datetime.fromisoformat(proof["created"].replace("Z", "+00:00"))
+    assert claims.pop("iat") == int(signed_at.timestamp())
+    if "validUntil" in vc:
+        until = datetime.fromisoformat(vc["validUntil"].replace("Z", "+00:00"))
+        assert claims.pop("exp") == int(until.timestamp())
+    assert "nbf" not in claims
+    assert claims == unsecured
 
     # The stored bytes are what was returned: GET gives the same credential bytes.
     again = await client.get(f"/api/v1/credentials/{body['id']}", headers=headers)
