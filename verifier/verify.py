@@ -16,7 +16,13 @@ of :mod:`verifier.result`):
 ``proof`` and ``issuer_key``
     The verification method (the proof's ``verificationMethod``; the JWS ``kid``, relative
     ``#kid`` resolved against the issuer) must be a DID URL under the issuer's DID, listed
-    for ``assertionMethod`` in the issuer's DID document (:class:`DidResolver`); otherwise
+    for ``assertionMethod`` in the issuer's DID document (:class:`DidResolver`). An issuer
+    identified by an https URL has a controlled identifier document at that URL (CID 1.0)
+    and its methods are ``<url>#<id>``, checked the same way; a vc+jwt of such an issuer
+    whose ``kid`` is not one of them (or that has no ``kid``) is checked with the key of
+    that ``kid`` in the issuer's JWK Set from its JWT VC Issuer Metadata (VC-JOSE-COSE
+    section 4.2.1, :meth:`DidResolver.jwt_issuer_key`). A did:key issuer's vc+jwt needs no
+    ``kid``: the DID has one key. Otherwise
     ``issuer_key`` fails with the :class:`DidResolutionError` code (``controller_mismatch``
     for a key of another DID, ``verification_method_not_found`` for a withdrawn key, ...) or
     ``kid_missing``, and ``proof`` is skipped, having no key to check with. Then the proof
@@ -76,7 +82,7 @@ from typing import Any
 
 from verifier.completeness import completeness
 from verifier.data_integrity import ProofCheck, verify_proof
-from verifier.did_resolution import DidResolver, ResolvedKey, split_did_url
+from verifier.did_resolution import DidResolver, ResolvedKey, is_url_identifier, split_method_url
 from verifier.errors import (
     CredentialFormatError,
     DidResolutionError,
@@ -231,11 +237,12 @@ class _Verification:
     # --- proof and issuer key -----------------------------------------------------------
 
     def issuer_key(self, method: str, issuer: str | None) -> ResolvedKey:
-        """The key of ``method``, which must be a DID URL under ``issuer``, listed for
-        ``assertionMethod``. Raises :class:`DidResolutionError`."""
+        """The key of ``method``, which must be a DID URL under ``issuer`` (or, for an issuer
+        identified by an https URL, ``<issuer>#<id>`` in its controlled identifier
+        document), listed for ``assertionMethod``. Raises :class:`DidResolutionError`."""
         if method.startswith("#") and issuer is not None:
             method = issuer + method  # VC-JOSE-COSE 3.2: a kid relative to the issuer DID
-        did, _ = split_did_url(method)
+        did, _ = split_method_url(method)
         if did != issuer:
             raise DidResolutionError(
                 "controller_mismatch", f"{method} is not a key of the issuer {issuer}"
@@ -378,14 +385,23 @@ class _Verification:
         kid = jose.kid
         if kid is None and parsed.issuer is not None and parsed.issuer.startswith("did:key:"):
             kid = self._sole_did_key_method(parsed.issuer)
-        if kid is None:
+        issuer = parsed.issuer
+        by_jwk_set = is_url_identifier(issuer) and (
+            kid is None or (not kid.startswith("#") and _controller(kid) != issuer)
+        )
+        if kid is None and not by_jwk_set:
             return _Authentication(
                 _skipped("proof", "not checked: no key is named"),
                 Check("issuer_key", "failed", "kid_missing", "the JWS header has no kid"),
                 None,
             )
         try:
-            key = self.issuer_key(kid, parsed.issuer)
+            if by_jwk_set:
+                assert issuer is not None
+                key = self.resolver.jwt_issuer_key(issuer, kid)
+            else:
+                assert kid is not None
+                key = self.issuer_key(kid, issuer)
         except DidResolutionError as exc:
             return _Authentication(
                 _skipped("proof", "not checked: the issuer's key could not be established"),
