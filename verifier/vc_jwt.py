@@ -19,7 +19,7 @@ Three forms:
 - **enveloped** (VC Data Model 2.0, section 4.13; VC-JOSE-COSE section 3.1.3): an
   ``EnvelopedVerifiableCredential`` whose ``id`` is ``data:application/vc+jwt,<jws>``.
 
-Verification (RFC 7515 section 5.2, with VC-JOSE-COSE section 3.2 key discovery): the
+Verification (RFC 7515 section 5.2, with VC-JOSE-COSE section 4 key discovery): the
 ``alg`` must be in an allow-list (``EdDSA``, ``ES256``, ``ES384``; ``none`` never) and match
 the key type of the resolved verification method (EdDSA: Ed25519, ES256: P-256, ES384:
 P-384); ``crit`` and unencoded payloads (``b64: false``, RFC 7797) are refused. PyJWT checks

@@ -8,7 +8,12 @@ of :mod:`verifier.result`):
     (``ldp_vc``); a compact JWS (or a JSON string holding one) is a ``vc+jwt``
     (VC-JOSE-COSE) or a legacy ``vc-jwt-1.1`` (VC 1.1 section 6.3.1); an
     ``EnvelopedVerifiableCredential`` is unwrapped (``enveloped:vc+jwt``). The credential
-    must then keep the VC data model rules (:func:`verifier.vc_model.data_model_problems`).
+    must then keep the VC data model rules (:func:`verifier.vc_model.data_model_problems`;
+    a vc+jwt secures VC 2.0 only), and a vc+jwt's payload (without the registered JWT
+    claims) must expand as JSON-LD in safe mode with the bundled contexts, as a Data
+    Integrity credential must to be canonicalized (``undefined_term``, ``unknown_context``
+    on ``format``; VC-JOSE-COSE section 3.1.1). A legacy VC-JWT 1.1 is not processed as
+    JSON-LD.
     A JSON object without ``proof`` is read as ``ldp_vc`` and fails ``proof``
     (``proof_missing``). A credential with arrays or objects nested deeper than
     ``max_depth`` levels fails (``nesting_too_deep``) before anything walks it. When
@@ -29,8 +34,8 @@ of :mod:`verifier.result`):
     (:func:`verifier.verify_proof`) or the JWS (:func:`verifier.vc_jwt.verify_jws`; the
     ``alg`` allow-list is checked first, before any resolution) is verified. A JSON-LD
     context the verifier does not bundle fails ``proof`` with ``unknown_context``: the
-    proof cannot be checked without it (Data Integrity 1.0, section 4.4); a JWT is not
-    processed as JSON-LD, so it does not fail for its contexts. A proof set or chain (a
+    proof cannot be checked without it (Data Integrity 1.0, section 4.4); a vc+jwt with
+    one already failed ``format``. A proof set or chain (a
     ``proof`` list, Data Integrity 1.0 section 4.5) is genuine when at least one proof by
     the issuer verifies and no proof fails; proofs by others (witnesses) are checked with
     their own controllers' keys (:meth:`_Verification._verify_proof_set`). The ``proof``
