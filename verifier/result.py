@@ -9,8 +9,9 @@ Checks, in the order they are made (``name``):
                   proof, a VC-JOSE-COSE ``vc+jwt``, a legacy VC-JWT (``vc`` claim), or an
                   ``EnvelopedVerifiableCredential``; the VC data model rules hold
 ``proof``         the proof or JWS signature verifies with the key of the verification method
-``issuer_key``    that key belongs to the issuer (controller = issuer DID) and is listed for
-                  ``assertionMethod`` in the issuer's DID document
+``issuer_key``    that key belongs to the issuer (controller = the issuer's DID or URL, or the
+                  issuer's JWK Set for a vc+jwt of a URL issuer) and is listed for
+                  ``assertionMethod`` in the issuer's DID (or controlled identifier) document
 ``validity``      ``validFrom`` / ``validUntil`` (or ``nbf``/``exp``) hold now, with clock skew
 ``revocation``    the revocation status list (fetched, its own proof checked) has the bit clear
 ``suspension``    likewise for the suspension list

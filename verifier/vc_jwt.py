@@ -5,7 +5,12 @@ Three forms:
 - **vc+jwt** (W3C Securing Verifiable Credentials using JOSE and COSE, section 3.1): a compact
   JWS whose payload IS the credential; ``typ`` ``vc+jwt`` (``vc+ld+jwt``, from drafts, is
   tolerated; so is no ``typ``), ``cty`` ``vc``; ``kid`` names the verification method and an
-  ``iss``, when present, must be the credential's ``issuer`` (section 3.1.2).
+  ``iss``, when present, must be the credential's ``issuer`` (section 4.1.2). The JWT claim
+  names ``vc`` and ``vp`` MUST NOT be present (section 3.1.3): a payload with ``@context``
+  and a ``vc`` claim is refused (``claims_invalid``), not read either way. The registered
+  JWT claims (:data:`JWT_REGISTERED_CLAIMS`: ``iat``, ``exp`` ...) are the signature's, not
+  the credential's: :func:`credential_document` leaves them out of what is processed as
+  JSON-LD.
 - **legacy VC-JWT** (VC Data Model 1.1, section 6.3.1 "JSON Web Token"): the credential sits
   in a ``vc`` claim and the registered claims stand for its properties; JWT decoding maps
   them back: ``iss`` -> ``issuer`` (or ``issuer.id``), ``nbf`` -> ``issuanceDate`` (``validFrom``
@@ -14,7 +19,7 @@ Three forms:
 - **enveloped** (VC Data Model 2.0, section 4.13; VC-JOSE-COSE section 3.1.3): an
   ``EnvelopedVerifiableCredential`` whose ``id`` is ``data:application/vc+jwt,<jws>``.
 
-Verification (RFC 7515 section 5.2, with VC-JOSE-COSE section 3.2 key discovery): the
+Verification (RFC 7515 section 5.2, with VC-JOSE-COSE section 4 key discovery): the
 ``alg`` must be in an allow-list (``EdDSA``, ``ES256``, ``ES384``; ``none`` never) and match
 the key type of the resolved verification method (EdDSA: Ed25519, ES256: P-256, ES384:
 P-384); ``crit`` and unencoded payloads (``b64: false``, RFC 7797) are refused. PyJWT checks
@@ -43,9 +48,11 @@ __all__ = [
     "FORM_LEGACY",
     "FORM_VC_JWT",
     "JWS_COMPACT",
+    "JWT_REGISTERED_CLAIMS",
     "JoseCredential",
     "JoseError",
     "check_algorithm",
+    "credential_document",
     "is_enveloped",
     "map_legacy_claims",
     "parse_jws_credential",
@@ -59,6 +66,12 @@ FORM_VC_JWT = "vc+jwt"
 FORM_LEGACY = "vc-jwt-1.1"
 #: A compact JWS: three base64url segments (the signature may be empty, as with ``none``).
 JWS_COMPACT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$")
+
+#: JWT claims registered by RFC 7519 section 4.1 and RFC 7800 (``cnf``): in a vc+jwt they
+#: describe the JWS, and VC-JOSE-COSE section 3.1.3 says to interpret them as registered.
+JWT_REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cnf"})
+#: Claims a vc+jwt must not carry (VC-JOSE-COSE section 3.1.3).
+_FORBIDDEN_CLAIMS = ("vc", "vp")
 
 _VC_JWT_TYPS = ("vc+jwt", "vc+ld+jwt")
 _LEGACY_TYPS = ("jwt",)
@@ -197,6 +210,12 @@ def parse_jws_credential(token: str) -> JoseCredential:
         form = FORM_VC_JWT
         if typ is not None and typ not in _VC_JWT_TYPS:
             raise JoseError("typ_unsupported", f"typ {header['typ']!r} is not vc+jwt")
+        forbidden = [name for name in _FORBIDDEN_CLAIMS if name in claims]
+        if forbidden:
+            raise JoseError(
+                "claims_invalid",
+                f"a vc+jwt must not carry the {forbidden[0]} claim (VC-JOSE-COSE section 3.1.3)",
+            )
         credential = dict(claims)
         for name in ("nbf", "exp", "iat"):
             _numeric_date(claims, name)
@@ -212,6 +231,13 @@ def parse_jws_credential(token: str) -> JoseCredential:
     if iss is not None and iss != issuer:
         raise JoseError("iss_mismatch", f"iss is {iss!r}, the issuer {issuer!r}")
     return JoseCredential(token, form, header, claims, credential, kid, alg, issuer)
+
+
+def credential_document(jose: JoseCredential) -> dict[str, Any]:
+    """What of a vc+jwt's payload is the credential as JSON-LD: the payload without the
+    registered JWT claims (:data:`JWT_REGISTERED_CLAIMS`), which no VC context defines and
+    which VC-JOSE-COSE section 3.1.3 reads as claims about the JWS."""
+    return {k: v for k, v in jose.credential.items() if k not in JWT_REGISTERED_CLAIMS}
 
 
 def unwrap_enveloped(document: Mapping[str, Any]) -> str:

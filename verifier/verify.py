@@ -8,9 +8,13 @@ of :mod:`verifier.result`):
     (``ldp_vc``); a compact JWS (or a JSON string holding one) is a ``vc+jwt``
     (VC-JOSE-COSE) or a legacy ``vc-jwt-1.1`` (VC 1.1 section 6.3.1); an
     ``EnvelopedVerifiableCredential`` is unwrapped (``enveloped:vc+jwt``). The credential
-    must then keep the VC data model rules (:func:`verifier.vc_model.data_model_problems`),
-    and a ``relatedResource`` the verifier holds (a bundled context) must match its digest
-    (``related_resource_mismatch``, VC 2.0 section 5.3).
+    must then keep the VC data model rules (:func:`verifier.vc_model.data_model_problems`;
+    a vc+jwt secures VC 2.0 only), a ``relatedResource`` the verifier holds (a bundled
+    context) must match its digest (``related_resource_mismatch``, VC 2.0 section 5.3), and a
+    vc+jwt's payload (without the registered JWT claims) must expand as JSON-LD in safe mode
+    with the bundled contexts, as a Data Integrity credential must to be canonicalized
+    (``undefined_term``, ``unknown_context`` on ``format``; VC-JOSE-COSE section 3.1.1). A
+    legacy VC-JWT 1.1 is not processed as JSON-LD.
     A JSON object without ``proof`` is read as ``ldp_vc`` and fails ``proof``
     (``proof_missing``). A credential with arrays or objects nested deeper than
     ``max_depth`` levels fails (``nesting_too_deep``) before anything walks it. When
@@ -18,15 +22,21 @@ of :mod:`verifier.result`):
 ``proof`` and ``issuer_key``
     The verification method (the proof's ``verificationMethod``; the JWS ``kid``, relative
     ``#kid`` resolved against the issuer) must be a DID URL under the issuer's DID, listed
-    for ``assertionMethod`` in the issuer's DID document (:class:`DidResolver`); otherwise
+    for ``assertionMethod`` in the issuer's DID document (:class:`DidResolver`). An issuer
+    identified by an https URL has a controlled identifier document at that URL (CID 1.0)
+    and its methods are ``<url>#<id>``, checked the same way; a vc+jwt of such an issuer
+    whose ``kid`` is not one of them (or that has no ``kid``) is checked with the key of
+    that ``kid`` in the issuer's JWK Set from its JWT VC Issuer Metadata (VC-JOSE-COSE
+    section 4.2.1, :meth:`DidResolver.jwt_issuer_key`). A did:key issuer's vc+jwt needs no
+    ``kid``: the DID has one key. Otherwise
     ``issuer_key`` fails with the :class:`DidResolutionError` code (``controller_mismatch``
     for a key of another DID, ``verification_method_not_found`` for a withdrawn key, ...) or
     ``kid_missing``, and ``proof`` is skipped, having no key to check with. Then the proof
     (:func:`verifier.verify_proof`) or the JWS (:func:`verifier.vc_jwt.verify_jws`; the
     ``alg`` allow-list is checked first, before any resolution) is verified. A JSON-LD
     context the verifier does not bundle fails ``proof`` with ``unknown_context``: the
-    proof cannot be checked without it (Data Integrity 1.0, section 4.4); a JWT is not
-    processed as JSON-LD, so it does not fail for its contexts. A proof set or chain (a
+    proof cannot be checked without it (Data Integrity 1.0, section 4.4); a vc+jwt with
+    one already failed ``format``. A proof set or chain (a
     ``proof`` list, Data Integrity 1.0 section 4.5) is genuine when at least one proof by
     the issuer verifies and no proof fails; proofs by others (witnesses) are checked with
     their own controllers' keys (:meth:`_Verification._verify_proof_set`). The ``proof``
@@ -80,18 +90,26 @@ from typing import Any
 
 from verifier.completeness import completeness
 from verifier.data_integrity import ProofCheck, verify_proof
-from verifier.did_resolution import DidResolver, ResolvedKey, split_did_url
-from verifier.errors import CredentialFormatError, DidResolutionError, FetchError, VerifierError
+from verifier.did_resolution import DidResolver, ResolvedKey, is_url_identifier, split_method_url
+from verifier.errors import (
+    CredentialFormatError,
+    DidResolutionError,
+    FetchError,
+    JsonLdError,
+    VerifierError,
+)
 from verifier.fetch import BudgetedFetcher, FetchBudget, Fetcher
-from verifier.jsonld import DocumentLoader, bundled_document_loader
+from verifier.jsonld import DocumentLoader, bundled_document_loader, expand
 from verifier.related_resource import related_resource_mismatches
 from verifier.result import CHECK_NAMES, UNDETERMINED_CODES, Check, VerificationResult
 from verifier.status_list import ENTRY_TYPE, PURPOSES, StatusCheck, check_status_entry
 from verifier.vc_jwt import (
     DEFAULT_ALGORITHMS,
+    FORM_VC_JWT,
     JWS_COMPACT,
     JoseCredential,
     check_algorithm,
+    credential_document,
     is_enveloped,
     parse_jws_credential,
     unwrap_enveloped,
@@ -231,11 +249,12 @@ class _Verification:
     # --- proof and issuer key -----------------------------------------------------------
 
     def issuer_key(self, method: str, issuer: str | None) -> ResolvedKey:
-        """The key of ``method``, which must be a DID URL under ``issuer``, listed for
-        ``assertionMethod``. Raises :class:`DidResolutionError`."""
+        """The key of ``method``, which must be a DID URL under ``issuer`` (or, for an issuer
+        identified by an https URL, ``<issuer>#<id>`` in its controlled identifier
+        document), listed for ``assertionMethod``. Raises :class:`DidResolutionError`."""
         if method.startswith("#") and issuer is not None:
             method = issuer + method  # VC-JOSE-COSE 3.2: a kid relative to the issuer DID
-        did, _ = split_did_url(method)
+        did, _ = split_method_url(method)
         if did != issuer:
             raise DidResolutionError(
                 "controller_mismatch", f"{method} is not a key of the issuer {issuer}"
@@ -375,14 +394,26 @@ class _Verification:
                 _skipped("issuer_key", "not checked: the JWS algorithm is refused"),
                 jose.kid,
             )
-        if jose.kid is None:
+        kid = jose.kid
+        if kid is None and parsed.issuer is not None and parsed.issuer.startswith("did:key:"):
+            kid = self._sole_did_key_method(parsed.issuer)
+        issuer = parsed.issuer
+        by_jwk_set = is_url_identifier(issuer) and (
+            kid is None or (not kid.startswith("#") and _controller(kid) != issuer)
+        )
+        if kid is None and not by_jwk_set:
             return _Authentication(
                 _skipped("proof", "not checked: no key is named"),
                 Check("issuer_key", "failed", "kid_missing", "the JWS header has no kid"),
                 None,
             )
         try:
-            key = self.issuer_key(jose.kid, parsed.issuer)
+            if by_jwk_set:
+                assert issuer is not None
+                key = self.resolver.jwt_issuer_key(issuer, kid)
+            else:
+                assert kid is not None
+                key = self.issuer_key(kid, issuer)
         except DidResolutionError as exc:
             return _Authentication(
                 _skipped("proof", "not checked: the issuer's key could not be established"),
@@ -397,6 +428,23 @@ class _Verification:
         else:
             proof_check = Check("proof", "passed", None, f"{jose.alg} JWS signature verifies", data)
         return _Authentication(proof_check, _key_passed(key), key.id)
+
+    def _sole_did_key_method(self, did: str) -> str | None:
+        """The one verification method of a ``did:key`` DID (did:key v0.7 section 3.1.2: the
+        document is derived from the single key the DID encodes), so a JWT of a did:key issuer
+        needs no ``kid`` (VC-JOSE-COSE section 4.1.1 asks for one with DID URLs; the key is
+        not in doubt here). None when the DID does not resolve to exactly one."""
+        try:
+            document = self.resolver.resolve(did)
+        except DidResolutionError:
+            return None
+        methods = document.get("verificationMethod")
+        if not isinstance(methods, list) or len(methods) != 1:
+            return None
+        method = methods[0].get("id") if isinstance(methods[0], Mapping) else None
+        if not isinstance(method, str):
+            return None
+        return did + method if method.startswith("#") else method
 
     # --- status -------------------------------------------------------------------------
 
@@ -485,10 +533,14 @@ class _Verification:
             parsed = parse_credential(fetched.body)
         except VerifierError as exc:
             return problem("status_list_malformed", f"{url}: {exc.detail}", exc.code)
-        problems = data_model_problems(parsed.credential)
+        problems = _data_model_problems(parsed)
         if problems:
             reasons = "; ".join(f"{where} {reason}" for where, reason in problems)
             return problem("status_list_malformed", f"{url}: {reasons}", "data_model_invalid")
+        try:
+            _check_jose_payload(parsed, self.loader)
+        except JsonLdError as exc:
+            return problem("status_list_malformed", f"{url}: {exc.detail}", exc.code)
         if parsed.issuer != issuer:
             return problem(
                 "status_list_issuer_mismatch",
@@ -509,6 +561,25 @@ class _Verification:
                 failing.code,
             )
         return parsed.credential
+
+
+def _data_model_problems(parsed: ParsedCredential) -> list[tuple[str, str]]:
+    """The VC data model problems of ``parsed``: a vc+jwt secures a VC 2.0 credential only
+    (VC-JOSE-COSE section 3.1.1); Data Integrity and legacy VC-JWT also read VC 1.1."""
+    vc_jwt = parsed.jose is not None and parsed.jose.form == FORM_VC_JWT
+    return data_model_problems(parsed.credential, allow_v1=not vc_jwt)
+
+
+def _check_jose_payload(parsed: ParsedCredential, loader: DocumentLoader) -> None:
+    """A vc+jwt's payload is JSON-LD like any VC 2.0 credential (VC-JOSE-COSE section 3.1.1,
+    media type ``application/vc``): it is expanded in safe mode, offline with ``loader``
+    (:func:`verifier.jsonld.expand`), without the registered JWT claims. Raises
+    :class:`JsonLdError` (``unknown_context``, ``undefined_term``, ...). A Data Integrity
+    credential gets the same processing from its proof; a legacy VC-JWT 1.1 is read as
+    VC 1.1 section 6.3.1 maps it and is not processed as JSON-LD."""
+    if parsed.jose is None or parsed.jose.form != FORM_VC_JWT:
+        return
+    expand(credential_document(parsed.jose), loader)
 
 
 def _controller(method: str) -> str:
@@ -648,7 +719,7 @@ def verify_credential(
         detail = f"arrays and objects nested deeper than {max_depth} levels"
         too_deep = Check("format", "failed", "nesting_too_deep", detail)
         return _unreadable(too_deep, parsed, keep_credential=False)
-    problems = data_model_problems(parsed.credential)
+    problems = _data_model_problems(parsed)
     if problems:
         reasons = "; ".join(f"{where} {reason}" for where, reason in problems)
         format_check = Check(
@@ -665,6 +736,11 @@ def verify_credential(
              "problems": [{"field": f, "reason": r} for f, r in mismatches]},
         )  # fmt: skip
         return _unreadable(format_check, parsed)
+    try:
+        _check_jose_payload(parsed, run.loader)
+    except JsonLdError as exc:
+        data = {"format": parsed.format}
+        return _unreadable(Check("format", "failed", exc.code, exc.detail, data), parsed)
     format_check = Check("format", "passed", None, parsed.format, {"format": parsed.format})
     authentication = run.authenticate(parsed)
     if authentication.genuine:

@@ -256,7 +256,7 @@ class IssuanceService:
             awarded_on=item.awarded_on,
             valid_from=now,
             valid_until=request.valid_until,
-            credential_jwt=encode_vc_jwt(document, issuer.signer),
+            credential_jwt=encode_vc_jwt(document, issuer.signer, issued_at=now),
             idempotency_key=item.idempotency_key,
             request_hash=request.fingerprint(),
         )

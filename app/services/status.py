@@ -277,7 +277,7 @@ class StatusService:
             ensure_ascii=False,
             separators=(",", ":"),
         ).encode("utf-8")
-        signed_jwt = encode_vc_jwt(document, signer)
+        signed_jwt = encode_vc_jwt(document, signer, issued_at=now)
         with self._uow() as uow:
             uow.status_lists.store_signed(list_id, version, signed_json, signed_jwt)
             uow.commit()

@@ -1,5 +1,8 @@
 """The VC API's issue use case (``POST /credentials/issue``): secure a credential the caller
-built with a Data Integrity proof of the caller's institution.
+built with a Data Integrity proof of the caller's institution, or (``format="jwt"``) as a
+vc+jwt (VC-JOSE-COSE section 3.1.1) returned in an ``EnvelopedVerifiableCredential``
+(VC 2.0 section 4.13). Either way the record stores both secured forms, as an issuance
+through the institution API does; a vc+jwt secures a VC 2.0 credential only.
 
 The credential's ``issuer`` must be the caller's DID, as a string or an object with ``id``
 (and ``type``) only: what the issuer is called and where it is registered is the platform's
@@ -29,19 +32,26 @@ from app.services.principal import Principal
 from app.services.signing_keys import SigningKeyService
 from app.services.status import StatusService, StatusSlot
 from issuer.data_integrity import add_proof
+from issuer.vc_jose import encode_vc_jwt, enveloped_credential
 from verifier.jsonld import DocumentLoader
 from verifier.related_resource import related_resource_mismatches
-from verifier.vc_model import data_model_problems
+from verifier.vc_model import data_model_problems, version_of
 
 __all__ = ["VcApiIssuer"]
 
+
+FORMAT_LDP_VC = "ldp_vc"
+FORMAT_JWT = "jwt"
+FORMATS = (FORMAT_LDP_VC, FORMAT_JWT)
 
 #: What a caller may say of the issuer: who it is, not what it is called.
 _ISSUER_PROPERTIES = ("id", "type")
 
 
-def _problems(credential: Mapping[str, Any], did: str) -> list[tuple[str, str]]:
+def _problems(credential: Mapping[str, Any], did: str, fmt: str) -> list[tuple[str, str]]:
     problems = data_model_problems(credential) + related_resource_mismatches(credential)
+    if fmt == FORMAT_JWT and version_of(credential) == "1.1":
+        problems.append(("@context", "a vc+jwt secures a VC 2.0 credential (VC-JOSE-COSE 3.1.1)"))
     if "proof" in credential:
         problems.append(("proof", "an unsecured credential must not carry a proof"))
     issuer = credential.get("issuer")
@@ -86,9 +96,17 @@ class VcApiIssuer:
         self._clock = clock
 
     def issue(
-        self, principal: Principal, credential: Mapping[str, Any], options: Mapping[str, Any]
+        self,
+        principal: Principal,
+        credential: Mapping[str, Any],
+        options: Mapping[str, Any],
+        *,
+        format: str = FORMAT_LDP_VC,
     ) -> bytes:
-        """The secured credential, as the stored bytes."""
+        """The secured credential as JSON bytes: the stored Data Integrity credential, or for
+        ``format="jwt"`` the enveloped vc+jwt (stored as the record's JWT)."""
+        if format not in FORMATS:
+            raise Unprocessable.field("format", f"must be one of {', '.join(FORMATS)}")
         # Text first: nothing with a control character goes on to JSON-LD or the database.
         text_problems = list(json_text_problems(credential, "credential"))
         if text_problems:
@@ -101,7 +119,7 @@ class VcApiIssuer:
             assert institution is not None
             did = institution.did
             signer = self._signing_keys.active_signer(uow, institution)
-        problems = _problems(credential, did)
+        problems = _problems(credential, did, format)
         if problems:
             raise Unprocessable.fields(problems, code="invalid_credential")
         slots: tuple[StatusSlot, ...] = ()
@@ -117,6 +135,7 @@ class VcApiIssuer:
         secured = add_proof(dict(credential), signer, created=now, loader=self._loader)
         stored = dump_json(secured)
         check_credential_size(stored, secured, limit, name_the_part=True)
+        jwt = encode_vc_jwt(credential, signer, issued_at=now) if format == FORMAT_JWT else None
         row = self._store.new_row(
             credential_id=str(uuid.uuid4()),
             institution_id=institution_id,
@@ -126,11 +145,13 @@ class VcApiIssuer:
             credential_json=stored,
             slots=slots,
             achievement_id=None,
-            credential_jwt=None,
+            credential_jwt=jwt,
         )
         [result] = self._store.store([row], principal, key_type=signer.algorithm)
         if isinstance(result, IssuanceFailed):
             raise result.cause
         if isinstance(result, AppError):
             raise result
+        if jwt is not None:
+            return dump_json(enveloped_credential(jwt))
         return stored

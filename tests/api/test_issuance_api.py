@@ -3,9 +3,11 @@ tenant isolation, and the VC API issue endpoint."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import jwt as pyjwt
 import pytest
 
 import keys
@@ -109,7 +111,15 @@ async def test_issue_returns_both_forms_that_verify(
         "alg": "EdDSA", "typ": "vc+jwt", "cty": "vc", "kid": f"{inst['did']}#key-1"
     }  # fmt: skip
     unsecured = {k: v for k, v in vc.items() if k != "proof"}
-    assert b64url_json(payload) == unsecured
+    claims = b64url_json(payload)
+    # VC-JOSE-COSE 3.1.3: iat is when the JWS was made (the proof's moment); exp = validUntil
+    signed_at = datetime.fromisoformat(proof["created"].replace("Z", "+00:00"))
+    assert claims.pop("iat") == int(signed_at.timestamp())
+    if "validUntil" in vc:
+        until = datetime.fromisoformat(vc["validUntil"].replace("Z", "+00:00"))
+        assert claims.pop("exp") == int(until.timestamp())
+    assert "nbf" not in claims
+    assert claims == unsecured
 
     # The stored bytes are what was returned: GET gives the same credential bytes.
     again = await client.get(f"/api/v1/credentials/{body['id']}", headers=headers)
@@ -294,3 +304,66 @@ async def test_vc_api_refuses_undefined_terms_under_vc_2_0(
     r = await client.post("/credentials/issue", json={"credential": credential}, headers=headers)
     assert r.status_code == 422
     assert r.json()["code"] == "undefined_term" and "favouriteColour" in r.json()["detail"]
+
+
+async def test_vc_api_issues_a_vc_jwt_in_an_envelope(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    inst, headers = await institution(client, admin_headers)
+    credential = {**VC_API_CREDENTIAL, "issuer": inst["did"], "validUntil": "2099-01-01T00:00:00Z"}
+    r = await client.post(
+        "/credentials/issue?format=jwt", json={"credential": credential}, headers=headers
+    )
+    assert r.status_code == 201, r.text
+    envelope = r.json()["verifiableCredential"]
+    assert set(envelope) == {"@context", "type", "id"}
+    assert envelope["@context"] == ["https://www.w3.org/ns/credentials/v2"]
+    assert envelope["type"] == "EnvelopedVerifiableCredential"
+    prefix = "data:application/vc+jwt,"
+    assert envelope["id"].startswith(prefix)
+    token = envelope["id"].removeprefix(prefix)
+    # PyJWT, an independent JOSE library, verifies it with the key of the DID document
+    public = keys.public_key_from_multibase(inst["keys"][0]["public_key_multibase"])
+    jwk = pyjwt.PyJWK(keys.public_jwk(public), algorithm="EdDSA")
+    claims = pyjwt.decode(token, jwk.key, algorithms=["EdDSA"])
+    assert pyjwt.get_unverified_header(token) == {
+        "alg": "EdDSA", "typ": "vc+jwt", "cty": "vc", "kid": f"{inst['did']}#key-1"
+    }  # fmt: skip
+    assert claims["exp"] == int(datetime(2099, 1, 1, tzinfo=UTC).timestamp())
+    assert isinstance(claims["iat"], int) and "nbf" not in claims and "vc" not in claims
+    assert {k: v for k, v in claims.items() if k not in ("iat", "exp")} == credential
+    # ... and so does POST /credentials/verify, given the enveloped credential as returned
+    verified = await client.post("/credentials/verify", json={"verifiableCredential": envelope})
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["verified"] is True
+    assert verified.json()["verdict"] == "valid"
+    # the record keeps the JWT: the credential is listed like any other
+    listed = (await client.get("/api/v1/credentials", headers=headers)).json()["items"]
+    assert len(listed) == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "change", "field"),
+    [
+        ("?format=cbor", {}, "query.format"),
+        ("?format=", {}, "query.format"),
+        # a vc+jwt secures a VC 2.0 credential only (VC-JOSE-COSE 3.1.1)
+        ("?format=jwt", {"@context": ["https://www.w3.org/2018/credentials/v1"],
+                         "issuanceDate": "2024-01-01T00:00:00Z"}, "credential.@context"),
+    ],
+)  # fmt: skip
+async def test_vc_api_refuses_an_unknown_format(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    query: str,
+    change: dict[str, Any],
+    field: str,
+) -> None:
+    inst, headers = await institution(client, admin_headers)
+    credential = {**VC_API_CREDENTIAL, "issuer": inst["did"], **change}
+    r = await client.post(
+        f"/credentials/issue{query}", json={"credential": credential}, headers=headers
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert field in [e["field"] for e in r.json()["errors"]], r.json()

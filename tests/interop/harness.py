@@ -180,7 +180,8 @@ def node_sign(
 
 def node_sign_di(job: dict[str, Any]) -> dict[str, Any]:
     """Run a ``sign_di.mjs sign`` job (see the script's header): ``{"credential": <signed
-    credential or compact JWS>, "didDocuments": {did:web DID: DID document}}``."""
+    credential or compact JWS>, "didDocuments": {did:web DID or issuer URL: its DID document
+    or controlled identifier document}}``."""
     result = _run("sign_di.mjs", ["sign"], stdin=json.dumps(job))
     if result.returncode != 0:
         raise NodeHarnessError(f"sign_di.mjs exited {result.returncode}:\n{result.stderr}")

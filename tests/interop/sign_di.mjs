@@ -10,13 +10,17 @@
 //   {"credential": {...unsigned...},
 //    "keys": {"<name>": {"type": "ed25519"|"p256"|"p384", "seed": "<hex>",
 //                        "did": "did:web:..." (optional; default: the key's did:key),
-//                        "fragment": "key-1" (optional; default: the multibase key)}},
+//                        "fragment": "key-1" (optional; default: the multibase key),
+//                        "jwk": true (optional: list it as a JsonWebKey, not Multikey)}},
+//   ("did" may also be an https URL, or http on 127.0.0.1: an issuer identified by a URL,
+//   whose controlled identifier document (W3C CID 1.0) is returned like a DID document)
 //    "issuer": "<key name>"                      (the credential's issuer is that key's DID),
 //    "proofs": [{"key": "<name>", "cryptosuite": "eddsa-rdfc-2022"|"ecdsa-rdfc-2019"|
 //                "eddsa-jcs-2022"|"ecdsa-jcs-2019", "created": "<dateTime>",
 //                "id": "urn:uuid:..." (optional), "previousProof": id | [ids] (optional)}],
 //    "jwt": "<key name>" (optional: instead of proofs, a vc+jwt signed by that key with jose)}
-// and prints {"credential": <signed credential or compact JWS>, "didDocuments": {DID: doc}}.
+// and prints {"credential": <signed credential or compact JWS>, "didDocuments": {DID or URL:
+// its DID document or controlled identifier document}}.
 // Each proof is made by DataIntegrityProof.createProof over the credential without proofs,
 // or, for a proof with previousProof, over the credential whose `proof` is the list of the
 // proofs it names (Data Integrity 1.0, section 4.3 "Add Proof Set/Chain"): the libraries
@@ -104,15 +108,25 @@ async function loadKeys(specs) {
     keyPair.id = `${did}#${fragment}`;
     keyPair.controller = did;
     keys[name] = {spec, keyPair, did};
-    if(did.startsWith('did:web:')) {
+    const isUrl = did.startsWith('https://') || did.startsWith('http://');
+    if(did.startsWith('did:web:') || isUrl) {
+      const contexts = isUrl ? ['https://www.w3.org/ns/cid/v1'] :
+        ['https://www.w3.org/ns/did/v1', MULTIKEY_CONTEXT_URL];
       const document = didDocuments[did] ?? {
-        '@context': ['https://www.w3.org/ns/did/v1', MULTIKEY_CONTEXT_URL],
+        '@context': contexts,
         id: did, verificationMethod: [], assertionMethod: [], authentication: []
       };
-      document.verificationMethod.push({
-        id: keyPair.id, type: 'Multikey', controller: did,
-        publicKeyMultibase: keyPair.publicKeyMultibase
-      });
+      if(spec.jwk) {
+        const {d, ...publicKeyJwk} = await privateJwk(spec.type, keyPair);
+        document.verificationMethod.push({
+          id: keyPair.id, type: 'JsonWebKey', controller: did, publicKeyJwk
+        });
+      } else {
+        document.verificationMethod.push({
+          id: keyPair.id, type: 'Multikey', controller: did,
+          publicKeyMultibase: keyPair.publicKeyMultibase
+        });
+      }
       document.assertionMethod.push(keyPair.id);
       document.authentication.push(keyPair.id);
       didDocuments[did] = document;

@@ -254,6 +254,14 @@ def world() -> World:
          "exp": int((NOW + timedelta(days=1)).timestamp()), "vc": legacy_vc},
         w.ed,
     )  # fmt: skip
+    # A did:key issuer's vc+jwt needs no kid: the DID has exactly one key.
+    holder_of_did_key = signer(keys.ED25519, "did:key:placeholder#key")
+    did_key = keys.did_key(holder_of_did_key.public_key)
+    w.valid["did-key-jwt-without-kid"] = sign_jws(
+        {"alg": "EdDSA", "typ": "vc+jwt", "cty": "vc"},
+        unsigned(did_key, status=()),
+        holder_of_did_key,
+    )
     independent = json.loads((FIXTURES / "digital-bazaar.json").read_text(encoding="utf-8"))
     for name, item in independent.items():
         w.valid[f"digital-bazaar-{name}"] = item
@@ -335,6 +343,22 @@ def world() -> World:
     foreign_kid = jws(credential, w.other, kid=w.other.id)
     broken("jwt kid of another DID", foreign_kid, "issuer_key", "controller_mismatch")
     broken("jwt typ", jws(credential, typ="JWT"), "format", "typ_unsupported")
+    # A vc+jwt's payload is JSON-LD too (VC-JOSE-COSE 3.1.1), checked as a DI credential is.
+    nickname = {**credential, "credentialSubject": {**credential["credentialSubject"],
+                                                    "nickname": "Ani"}}  # fmt: skip
+    broken("jwt undefined term", jws(nickname), "format", "undefined_term")
+    unknown = {**credential, "@context": [*credential["@context"], UNKNOWN_CONTEXT]}
+    broken("jwt unknown context", jws(unknown), "format", "unknown_context")
+    legacy_claim = {**credential, "vc": {**credential, "name": "Another credential"}}
+    broken("jwt with a vc claim", jws(legacy_claim), "format", "claims_invalid")
+    v1 = {**credential, "@context": ["https://www.w3.org/2018/credentials/v1"]}
+    broken("jwt of a VC 1.1 credential", jws(v1), "format", "data_model_invalid")
+    other_did_key = keys.did_key(w.other.public_key)
+    broken(
+        "did:key jwt without kid, signed by another key",
+        sign_jws({"alg": "EdDSA", "typ": "vc+jwt"}, unsigned(other_did_key, status=()), w.ed),
+        "proof", "signature_invalid",
+    )  # fmt: skip
     sd_jwt = {**w.valid["enveloped"], "id": "data:application/vc+sd-jwt,x.y.z"}
     broken("envelope of SD-JWT", sd_jwt, "format", "envelope_unsupported")
     no_proof = {k: v for k, v in w.valid["ed25519-di"].items() if k != "proof"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt as pyjwt
@@ -108,3 +109,25 @@ def test_a_secured_document_is_not_wrapped_again() -> None:
     envelope = enveloped_credential(token)
     assert envelope["id"] == f"data:application/vc+jwt,{token}"
     assert envelope["type"] == "EnvelopedVerifiableCredential"
+
+
+def test_the_jwt_carries_iat_and_exp_and_no_nbf() -> None:
+    """VC-JOSE-COSE 3.1.3: iat and exp are the signature's issuance and expiry; nbf is NOT
+    RECOMMENDED. exp = validUntil; iat = the moment of signing, when the issuer says it."""
+    private = ed25519.Ed25519PrivateKey.generate()
+    signer = signer_for(private)
+    signed_at = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+    credential = {**GOOD, "validUntil": "2027-01-01T00:00:00Z"}
+    token = encode_vc_jwt(credential, signer, issued_at=signed_at)
+    # PyJWT checks exp and iat itself (an independent reading of the claims)
+    payload = pyjwt.decode(token, private.public_key(), algorithms=["EdDSA"])
+    assert payload["iat"] == int(signed_at.timestamp())
+    assert payload["exp"] == int(datetime(2027, 1, 1, tzinfo=UTC).timestamp())
+    assert "nbf" not in payload
+    assert {k: v for k, v in payload.items() if k not in ("iat", "exp")} == credential
+    # no validUntil, no issuance time: neither claim
+    assert set(
+        pyjwt.decode(encode_vc_jwt(GOOD, signer), options={"verify_signature": False})
+    ) == set(GOOD)
+    with pytest.raises(ValueError, match="aware"):
+        encode_vc_jwt(GOOD, signer, issued_at=datetime(2026, 3, 1))

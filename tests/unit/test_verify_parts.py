@@ -89,7 +89,10 @@ def test_relative_ids_embedded_methods_and_jwks() -> None:
         ("did:example:123#key-1", document(), "did_unsupported_method"),
         ("did:key:zNotAKey#x", document(), "did_invalid"),
         (DID, document(), "did_invalid"),  # no fragment
-        ("https://school.example/#key-1", document(), "did_invalid"),
+        # an https URL names a controlled identifier document (CID 1.0); there is none here
+        ("https://school.example/#key-1", document(), "did_not_found"),
+        ("ftp://school.example/#key-1", document(), "did_invalid"),
+        ("https://school.example/issuer", document(), "did_invalid"),  # no #fragment
     ],
 )  # fmt: skip
 def test_resolution_errors(did_url: str, doc: Any, code: str) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,11 +21,43 @@ class IssueCredentialRequest(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
-@router.post("/credentials/issue", status_code=201)
+IssueFormat = Annotated[
+    Literal["ldp_vc", "jwt"],
+    Query(
+        description=(
+            "`ldp_vc` (default): the credential with a Data Integrity proof. `jwt`: the "
+            "credential secured as a vc+jwt (VC-JOSE-COSE), returned as an "
+            "`EnvelopedVerifiableCredential` whose `id` is `data:application/vc+jwt,<jwt>`."
+        )
+    ),
+]
+
+
+@router.post(
+    "/credentials/issue",
+    status_code=201,
+    responses={
+        201: {
+            "description": "The secured credential: with a Data Integrity proof, or with "
+            "`format=jwt` an EnvelopedVerifiableCredential holding the vc+jwt",
+            "content": {"application/json": {"example": {"verifiableCredential": {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": "EnvelopedVerifiableCredential",
+                "id": "data:application/vc+jwt,eyJhbGciOiJFZERTQSIs...",
+            }}}},
+        }
+    },
+)  # fmt: skip
 def issue(
-    body: IssueCredentialRequest, container: ContainerDep, principal: CurrentInstitution
+    body: IssueCredentialRequest,
+    container: ContainerDep,
+    principal: CurrentInstitution,
+    format: IssueFormat = "ldp_vc",
 ) -> Response:
-    stored = container.vc_api.issue(principal, body.credential, body.options)
+    """VC API: secure ``credential`` with the calling institution's key, as a Data Integrity
+    proof (``format=ldp_vc``, the default) or as a vc+jwt in an enveloped credential
+    (``format=jwt``); any other ``format`` is a 422 naming ``format``."""
+    stored = container.vc_api.issue(principal, body.credential, body.options, format=format)
     return Response(
         b'{"verifiableCredential":' + stored + b"}",
         status_code=201,
