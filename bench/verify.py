@@ -61,11 +61,11 @@ from issuer.data_integrity import add_proof
 from issuer.status_list import bitstring_status_list_credential
 from issuer.vc_jose import encode_vc_jwt
 from verifier.completeness import _GRAPHS, completeness
-from verifier.data_integrity import _DOCUMENT_HASHES, _JCS_EXPANDED, _proof_config_hash
+from verifier.data_integrity import _DOCUMENT_HASHES, _proof_config_hash
 from verifier.did_resolution import DidResolver
 from verifier.errors import FetchError
 from verifier.fetch import BudgetedFetcher, FetchBudget, Fetched, HttpFetcher
-from verifier.jsonld import bundled_document_loader, canonicalize
+from verifier.jsonld import _EXPANDS, bundled_document_loader, canonicalize
 from verifier.result import VerificationResult
 from verifier.status_list import MIN_LIST_SIZE, set_bit, status_entry
 from verifier.verify import verify_credential
@@ -219,7 +219,7 @@ def in_process_scenarios() -> tuple[dict[str, Scenario], dict[str, Callable[[], 
     def cold() -> object:
         _proof_config_hash.cache_clear()
         _DOCUMENT_HASHES.clear()
-        _JCS_EXPANDED.clear()
+        _EXPANDS.clear()
         _GRAPHS.clear()
         return first_seen()
 
@@ -535,8 +535,9 @@ def main() -> None:
         "without credentialStatus leave out the lists and the two entries (whose contexts "
         "make the credential itself ~15% dearer to canonicalize). The vc+jwt rows fetch "
         "the same lists, as microcred serves them to a verifier (Accept: JSON-LD first), so "
-        "they pay for 2 small canonicalizations; a JWT's own cost is its signature and "
-        "completeness(). Each row verifies one credential over and over, so the hash of "
+        "they pay for 2 small canonicalizations; a JWT's own cost is its signature, "
+        "completeness() and the safe-mode expansion of its payload (remembered by digest, "
+        "as the RDFC hashes are). Each row verifies one credential over and over, so the hash of "
         "its canonical proof configuration is remembered (lru_cache); 'first seen' clears "
         "that cache before each verification. "
         f"In-process rates: the best of {ROUNDS} interleaved rounds of {ROUND_SECONDS} s. "

@@ -59,7 +59,7 @@ from keys import (
 )
 from verifier.digest_cache import DigestCache
 from verifier.errors import ProofError, VerifierError
-from verifier.jsonld import DocumentLoader, canonicalize, expand
+from verifier.jsonld import DocumentLoader, canonicalize, check_expands
 
 __all__ = [
     "CRYPTOSUITES",
@@ -178,8 +178,6 @@ def _hash_function(key_type: str | None) -> Callable[[bytes], bytes]:
 
 # The hash of a canonical document is a pure function of it: remembered (see digest_cache).
 _DOCUMENT_HASHES: DigestCache[bytes] = DigestCache(512)
-#: JCS documents whose safe-mode expansion passed (a failure raises and is not remembered).
-_JCS_EXPANDED: DigestCache[bool] = DigestCache(512)
 
 
 @lru_cache(maxsize=256)
@@ -350,7 +348,7 @@ def _check_proof(
     config = proof_configuration(options, unsecured["@context"])
     if suite in JCS_CRYPTOSUITES:
         # JCS signs the JSON, not the graph; refuse what JSON-LD cannot read all the same.
-        _JCS_EXPANDED.get(unsecured, loader, lambda: expand(unsecured, loader) is not None)
+        check_expands(unsecured, loader)
     data = hash_data(unsecured, config, loader, key_type=public_key.key_type, previous=matching)
     if not verify_signature(public_key, signature, data):
         raise _Failure("signature_invalid", "the signature does not match the document")

@@ -51,6 +51,7 @@ from pyld import jsonld as pyld_jsonld
 from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
 
+from verifier.digest_cache import DigestCache
 from verifier.errors import JsonLdError, VerifierError
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "bundled_context_bytes",
     "bundled_document_loader",
     "canonicalize",
+    "check_expands",
     "expand",
     "load_context_directory",
 ]
@@ -521,6 +523,17 @@ def expand(document: Mapping[str, Any], loader: DocumentLoader) -> list[dict[str
     except _PROCESSOR_FAILURES as exc:
         raise _processor_failure(exc) from exc
     return expanded
+
+
+#: Documents whose safe-mode expansion passed (a failure raises and is not remembered).
+_EXPANDS: DigestCache[bool] = DigestCache(512)
+
+
+def check_expands(document: Mapping[str, Any], loader: DocumentLoader) -> None:
+    """Raise :class:`JsonLdError` as :func:`expand` would for ``document``; a document that
+    passed is remembered by the digest of its JSON (with ``loader``), so the check of a JCS
+    proof or a vc+jwt payload seen before costs a hash, as an RDFC document hash does."""
+    _EXPANDS.get(document, loader, lambda: expand(document, loader) is not None)
 
 
 def canonicalize(document: Mapping[str, Any], loader: DocumentLoader) -> str:

@@ -99,7 +99,7 @@ from verifier.errors import (
     VerifierError,
 )
 from verifier.fetch import BudgetedFetcher, FetchBudget, Fetcher
-from verifier.jsonld import DocumentLoader, bundled_document_loader, expand
+from verifier.jsonld import DocumentLoader, bundled_document_loader, check_expands
 from verifier.related_resource import related_resource_mismatches
 from verifier.result import CHECK_NAMES, UNDETERMINED_CODES, Check, VerificationResult
 from verifier.status_list import ENTRY_TYPE, PURPOSES, StatusCheck, check_status_entry
@@ -579,7 +579,7 @@ def _check_jose_payload(parsed: ParsedCredential, loader: DocumentLoader) -> Non
     VC 1.1 section 6.3.1 maps it and is not processed as JSON-LD."""
     if parsed.jose is None or parsed.jose.form != FORM_VC_JWT:
         return
-    expand(credential_document(parsed.jose), loader)
+    check_expands(credential_document(parsed.jose), loader)
 
 
 def _controller(method: str) -> str:
