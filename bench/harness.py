@@ -288,7 +288,7 @@ def live_server(
             proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
             try:
                 url = f"http://{LOOPBACK}:{port}"
-                wait_healthy(proc, url, min(deadline, time.monotonic() + 30), log_path)
+                wait_healthy(proc, url, min(deadline, time.monotonic() + 90), log_path)
                 yield Served(
                     url,
                     token,

@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 
 MICROCRED = shutil.which("microcred") or str(Path(sys.executable).parent / "microcred")
+#: Seconds a started server has to answer /healthz.
+START_SECONDS = 120
 
 
 def free_port() -> int:
@@ -44,7 +46,9 @@ class Live:
             stdout=subprocess.DEVNULL,
             text=True,
         )
-        deadline = time.monotonic() + 30
+        # A liveness deadline, not a speed claim: under coverage and a loaded 2-core machine a
+        # server with several workers (each importing the app) has needed over 30 s.
+        deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.proc.stderr.read() if self.proc.stderr else ""
             try:
@@ -52,7 +56,7 @@ class Live:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise AssertionError("server did not become healthy")
+        raise AssertionError(f"server did not become healthy within {START_SECONDS} s")
 
     def stop(self) -> str:
         assert self.proc is not None
