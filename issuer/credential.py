@@ -62,6 +62,8 @@ NOTE_SUBJECTS: dict[str, str] = {
     "further_information": "Further information",
 }
 NOTE_SUBJECT_BASE = "urn:microcred:annex1:"
+#: Credential profiles: ``compact`` (this module's credential) and ``edc`` (:mod:`issuer.edc`).
+PROFILES = ("compact", "edc")
 
 LangMap = Mapping[str, str]
 
@@ -92,6 +94,8 @@ class AchievementSpec:
     supervision: LangMap | None = None
     stackability: LangMap | None = None
     further_information: LangMap | None = None
+    #: ``compact`` or ``edc``; None: the institution's profile.
+    profile: str | None = None
 
     @property
     def primary_language(self) -> str:
@@ -106,6 +110,8 @@ class IssuerProfile:
     country_name: str
     legal_id: str
     homepage: str | None = None
+    #: BCP 47 tag of the institution's name (and of its plain-text fields).
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -277,7 +283,7 @@ def build_issuer(issuer: IssuerProfile) -> dict[str, Any]:
     node: dict[str, Any] = {
         "id": issuer.did,
         "type": "Organisation",
-        "legalName": {"en": issuer.name},
+        "legalName": {issuer.language: issuer.name},
         "registration": legal_identifier,
         "eidasLegalIdentifier": legal_identifier["id"],
         "location": {
