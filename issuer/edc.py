@@ -144,7 +144,7 @@ def build_display_parameter(
                 "displayDetail": {
                     "id": f"urn:uuid:{uuid.uuid5(ns, f'display-{page.language}-page-1')}",
                     "type": "DisplayDetail",
-                    "page": "1",
+                    "page": 1,
                     "image": {
                         "id": f"urn:uuid:{uuid.uuid5(ns, f'display-{page.language}-image-1')}",
                         "type": "MediaObject",
@@ -206,7 +206,9 @@ def build_edc_credential(
     ]
     # The issuer keeps its eidasLegalIdentifier: EBSI's schema allows none, but the shapes'
     # IssuerNodeShape requires exactly one (the shapes win; the README lists the difference).
-    organisation = document["issuer"]
+    # The awarding body is the same node: its eidasLegalIdentifier stays with the issuer
+    # (EBSI's schema refuses it in an awardingBody object).
+    organisation = {k: v for k, v in document["issuer"].items() if k != "eidasLegalIdentifier"}
     claim = document["credentialSubject"]["hasClaim"]
     claim["awardedBy"]["awardingBody"] = organisation
     claim["provenBy"]["awardedBy"] = claim["awardedBy"]
