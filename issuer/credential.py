@@ -22,7 +22,9 @@ optional elements                     ``provenBy.grade``, ``entryRequirement``, 
 ====================================  =================================================
 
 Every node gets an IRI (``urn:uuid``, derived deterministically), never a blank node: the
-credential says the same thing to every reader, and RDF canonicalization stays cheap.
+credential says the same thing to every reader, and RDF canonicalization stays cheap. The
+issuer's legal name carries the institution's language tag (:attr:`IssuerProfile.language`).
+This is the ``compact`` profile; :mod:`issuer.edc` builds the ``edc`` profile from it.
 The document is a plain ``dict``; securing it is :mod:`issuer.data_integrity` and
 :mod:`issuer.vc_jose`.
 """

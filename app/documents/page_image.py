@@ -13,9 +13,6 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-import pypdfium2
-from PIL import Image
-
 from app.documents.certificate import render_certificate
 from app.documents.i18n import DEFAULT_LANGUAGE, Language, language
 from app.documents.summary import RecordedIssuer
@@ -37,6 +34,10 @@ def render_page_image(
     recorded: RecordedIssuer | None = None,
 ) -> bytes:
     """Page 1 of the certificate of ``credential`` in ``lang``, as JPEG bytes."""
+    # Imported here: only EDC issuance needs them, and every server process starts faster.
+    import pypdfium2
+    from PIL import Image
+
     pdf = render_certificate(
         credential,
         credential_json=b"{}",  # the page shows no attachment; the EDC carries itself

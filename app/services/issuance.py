@@ -5,6 +5,11 @@ Signing happens between two short transactions (read, then write) so that no dat
 held while the CPU-bound canonicalization runs; the write re-checks the Idempotency-Key, and a
 unique constraint settles any race (:class:`~app.services.credential_store.CredentialStore`).
 
+Each credential has the profile of its achievement, else of its institution: ``compact``
+(:func:`issuer.credential.build_credential`, a revocation and a suspension entry) or ``edc``
+(:func:`issuer.edc.build_edc_credential`: a revocation entry only, a grade required, and the
+certificate's first page rendered in each language of the title as its display images).
+
 In a chunk, whatever goes wrong with one request (a refusal, or an unexpected error while it
 is checked, built, signed or stored) is that request's result; the others go on.
 """

@@ -1,10 +1,12 @@
 """Use cases of credential status: W3C Bitstring Status Lists (v1.0) per institution.
 
 - Allocation: each credential gets one index in a revocation list and one in a suspension
-  list. The n-th allocation of a list takes the n-th value of a keyed pseudorandom
-  permutation, so indexes reveal nothing about issuance order and never repeat; the list row
-  is locked while its counter moves (``FOR UPDATE`` on PostgreSQL, the write lock on SQLite),
-  and a unique constraint on (list, index) backs that up.
+  list (an EDC-profile credential only the first: the EDC shapes allow one status entry, so
+  suspending one is a 409 ``suspension_not_available``). The n-th allocation of a list
+  takes the n-th value of a keyed pseudorandom permutation, so indexes reveal nothing about
+  issuance order and never repeat; the list row is locked while its counter moves (``FOR
+  UPDATE`` on PostgreSQL, the write lock on SQLite), and a unique constraint on (list, index)
+  backs that up.
 - Changes: revoke (final), suspend, reinstate. One transaction locks the credential and the
   list, flips the bit, bumps the list's version and records the event.
 - Publication: the signed list credential is kept with the version it was signed at; a read
