@@ -98,6 +98,8 @@ class AchievementSpec:
     further_information: LangMap | None = None
     #: ``compact`` or ``edc``; None: the institution's profile.
     profile: str | None = None
+    #: The label of the NQF level's QDR concept (EDC profile), e.g. ``{"sl": "SOK 5"}``.
+    nqf_level_label: LangMap | None = None
 
     @property
     def primary_language(self) -> str:

@@ -95,6 +95,8 @@ def edc_achievement_problems(spec: AchievementSpec) -> list[tuple[str, str]]:
                 f"{QDR_SCHEME}), e.g. http://data.europa.eu/snb/qdr/c_c392e7a2; not text",
             )
         )
+    if spec.nqf_level_label and spec.nqf_level is None:
+        problems.append(("nqf_level_label", "is the label of nqf_level, which is not set"))
     return problems
 
 
@@ -219,6 +221,8 @@ def build_edc_credential(
             "type": "Concept",
             "inScheme": {"id": QDR_SCHEME, "type": "ConceptScheme"},
         }
+        if spec.nqf_level_label:
+            specification["nqfLevel"]["prefLabel"] = dict(spec.nqf_level_label)
     document["credentialSchema"] = {"id": EDC_SHACL_SCHEMA, "type": "ShaclValidator2017"}
     if revocation_entry is not None:
         document["credentialStatus"] = dict(revocation_entry)

@@ -183,6 +183,11 @@ class AchievementCreate(BaseModel):
     profile: Literal["compact", "edc"] | None = Field(
         default=None, description="The credential profile; null: the institution's"
     )
+    nqf_level_label: LangLine | None = Field(
+        default=None,
+        description="EDC profile: the label of the NQF level's QDR concept (e.g. 'SOK 5'), "
+        "shown on the certificate and the page image",
+    )
 
 
 def _partial(model: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
@@ -235,6 +240,7 @@ class AchievementPublic(BaseModel):
     stackability: dict[str, str] | None
     further_information: dict[str, str] | None
     profile: str | None
+    nqf_level_label: dict[str, str] | None
     created_at: datetime
     updated_at: datetime
 

@@ -171,6 +171,8 @@ class Achievement(Base):
     further_information: Mapped[dict[str, str] | None] = mapped_column(JSON)
     # "compact" or "edc"; None: the institution's profile.
     profile: Mapped[str | None] = mapped_column(String(16))
+    # The label of the NQF level's QDR concept (EDC profile), a language map.
+    nqf_level_label: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

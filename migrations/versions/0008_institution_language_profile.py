@@ -5,7 +5,8 @@ Existing institutions get ``en``, the tag every text of theirs carried until now
 they issued or configured changes meaning; an institution whose texts are in another language
 says so (``microcred institution create --language``, ``language`` in the API). They keep the
 ``compact`` profile, today's credential. An achievement's ``profile`` is null: the
-institution's.
+institution's. Achievements also get ``nqf_level_label``, the label of an NQF level given as a
+QDR concept (EDC profile).
 
 Revision ID: 0008
 Revises: 0007
@@ -35,10 +36,12 @@ def upgrade() -> None:
         sa.Column("profile", sa.String(length=16), nullable=False, server_default="compact"),
     )
     op.add_column("achievement", sa.Column("profile", sa.String(length=16), nullable=True))
+    op.add_column("achievement", sa.Column("nqf_level_label", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     # Plain DROP COLUMN (SQLite 3.35 and later), for the same reason.
+    op.drop_column("achievement", "nqf_level_label")
     op.drop_column("achievement", "profile")
     op.drop_column("institution", "profile")
     op.drop_column("institution", "language")

@@ -116,6 +116,7 @@ async def edc_credential(
     body = {**FULL, "title": title or plain_title}
     if nqf:
         body["nqf_level"] = QDR_CONCEPT
+        body["nqf_level_label"] = "SOK 5"  # plain text: the institution's language
     made = await achievement(client, headers, body)
     issued = await credential(client, headers, made["id"], LEARNER, grade="odlično (5)")
     return headers, issued
@@ -160,6 +161,8 @@ async def test_the_edc_shapes_find_no_violation_but_their_own_defect(
     assert vc["issuer"]["legalName"] == {language: TEXTS[language][0]}
     specification = vc["credentialSubject"]["hasClaim"]["specifiedBy"]
     assert ("nqfLevel" in specification) is nqf
+    if nqf:
+        assert specification["nqfLevel"]["prefLabel"] == {language: "SOK 5"}
     [display] = vc["displayParameter"]["individualDisplay"]
     assert display["language"]["id"].endswith(
         {"sl": "/SLV", "hr": "/HRV", "sr-Cyrl": "/SRP"}[language]
@@ -276,6 +279,7 @@ async def test_the_page_the_wallet_and_the_pdf_of_an_edc_credential(
     _, issued = await edc_credential(client, admin_headers)
     page = await client.get(verification_path(issued), headers=HTML)
     assert page.status_code == 200 and "3D tisk: osnove FDM" in page.text
+    assert "SOK 5" in page.text  # the NQF concept's label
     wallet = await client.get(wallet_path(issued), headers=HTML)
     assert wallet.status_code == 200 and "3D tisk" in wallet.text
     pdf = await client.get(f"{wallet_path(issued)}/certificate.pdf")

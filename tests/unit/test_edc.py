@@ -102,6 +102,8 @@ def test_nqf_text_and_a_missing_grade_are_refused() -> None:
     [(field, reason)] = edc_achievement_problems(replace(SPEC, nqf_level="HKO 4"))
     assert field == "nqf_level" and "http://data.europa.eu/snb/qdr/25831c2" in reason
     assert [f for f, _ in edc_award_problems(SPEC, " ")] == ["grade"]
+    unlabelled = replace(SPEC, nqf_level=None, nqf_level_label={"hr": "HKO 4"})
+    assert [f for f, _ in edc_achievement_problems(unlabelled)] == ["nqf_level_label"]
     with pytest.raises(ValueError, match="grade"):
         build_edc_credential(SPEC, ISSUER, LEARNER, replace(AWARD, grade=None), pages=[page()])
 
