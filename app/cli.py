@@ -349,6 +349,20 @@ def institution_show(slug: str) -> None:
         container.close()
 
 
+@institution.command("update")
+@click.argument("slug")
+@click.option("--language", help="BCP 47 tag of its texts, e.g. sl, sr-Cyrl")
+@click.option("--profile", type=click.Choice(["compact", "edc"]), help="credential profile")
+def institution_update(slug: str, language: str | None, profile: str | None) -> None:
+    """Change an institution's language or credential profile (for credentials from now on)."""
+    container = _container()
+    try:
+        info = container.institutions.update(slug, language=language, profile=profile, actor="cli")
+        _echo_json(asdict(info))
+    finally:
+        container.close()
+
+
 @institution.command("rotate-key")
 @click.argument("slug")
 def institution_rotate_key(slug: str) -> None:

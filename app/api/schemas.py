@@ -50,6 +50,16 @@ class InstitutionCreate(BaseModel):
     )
 
 
+class InstitutionUpdate(BaseModel):
+    """What may change of an institution: its language and its credential profile, for the
+    credentials it issues from now on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: SingleLine | None = Field(default=None, max_length=35)
+    profile: Literal["compact", "edc"] | None = None
+
+
 class KeyPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

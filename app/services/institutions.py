@@ -131,6 +131,34 @@ class InstitutionService:
             uow.commit()
         return info, token
 
+    def update(
+        self, slug: str, *, language: str | None = None, profile: str | None = None, actor: str
+    ) -> InstitutionInfo:
+        """Change the institution's language or credential profile (what is None stays); for
+        credentials issued from now on: those issued before keep what they were signed with."""
+        changes: dict[str, str] = {}
+        if language is not None:
+            try:
+                changes["language"] = canonical_language_tag(language)
+            except LanguageTagError as exc:
+                raise Unprocessable.field("language", str(exc)) from exc
+        if profile is not None:
+            if profile not in PROFILES:
+                raise Unprocessable.field("profile", "must be 'compact' or 'edc'")
+            changes["profile"] = profile
+        with self._uow() as uow:
+            institution = require_institution(uow, slug, for_update=True)
+            changed = {k: v for k, v in changes.items() if getattr(institution, k) != v}
+            for name, value in changed.items():
+                setattr(institution, name, value)
+            if changed:
+                uow.events.record(institution.id, "institution.updated", slug, actor,
+                                  self._clock(), changed)  # fmt: skip
+            uow.flush()
+            info = self._info(uow, institution)
+            uow.commit()
+        return info
+
     def get(self, slug: str) -> InstitutionInfo:
         with self._uow(read_only=True) as uow:
             return self._info(uow, require_institution(uow, slug))

@@ -131,3 +131,36 @@ async def test_the_edc_profile_takes_the_nqf_level_only_as_a_qdr_concept(
         f"/api/v1/achievements/{compact['id']}", json={"profile": "edc"}, headers=headers
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "nqf_level"
+
+
+async def test_the_admin_changes_the_language_and_profile_for_credentials_from_then_on(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    _, headers = await institution(client, admin_headers)
+    made = await achievement(client, headers)
+    before = json.loads((await credential(client, headers, made["id"]))["stored"])
+    r = await client.patch(
+        "/api/v1/institutions/ts-lj", json={"language": "SL", "profile": "edc"}, headers=headers
+    )
+    assert r.status_code in (401, 403), r.text  # the admin's, not the institution's
+    r = await client.patch(
+        "/api/v1/institutions/ts-lj", json={"language": "SL", "profile": "edc"},
+        headers=admin_headers,
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert (r.json()["language"], r.json()["profile"]) == ("sl", "edc")
+    after = json.loads((await credential(client, headers, made["id"], grade="5"))["stored"])
+    assert before["issuer"]["legalName"] == {"en": "Tehniški šolski center"}
+    assert after["issuer"]["legalName"] == {"sl": "Tehniški šolski center"}
+    assert "displayParameter" in after and isinstance(after["credentialStatus"], dict)
+    events = (await client.get("/api/v1/institutions/ts-lj/events", headers=headers)).json()
+    updated = next(e for e in events if e["kind"] == "institution.updated")
+    assert updated["data"] == {"language": "sl", "profile": "edc"}
+    bad = await client.patch(
+        "/api/v1/institutions/ts-lj", json={"language": "xx"}, headers=admin_headers
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "language"
+    missing = await client.patch(
+        "/api/v1/institutions/nope", json={"profile": "edc"}, headers=admin_headers
+    )
+    assert missing.status_code == 404

@@ -191,3 +191,6 @@ def test_institution_create_takes_a_language_and_a_profile(tmp_path: Path) -> No
     bad = run([*base[:3], "ts-x", *base[4:], "--language", "serbian"], tmp_path, env)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert "language" in bad.stderr and "BCP 47" in bad.stderr
+    updated = run(["institution", "update", "ts-bg", "--profile", "compact"], tmp_path, env)
+    assert updated.returncode == 0, updated.stderr
+    assert json.loads(updated.stdout)["profile"] == "compact"
