@@ -305,3 +305,20 @@ async def test_bulk_issuance_of_an_edc_institution(
     assert (status["issued"], status["failed"]) == (1, 1), status
     results = await client.get(f"/api/v1/batches/{batch['id']}/results", headers=headers)
     assert "grade" in results.text
+
+
+async def test_a_title_in_more_page_languages_than_the_size_limit_holds_is_a_422(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """One page image per language: six of them outgrow MICROCRED_MAX_CREDENTIAL_BYTES (256 KiB),
+    which is a 422 naming the display parameter, not a 500."""
+    _, headers = await institution(client, admin_headers, profile="edc", language="sl")
+    title = {tag: f"3D tisk ({tag})" for tag in ("sl", "en", "hr", "sr-Latn", "bs", "cnr")}
+    made = await achievement(client, headers, {**FULL, "title": title})
+    r = await client.post(
+        "/api/v1/credentials",
+        json={"achievement_id": made["id"], "learner": LEARNER, "grade": "5"},
+        headers=headers,
+    )
+    assert r.status_code == 422, r.text
+    assert "displayParameter" in r.json()["errors"][0]["reason"]
