@@ -292,6 +292,19 @@ def institution() -> None:
     "--key-type", type=click.Choice(["ed25519", "p256"]), default="ed25519", show_default=True
 )
 @click.option("--homepage")
+@click.option(
+    "--language",
+    default="en",
+    show_default=True,
+    help="BCP 47 tag of its texts: sl, hr, bs, sr-Latn, sr-Cyrl, cnr, mk, en, de...",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["compact", "edc"]),
+    default="compact",
+    show_default=True,
+    help="credential profile: compact, or edc (European Digital Credential shapes)",
+)
 def institution_create(
     slug: str,
     name: str,
@@ -300,11 +313,15 @@ def institution_create(
     did_method: str,
     key_type: str,
     homepage: str | None,
+    language: str,
+    profile: str,
 ) -> None:
     """Create an institution; prints its DID and its API key (shown once)."""
     container = _container()
     try:
-        new = NewInstitution(slug, name, country, legal_id, did_method, key_type, homepage)
+        new = NewInstitution(
+            slug, name, country, legal_id, did_method, key_type, homepage, language, profile
+        )
         info, token = container.institutions.create(new, actor="cli")
     finally:
         container.close()
@@ -328,6 +345,20 @@ def institution_show(slug: str) -> None:
     container = _container()
     try:
         _echo_json(asdict(container.institutions.get(slug)))
+    finally:
+        container.close()
+
+
+@institution.command("update")
+@click.argument("slug")
+@click.option("--language", help="BCP 47 tag of its texts, e.g. sl, sr-Cyrl")
+@click.option("--profile", type=click.Choice(["compact", "edc"]), help="credential profile")
+def institution_update(slug: str, language: str | None, profile: str | None) -> None:
+    """Change an institution's language or credential profile (for credentials from now on)."""
+    container = _container()
+    try:
+        info = container.institutions.update(slug, language=language, profile=profile, actor="cli")
+        _echo_json(asdict(info))
     finally:
         container.close()
 

@@ -114,6 +114,7 @@ class Container:
         self.issuance = IssuanceService(
             uow, self.signing_keys, self.status, store,
             urls=urls, metrics=metrics, document_loader=loader, limits=limits, clock=clock,
+            edc_ebsi=settings.edc_ebsi,
         )  # fmt: skip
         self.credentials = CredentialQueries(uow, store)
         self.vc_api = VcApiIssuer(

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # An operator's JSON-LD contexts besides the bundled ones: a directory with index.json
     # (URL -> {file, sha256}); see operator_contexts.
     contexts_dir: Path | None = None
+    # EDC-profile credentials add EBSI's VerifiableAttestation to their type (EBSI's VC 2.0
+    # EDC JSON Schema wants it; a non-EBSI reader does not need it).
+    edc_ebsi: bool = False
 
     @field_validator("base_url")
     @classmethod

@@ -32,6 +32,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app.container import Container
+from app.documents.page_image import page_images
 from app.persistence.db import make_engine, make_session_factory
 from app.settings import Secrets, Settings
 from issuer.credential import (
@@ -42,6 +43,7 @@ from issuer.credential import (
     LearningOutcome,
     build_credential,
 )
+from issuer.edc import build_edc_credential
 
 MICROCRED = Path(sys.executable).parent / "microcred"
 LOOPBACK = "127.0.0.1"
@@ -95,15 +97,11 @@ LEARNER: dict[str, Any] = {
 GRADE = "excellent (5)"
 
 
-def sample_credential(
-    base_url: str,
-    issuer_did: str,
-    issued_at: datetime,
-    credential_status: Sequence[Mapping[str, Any]] = (),
-) -> dict[str, Any]:
-    """The unsigned credential of ``ACHIEVEMENT`` for ``LEARNER``, issued by ``issuer_did`` at
-    ``issued_at`` (valid five years), with the microcred context at its permanent URL, as the
-    service issues it (``base_url`` names the deployment)."""
+def sample_inputs(
+    issuer_did: str, issued_at: datetime, *, nqf_level: str | None = None
+) -> tuple[AchievementSpec, IssuerProfile, Learner, Award]:
+    """What the credential of ``ACHIEVEMENT`` for ``LEARNER`` is built from (``nqf_level``
+    replaces the sample's, e.g. with a QDR concept for the EDC profile)."""
     a = ACHIEVEMENT
     spec = AchievementSpec(
         id=uuid.uuid4(),
@@ -119,7 +117,7 @@ def sample_credential(
         ects=Decimal(a["ects"]),
         workload_hours=a["workload_hours"],
         description=a["description"],
-        nqf_level=a["nqf_level"],
+        nqf_level=nqf_level or a["nqf_level"],
         prerequisites=a["prerequisites"],
         supervision=a["supervision"],
         stackability=a["stackability"],
@@ -148,9 +146,43 @@ def sample_credential(
         valid_until=issued_at + timedelta(days=5 * 365),
         grade=GRADE,
     )
+    return spec, profile, learner, award
+
+
+def sample_credential(
+    base_url: str,
+    issuer_did: str,
+    issued_at: datetime,
+    credential_status: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The unsigned credential of ``ACHIEVEMENT`` for ``LEARNER``, issued by ``issuer_did`` at
+    ``issued_at`` (valid five years), with the microcred context at its permanent URL, as the
+    service issues it (``base_url`` names the deployment)."""
+    spec, profile, learner, award = sample_inputs(issuer_did, issued_at)
     return build_credential(
         spec, profile, learner, award, credential_status=credential_status
     )  # the context at its permanent URL, as the service issues it
+
+
+#: The NQF level of the EDC-profile sample: a concept of the EU Qualification Dataset Register.
+QDR_LEVEL = "http://data.europa.eu/snb/qdr/c_c392e7a2"
+
+
+def sample_edc_credential(
+    base_url: str,
+    issuer_did: str,
+    issued_at: datetime,
+    revocation_entry: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The same credential in the EDC profile, as the service issues it: the certificate's
+    first page rendered and rasterized in each language of the title (en, sl), then the EDC
+    document with those images and one revocation entry."""
+    spec, profile, learner, award = sample_inputs(issuer_did, issued_at, nqf_level=QDR_LEVEL)
+    plain = build_credential(spec, profile, learner, award)
+    pages = page_images(plain, list(spec.title), verification_url=f"{base_url}/v/bench")
+    return build_edc_credential(
+        spec, profile, learner, award, pages=pages, revocation_entry=revocation_entry
+    )
 
 
 # --- Rates ------------------------------------------------------------------------------------

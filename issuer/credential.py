@@ -22,7 +22,9 @@ optional elements                     ``provenBy.grade``, ``entryRequirement``, 
 ====================================  =================================================
 
 Every node gets an IRI (``urn:uuid``, derived deterministically), never a blank node: the
-credential says the same thing to every reader, and RDF canonicalization stays cheap.
+credential says the same thing to every reader, and RDF canonicalization stays cheap. The
+issuer's legal name carries the institution's language tag (:attr:`IssuerProfile.language`).
+This is the ``compact`` profile; :mod:`issuer.edc` builds the ``edc`` profile from it.
 The document is a plain ``dict``; securing it is :mod:`issuer.data_integrity` and
 :mod:`issuer.vc_jose`.
 """
@@ -62,6 +64,8 @@ NOTE_SUBJECTS: dict[str, str] = {
     "further_information": "Further information",
 }
 NOTE_SUBJECT_BASE = "urn:microcred:annex1:"
+#: Credential profiles: ``compact`` (this module's credential) and ``edc`` (:mod:`issuer.edc`).
+PROFILES = ("compact", "edc")
 
 LangMap = Mapping[str, str]
 
@@ -92,6 +96,10 @@ class AchievementSpec:
     supervision: LangMap | None = None
     stackability: LangMap | None = None
     further_information: LangMap | None = None
+    #: ``compact`` or ``edc``; None: the institution's profile.
+    profile: str | None = None
+    #: The label of the NQF level's QDR concept (EDC profile), e.g. ``{"sl": "SOK 5"}``.
+    nqf_level_label: LangMap | None = None
 
     @property
     def primary_language(self) -> str:
@@ -106,6 +114,8 @@ class IssuerProfile:
     country_name: str
     legal_id: str
     homepage: str | None = None
+    #: BCP 47 tag of the institution's name (and of its plain-text fields).
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -277,7 +287,7 @@ def build_issuer(issuer: IssuerProfile) -> dict[str, Any]:
     node: dict[str, Any] = {
         "id": issuer.did,
         "type": "Organisation",
-        "legalName": {"en": issuer.name},
+        "legalName": {issuer.language: issuer.name},
         "registration": legal_identifier,
         "eidasLegalIdentifier": legal_identifier["id"],
         "location": {

@@ -60,6 +60,7 @@ __all__ = [
     "MICROCRED_CONTEXT_FILE",
     "MICROCRED_CONTEXT_PATH",
     "MICROCRED_CONTEXT_URL",
+    "MICROCRED_EDC_CONTEXT_URL",
     "BundledContext",
     "DocumentLoader",
     "bundled_context_bytes",
@@ -145,6 +146,10 @@ BUNDLED_CONTEXTS: Mapping[str, BundledContext] = {
         "microcred-v1.jsonld",
         "4a5c01b39bad53a8cba62e876023420d35520743e12ed272698bac101f7adc67",
     ),
+    "https://w3id.org/microcred/edc/v1": BundledContext(
+        "microcred-edc-v1.jsonld",
+        "d9498abe5148f16f1616c3d62603de0bc5a3b5da4dd29fefff10352dc3db3b38",
+    ),
 }
 
 #: microcred's context has one permanent URL, the same for every deployment: a w3id.org
@@ -158,6 +163,9 @@ MICROCRED_CONTEXT_URL = "https://w3id.org/microcred/v1"
 #: path on any other host is an unknown context.
 MICROCRED_CONTEXT_PATH = "/contexts/microcred/v1"
 MICROCRED_CONTEXT_FILE = "microcred-v1.jsonld"
+#: The terms the EDC profile adds (display parameter, page image, SHACL schema reference):
+#: a second permanent context, so the v1 context stays frozen.
+MICROCRED_EDC_CONTEXT_URL = "https://w3id.org/microcred/edc/v1"
 #: The index file of an operator's directory of contexts (:func:`load_context_directory`).
 CONTEXT_INDEX = "index.json"
 

@@ -37,6 +37,27 @@ class InstitutionCreate(BaseModel):
     did_method: Literal["web", "key"] = "web"
     key_type: Literal["ed25519", "p256"] = "ed25519"
     homepage: SingleLine | None = Field(default=None, max_length=2048)
+    language: SingleLine = Field(
+        default="en",
+        max_length=35,
+        description="BCP 47 tag of the institution's texts (legal name, plain-text fields): "
+        "ISO 639-1 language, a script where needed, e.g. sl, hr, sr-Latn, sr-Cyrl",
+    )
+    profile: Literal["compact", "edc"] = Field(
+        default="compact",
+        description="compact: today's credential; edc: European Digital Credential profile "
+        "(the EU's EDC shapes, one status entry: no suspension)",
+    )
+
+
+class InstitutionUpdate(BaseModel):
+    """What may change of an institution: its language and its credential profile, for the
+    credentials it issues from now on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: SingleLine | None = Field(default=None, max_length=35)
+    profile: Literal["compact", "edc"] | None = None
 
 
 class KeyPublic(BaseModel):
@@ -63,6 +84,8 @@ class InstitutionPublic(BaseModel):
     did: str
     did_method: str
     key_type: str
+    language: str
+    profile: str
     created_at: datetime
     did_document_url: str
     keys: list[KeyPublic]
@@ -167,6 +190,14 @@ class AchievementCreate(BaseModel):
     supervision: LangParagraph | None = None
     stackability: LangParagraph | None = None
     further_information: LangParagraph | None = None
+    profile: Literal["compact", "edc"] | None = Field(
+        default=None, description="The credential profile; null: the institution's"
+    )
+    nqf_level_label: LangLine | None = Field(
+        default=None,
+        description="EDC profile: the label of the NQF level's QDR concept (e.g. 'SOK 5'), "
+        "shown on the certificate and the page image",
+    )
 
 
 def _partial(model: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
@@ -218,6 +249,8 @@ class AchievementPublic(BaseModel):
     supervision: dict[str, str] | None
     stackability: dict[str, str] | None
     further_information: dict[str, str] | None
+    profile: str | None
+    nqf_level_label: dict[str, str] | None
     created_at: datetime
     updated_at: datetime
 

@@ -81,6 +81,10 @@ class Institution(Base):
     did_method: Mapped[str] = mapped_column(String(8))
     key_type: Mapped[str] = mapped_column(String(16))
     did: Mapped[str] = mapped_column(String(512), unique=True)
+    # BCP 47 tag of the institution's texts (its legal name, plain-text fields).
+    language: Mapped[str] = mapped_column(String(35), default="en", server_default="en")
+    # The credential profile: "compact" (default) or "edc" (EU EDC shapes, see issuer.edc).
+    profile: Mapped[str] = mapped_column(String(16), default="compact", server_default="compact")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -165,6 +169,10 @@ class Achievement(Base):
     supervision: Mapped[dict[str, str] | None] = mapped_column(JSON)
     stackability: Mapped[dict[str, str] | None] = mapped_column(JSON)
     further_information: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # "compact" or "edc"; None: the institution's profile.
+    profile: Mapped[str | None] = mapped_column(String(16))
+    # The label of the NQF level's QDR concept (EDC profile), a language map.
+    nqf_level_label: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

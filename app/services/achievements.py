@@ -32,6 +32,7 @@ from issuer.credential import (
     build_credential,
     missing_elements,
 )
+from issuer.edc import edc_achievement_problems, effective_profile
 
 __all__ = [
     "FIELDS",
@@ -40,6 +41,7 @@ __all__ = [
     "AchievementService",
     "achievement_fields",
     "check_limits",
+    "check_profile",
     "normalise",
     "to_spec",
 ]
@@ -106,9 +108,10 @@ def normalise(values: Mapping[str, Any], language: str) -> dict[str, Any]:
     return out
 
 
-def _language_of(title: Any) -> str:
-    """Plain text takes the language of the title (its first language), else English."""
-    return next(iter(title), "en") if isinstance(title, Mapping) else "en"
+def _language_of(title: Any, default: str) -> str:
+    """Plain text takes the language of the title (its first language), else ``default``
+    (the institution's language)."""
+    return next(iter(title), default) if isinstance(title, Mapping) and title else default
 
 
 def achievement_fields(spec: AchievementSpec) -> dict[str, Any]:
@@ -186,6 +189,18 @@ def check_limits(spec: AchievementSpec, limits: InputLimits) -> None:
         )
 
 
+def check_profile(spec: AchievementSpec, institution_profile: str) -> None:
+    """:class:`Unprocessable` naming each field the achievement's profile (its own, or the
+    institution's) refuses: the EDC profile takes the NQF level only as a QDR concept URI."""
+    problems = (
+        edc_achievement_problems(spec)
+        if effective_profile(spec, institution_profile) == "edc"
+        else []
+    )
+    if problems:
+        raise Unprocessable.fields(problems, code="edc_profile")
+
+
 def to_spec(row: Achievement) -> AchievementSpec:
     """The domain value of a stored achievement."""
     values: dict[str, Any] = {name: getattr(row, name) for name in FIELDS}
@@ -227,7 +242,14 @@ class AchievementService:
     ) -> AchievementInfo:
         """A new achievement from JSON field values (see :func:`normalise`)."""
         achievement_id = str(uuid.uuid4())
-        spec = _spec(achievement_id, 1, normalise(values, _language_of(values.get("title"))))
+        with self._uow(read_only=True) as uow:
+            institution = uow.institutions.by_id(institution_id)
+            assert institution is not None
+            language, institution_profile = institution.language, institution.profile
+        spec = _spec(
+            achievement_id, 1, normalise(values, _language_of(values.get("title"), language))
+        )
+        check_profile(spec, institution_profile)
         check_limits(spec, self._limits)
         now = self._clock()
         with self._uow() as uow:
@@ -274,6 +296,9 @@ class AchievementService:
                 **normalise(changes, current.primary_language),
             }
             spec = _spec(row.id, row.revision + 1, merged)
+            institution = uow.institutions.by_id(institution_id)
+            assert institution is not None
+            check_profile(spec, institution.profile)
             check_limits(spec, self._limits)
             if achievement_fields(spec) != achievement_fields(current):
                 _store(row, spec)

@@ -101,15 +101,17 @@ class CredentialStore:
         verification_method: str,
         credential_json: bytes,
         slots: Sequence[StatusSlot] = (),
+        public_id: str | None = None,
         **record: Any,
     ) -> Credential:
         """A credential row with a fresh public id and wallet token (hashed and sealed) and
-        its status slots; ``record`` holds the remaining columns (learner, award, JWT,
+        its status slots (``public_id``: one chosen before, e.g. for a page that shows the
+        verification URL); ``record`` holds the remaining columns (learner, award, JWT,
         idempotency)."""
         row = Credential(
             id=credential_id,
             institution_id=institution_id,
-            public_id=PUBLIC_ID.new(),
+            public_id=public_id or PUBLIC_ID.new(),
             source=source,
             issued_at=issued_at,
             verification_method=verification_method,

@@ -22,6 +22,8 @@ from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.api_keys import new_api_key
 from app.services.lookups import require_institution
 from app.services.signing_keys import KEY_TYPES, KeyInfo, SigningKeyService
+from issuer.credential import PROFILES
+from issuer.languages import LanguageTagError, canonical_language_tag
 
 __all__ = [
     "DID_METHODS",
@@ -45,6 +47,10 @@ class NewInstitution:
     did_method: str = "web"
     key_type: str = "ed25519"
     homepage: str | None = None
+    #: BCP 47 tag of the institution's texts: its legal name and plain-text fields.
+    language: str = "en"
+    #: The credential profile: ``compact`` (today's credential) or ``edc``.
+    profile: str = "compact"
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,8 @@ class InstitutionInfo:
     did: str
     did_method: str
     key_type: str
+    language: str
+    profile: str
     created_at: datetime
     did_document_url: str
     keys: tuple[KeyInfo, ...]
@@ -81,7 +89,7 @@ class InstitutionService:
 
         Returns the institution and the API key in clear, which is never shown again.
         """
-        _validate(new)
+        language = _validate(new)
         with self._uow() as uow:
             if uow.institutions.by_slug(new.slug) is not None:
                 raise Conflict(f"an institution with slug {new.slug!r} exists already")
@@ -102,6 +110,8 @@ class InstitutionService:
                 did_method=new.did_method,
                 key_type=new.key_type,
                 did=did,
+                language=language,
+                profile=new.profile,
                 created_at=now,
             )
             uow.institutions.add(institution)
@@ -120,6 +130,34 @@ class InstitutionService:
             info = self._info(uow, institution)
             uow.commit()
         return info, token
+
+    def update(
+        self, slug: str, *, language: str | None = None, profile: str | None = None, actor: str
+    ) -> InstitutionInfo:
+        """Change the institution's language or credential profile (what is None stays); for
+        credentials issued from now on: those issued before keep what they were signed with."""
+        changes: dict[str, str] = {}
+        if language is not None:
+            try:
+                changes["language"] = canonical_language_tag(language)
+            except LanguageTagError as exc:
+                raise Unprocessable.field("language", str(exc)) from exc
+        if profile is not None:
+            if profile not in PROFILES:
+                raise Unprocessable.field("profile", "must be 'compact' or 'edc'")
+            changes["profile"] = profile
+        with self._uow() as uow:
+            institution = require_institution(uow, slug, for_update=True)
+            changed = {k: v for k, v in changes.items() if getattr(institution, k) != v}
+            for name, value in changed.items():
+                setattr(institution, name, value)
+            if changed:
+                uow.events.record(institution.id, "institution.updated", slug, actor,
+                                  self._clock(), changed)  # fmt: skip
+            uow.flush()
+            info = self._info(uow, institution)
+            uow.commit()
+        return info
 
     def get(self, slug: str) -> InstitutionInfo:
         with self._uow(read_only=True) as uow:
@@ -161,13 +199,16 @@ class InstitutionService:
             did=institution.did,
             did_method=institution.did_method,
             key_type=institution.key_type,
+            language=institution.language,
+            profile=institution.profile,
             created_at=institution.created_at,
             did_document_url=self._urls.did_document(institution.slug),
             keys=tuple(KeyInfo.of(institution, k) for k in rows),
         )
 
 
-def _validate(new: NewInstitution) -> None:
+def _validate(new: NewInstitution) -> str:
+    """Refuses what ``new`` gets wrong, naming the field; returns its canonical language tag."""
     # The API's schema refuses these too; the command line comes here directly.
     for name, value in (("name", new.name), ("legal_id", new.legal_id), ("homepage", new.homepage)):
         reason = control_character(value) if value is not None else None
@@ -187,3 +228,9 @@ def _validate(new: NewInstitution) -> None:
         raise Unprocessable.field("key_type", "must be 'ed25519' or 'p256'")
     if new.homepage is not None and not new.homepage.startswith(("https://", "http://")):
         raise Unprocessable.field("homepage", "must be an http(s) URL")
+    if new.profile not in PROFILES:
+        raise Unprocessable.field("profile", "must be 'compact' or 'edc'")
+    try:
+        return canonical_language_tag(new.language)
+    except LanguageTagError as exc:
+        raise Unprocessable.field("language", str(exc)) from exc

@@ -5,6 +5,11 @@ Signing happens between two short transactions (read, then write) so that no dat
 held while the CPU-bound canonicalization runs; the write re-checks the Idempotency-Key, and a
 unique constraint settles any race (:class:`~app.services.credential_store.CredentialStore`).
 
+Each credential has the profile of its achievement, else of its institution: ``compact``
+(:func:`issuer.credential.build_credential`, a revocation and a suspension entry) or ``edc``
+(:func:`issuer.edc.build_edc_credential`: a revocation entry only, a grade required, and the
+certificate's first page rendered in each language of the title as its display images).
+
 In a chunk, whatever goes wrong with one request (a refusal, or an unexpected error while it
 is checked, built, signed or stored) is that request's result; the others go on.
 """
@@ -20,8 +25,10 @@ from typing import Any
 
 import pycountry
 
+from app.documents.page_image import page_images
+from app.documents.summary import RecordedIssuer
 from app.errors import AppError, Unprocessable
-from app.http.urls import PublicUrls
+from app.http.urls import PUBLIC_ID, PublicUrls
 from app.observability.metrics import Metrics
 from app.persistence.models import Credential, Institution, utcnow
 from app.persistence.uow import UowFactory
@@ -40,6 +47,7 @@ from issuer.credential import (
     missing_elements,
 )
 from issuer.data_integrity import add_proof
+from issuer.edc import build_edc_credential, edc_award_problems, effective_profile
 from issuer.vc_jose import encode_vc_jwt
 from keys import Signer
 from verifier.jsonld import MICROCRED_CONTEXT_URL, DocumentLoader
@@ -60,6 +68,7 @@ def issuer_profile(institution: Institution) -> IssuerProfile:
         country_name=country.name,
         legal_id=institution.legal_id,
         homepage=institution.homepage,
+        language=institution.language,
     )
 
 
@@ -75,6 +84,9 @@ class _Issuer:
     institution_id: int
     profile: IssuerProfile
     signer: Signer
+    #: The institution's credential profile (an achievement may override it).
+    credential_profile: str
+    recorded: RecordedIssuer
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,12 @@ class _Accepted:
     idempotency_key: str | None
     spec: AchievementSpec
     awarded_on: date
+    #: The EDC profile (one status entry, revocation; a display page per language).
+    edc: bool = False
+
+    @property
+    def purposes(self) -> tuple[str, ...]:
+        return ("revocation",) if self.edc else ("revocation", "suspension")
 
 
 class IssuanceService:
@@ -100,9 +118,11 @@ class IssuanceService:
         document_loader: DocumentLoader,
         limits: InputLimits = InputLimits(),
         clock: Callable[[], datetime] = utcnow,
+        edc_ebsi: bool = False,
     ) -> None:
         self._uow = uow_factory
         self._signing_keys = signing_keys
+        self._edc_ebsi = edc_ebsi
         self._status = status
         self._store = store
         self._urls = urls
@@ -143,7 +163,13 @@ class IssuanceService:
         now = self._clock()
         issuer, checked = self._check(principal.institution(), items, now)
         accepted = [item for item in checked if isinstance(item, _Accepted)]
-        slots = self._status.allocate_many(issuer.institution_id, len(accepted)) if accepted else []
+        slots = (
+            self._status.allocate_many(
+                issuer.institution_id, len(accepted), purposes=[a.purposes for a in accepted]
+            )
+            if accepted
+            else []
+        )
         signed = [
             self._sign(issuer, item, item_slots, now)
             for item, item_slots in zip(accepted, slots, strict=True)
@@ -166,6 +192,8 @@ class IssuanceService:
                 institution_id,
                 issuer_profile(institution),
                 self._signing_keys.active_signer(uow, institution),
+                institution.profile,
+                RecordedIssuer(institution.did, institution.name, institution.country),
             )
             keys = [key for _, key in items if key]
             earlier = uow.credentials.by_idempotency_keys(institution_id, keys) if keys else {}
@@ -184,12 +212,17 @@ class IssuanceService:
                 continue
             try:
                 spec, awarded_on = _accept(specs[request.achievement_id], request, now)
+                edc = effective_profile(spec, issuer.credential_profile) == "edc"
+                if edc:
+                    problems = edc_award_problems(spec, request.grade)
+                    if problems:
+                        raise Unprocessable.fields(problems, code="edc_profile")
             except AppError as exc:
                 checked.append(exc)
             except Exception as exc:  # this request fails alone
                 checked.append(IssuanceFailed(exc))
             else:
-                checked.append(_Accepted(request, key, spec, awarded_on))
+                checked.append(_Accepted(request, key, spec, awarded_on, edc))
         return issuer, checked
 
     def _replay(self, earlier: Credential, request: IssueRequest) -> IssueResult:
@@ -224,14 +257,18 @@ class IssuanceService:
             valid_until=request.valid_until,
             grade=request.grade,
         )
-        document = build_credential(
-            item.spec,
-            issuer.profile,
-            request.learner,
-            award,
-            context_url=MICROCRED_CONTEXT_URL,
-            credential_status=[slot.entry() for slot in slots],
-        )
+        public_id = PUBLIC_ID.new()
+        if item.edc:
+            document = self._edc_document(issuer, item, award, slots, public_id)
+        else:
+            document = build_credential(
+                item.spec,
+                issuer.profile,
+                request.learner,
+                award,
+                context_url=MICROCRED_CONTEXT_URL,
+                credential_status=[slot.entry() for slot in slots],
+            )
         limit = self._limits.max_credential_bytes
         check_credential_size(dump_json(document), document, limit)
         secured = add_proof(document, issuer.signer, created=now, loader=self._loader)
@@ -245,6 +282,7 @@ class IssuanceService:
             verification_method=issuer.signer.id,
             credential_json=credential_json,
             slots=slots,
+            public_id=public_id,
             achievement_id=request.achievement_id,
             learner_given_name=request.learner.given_name,
             learner_family_name=request.learner.family_name,
@@ -259,6 +297,38 @@ class IssuanceService:
             credential_jwt=encode_vc_jwt(document, issuer.signer, issued_at=now),
             idempotency_key=item.idempotency_key,
             request_hash=request.fingerprint(),
+        )
+
+    def _edc_document(
+        self,
+        issuer: _Issuer,
+        item: _Accepted,
+        award: Award,
+        slots: tuple[StatusSlot, ...],
+        public_id: str,
+    ) -> dict[str, Any]:
+        """The EDC-profile document: its page images are the certificate of the same award
+        (rendered from the compact document, which says the same), one per language."""
+        request = item.request
+        plain = build_credential(
+            item.spec, issuer.profile, request.learner, award, context_url=MICROCRED_CONTEXT_URL
+        )
+        pages = page_images(
+            plain,
+            list(item.spec.title),
+            verification_url=self._urls.verification(public_id),
+            recorded=issuer.recorded,
+        )
+        (revocation,) = [slot for slot in slots if slot.purpose == "revocation"]
+        return build_edc_credential(
+            item.spec,
+            issuer.profile,
+            request.learner,
+            award,
+            pages=pages,
+            context_url=MICROCRED_CONTEXT_URL,
+            revocation_entry=revocation.entry(),
+            ebsi=self._edc_ebsi,
         )
 
 

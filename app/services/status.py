@@ -1,10 +1,12 @@
 """Use cases of credential status: W3C Bitstring Status Lists (v1.0) per institution.
 
 - Allocation: each credential gets one index in a revocation list and one in a suspension
-  list. The n-th allocation of a list takes the n-th value of a keyed pseudorandom
-  permutation, so indexes reveal nothing about issuance order and never repeat; the list row
-  is locked while its counter moves (``FOR UPDATE`` on PostgreSQL, the write lock on SQLite),
-  and a unique constraint on (list, index) backs that up.
+  list (an EDC-profile credential only the first: the EDC shapes allow one status entry, so
+  suspending one is a 409 ``suspension_not_available``). The n-th allocation of a list
+  takes the n-th value of a keyed pseudorandom permutation, so indexes reveal nothing about
+  issuance order and never repeat; the list row is locked while its counter moves (``FOR
+  UPDATE`` on PostgreSQL, the write lock on SQLite), and a unique constraint on (list, index)
+  backs that up.
 - Changes: revoke (final), suspend, reinstate. One transaction locks the credential and the
   list, flips the bit, bumps the list's version and records the event.
 - Publication: the signed list credential is kept with the version it was signed at; a read
@@ -126,19 +128,29 @@ class StatusService:
         """One index in each of the institution's open lists (revocation, suspension)."""
         return self.allocate_many(institution_id, 1)[0]
 
-    def allocate_many(self, institution_id: int, count: int) -> list[tuple[StatusSlot, ...]]:
-        """``count`` credentials' worth of indexes (one per purpose each), in one transaction."""
+    def allocate_many(
+        self,
+        institution_id: int,
+        count: int,
+        *,
+        purposes: Sequence[Sequence[str]] | None = None,
+    ) -> list[tuple[StatusSlot, ...]]:
+        """``count`` credentials' worth of indexes, in one transaction: one per purpose each,
+        or per credential those of ``purposes`` (an EDC credential has a revocation entry
+        only, the one ``credentialStatus`` the EDC shapes allow)."""
+        wanted = [tuple(p) for p in purposes] if purposes is not None else [PURPOSES] * count
+        slots: list[list[StatusSlot]] = [[] for _ in wanted]
         with self._uow() as uow:
             # The institution row is the lock: without it, two first allocations (or two at a
             # full list) would each open a list, and a list with one member protects no one.
             institution = uow.institutions.by_id(institution_id, for_update=True)
             assert institution is not None
-            per_purpose = [
-                [self._allocate(uow, institution, purpose) for _ in range(count)]
-                for purpose in PURPOSES
-            ]
+            for purpose in PURPOSES:
+                for number, item in enumerate(wanted):
+                    if purpose in item:
+                        slots[number].append(self._allocate(uow, institution, purpose))
             uow.commit()
-        return list(zip(*per_purpose, strict=True))
+        return [tuple(s) for s in slots]
 
     def _allocate(self, uow: UnitOfWork, institution: Institution, purpose: str) -> StatusSlot:
         status_list = uow.status_lists.open_list(institution.id, purpose)
@@ -183,6 +195,13 @@ class StatusService:
             _check_transition(row, action)
             list_id = row.revocation_list_id if purpose == "revocation" else row.suspension_list_id
             index = row.revocation_index if purpose == "revocation" else row.suspension_index
+            if list_id is None and purpose == "suspension" and row.revocation_list_id is not None:
+                raise Conflict(
+                    "this credential has the EDC profile: the EU's EDC shapes allow one "
+                    "credentialStatus, so it carries a revocation entry only and cannot be "
+                    "suspended (revoke it, or issue it with the compact profile)",
+                    code="suspension_not_available",
+                )
             if list_id is None or index is None:
                 raise Conflict(
                     "this credential carries no status entry to change", code="no_status_entry"

@@ -177,3 +177,20 @@ def test_the_api_key_goes_only_to_the_server_it_was_given_for(tmp_path: Path) ->
     assert "issued 1, failed 0" in result.stdout
     assert other_requests == []
     assert {auth for _, _, auth in given_requests} == {f"Bearer {key}"}
+
+
+def test_institution_create_takes_a_language_and_a_profile(tmp_path: Path) -> None:
+    env = {**clean_env(), "MICROCRED_DATA_DIR": str(tmp_path / "data")}
+    assert run(["init"], tmp_path, env).returncode == 0
+    base = ["institution", "create", "--slug", "ts-bg", "--name", "Техничка школа",
+            "--country", "RS", "--legal-id", "1"]  # fmt: skip
+    made = run([*base, "--language", "sr-cyrl", "--profile", "edc"], tmp_path, env)
+    assert made.returncode == 0, made.stderr
+    shown = json.loads(made.stdout)
+    assert (shown["language"], shown["profile"]) == ("sr-Cyrl", "edc")
+    bad = run([*base[:3], "ts-x", *base[4:], "--language", "serbian"], tmp_path, env)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert "language" in bad.stderr and "BCP 47" in bad.stderr
+    updated = run(["institution", "update", "ts-bg", "--profile", "compact"], tmp_path, env)
+    assert updated.returncode == 0, updated.stderr
+    assert json.loads(updated.stdout)["profile"] == "compact"

@@ -24,6 +24,10 @@ const MAX_BYTES = 2 * 1024 * 1024;
 export const MICROCRED_CONTEXT_URL = 'https://w3id.org/microcred/v1';
 const MICROCRED_CONTEXT = JSON.parse(readFileSync(
   new URL('../../verifier/contexts/microcred-v1.jsonld', import.meta.url), 'utf8'));
+// The terms of the EDC profile (display parameter, page image, SHACL schema reference).
+export const MICROCRED_EDC_CONTEXT_URL = 'https://w3id.org/microcred/edc/v1';
+const MICROCRED_EDC_CONTEXT = JSON.parse(readFileSync(
+  new URL('../../verifier/contexts/microcred-edc-v1.jsonld', import.meta.url), 'utf8'));
 
 // Every context bundled here, by URL.
 export const CONTEXTS = new Map([
@@ -32,7 +36,8 @@ export const CONTEXTS = new Map([
   ...multikeyContext.contexts,
   ...didContext.contexts,
   ...statusListContext.contexts,
-  [MICROCRED_CONTEXT_URL, MICROCRED_CONTEXT]
+  [MICROCRED_CONTEXT_URL, MICROCRED_CONTEXT],
+  [MICROCRED_EDC_CONTEXT_URL, MICROCRED_EDC_CONTEXT]
 ]);
 
 const didKeyDriver = didKey.driver();

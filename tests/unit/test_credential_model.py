@@ -189,3 +189,35 @@ def test_the_microcred_v1_context_is_frozen() -> None:
 
     data = files("verifier").joinpath("contexts/microcred-v1.jsonld").read_bytes()
     assert hashlib.sha256(data).hexdigest() == MICROCRED_V1_SHA256
+
+
+def test_the_compact_credential_with_its_two_status_entries_also_fails_the_one_status_rule(
+    reference_data: Callable[[str], Path],
+) -> None:
+    """What the README says of the compact profile: with its two status entries (revocation,
+    suspension) it breaks the shapes' maxCount 1 on credentialStatus too."""
+    entries = [
+        {"id": f"https://x.example/status/{p}#1", "type": "BitstringStatusListEntry",
+         "statusPurpose": p, "statusListIndex": "1",
+         "statusListCredential": f"https://x.example/status/{p}"}
+        for p in ("revocation", "suspension")
+    ]  # fmt: skip
+    g = rdflib.Graph()
+    g.parse(
+        data=canonicalize(
+            build_credential(SPEC, ISSUER, LEARNER, AWARD, credential_status=entries),
+            bundled_document_loader(),
+        ),
+        format="nt",
+    )
+    shapes = rdflib.Graph()
+    for name in ("EDC-generic-no-cv.ttl", "EDC-generic-full.ttl"):
+        shapes.parse(reference_data(f"elm/shapes/{name}"))
+    _, report, _ = validate(g, shacl_graph=shapes, advanced=True)
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    status = rdflib.URIRef("https://www.w3.org/2018/credentials#credentialStatus")
+    components = {
+        report.value(r, sh.sourceConstraintComponent)
+        for r in report.subjects(sh.resultPath, status)
+    }
+    assert sh.MaxCountConstraintComponent in components, components

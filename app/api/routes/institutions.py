@@ -14,6 +14,7 @@ from app.api.schemas import (
     InstitutionCreate,
     InstitutionCreated,
     InstitutionPublic,
+    InstitutionUpdate,
 )
 from app.dependencies import ContainerDep, CurrentAdmin, CurrentPrincipal
 from app.services.institutions import NewInstitution
@@ -42,6 +43,16 @@ def get_institution(
 ) -> InstitutionPublic:
     principal.require_institution_or_admin(slug)
     return InstitutionPublic.model_validate(container.institutions.get(slug))
+
+
+@router.patch("/{slug}", response_model=InstitutionPublic)
+def update_institution(
+    slug: str, body: InstitutionUpdate, container: ContainerDep, admin: CurrentAdmin
+) -> InstitutionPublic:
+    info = container.institutions.update(
+        slug, language=body.language, profile=body.profile, actor=admin.actor
+    )
+    return InstitutionPublic.model_validate(info)
 
 
 @router.get("/{slug}/events", response_model=list[EventPublic])
