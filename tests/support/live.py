@@ -56,7 +56,16 @@ class Live:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise AssertionError(f"server did not become healthy within {START_SECONDS} s")
+        self.proc.terminate()
+        try:
+            _, err = self.proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        self.proc = None
+        raise AssertionError(
+            f"server did not become healthy within {START_SECONDS} s; its stderr:\n{err[-4000:]}"
+        )
 
     def stop(self) -> str:
         assert self.proc is not None
