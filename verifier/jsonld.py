@@ -552,15 +552,17 @@ def canonicalize(document: Mapping[str, Any], loader: DocumentLoader) -> str:
 
     - **native** (pyoxigraph's JSON-LD to RDF and RDFC-1.0, in Rust), fed with the safe-mode
       expansion of ``document`` (so the contexts are pyld's, from ``loader``, and nothing is
-      dropped that safe mode refuses), its quads sorted by code point (RDFC-1.0 section 4.4.3,
-      step 4);
+      dropped that safe mode refuses), its quads sorted as rdf-canonize sorts them (RDFC-1.0
+      section 4.4.3 step 4; by UTF-16 code units, see :func:`_utf16_order`);
     - **pyld** (:class:`_Rdfc10`), for what the native path is not proven to give byte for
       byte: ``@direction`` (pyoxigraph makes RDF 1.2 directional literals, not
       ``i18n-datatype``), ``@json`` literals, doubles, integers of 2^63 and more, ``@list``,
       ``@reverse``, ``@included``, blank node identifiers (only labelled blank nodes make
       the cycles and cliques that RDFC-1.0's work limit refuses, and pyoxigraph has none),
       IRIs with characters canonical N-Quads escapes or with no
-      scheme, and U+FFFE/U+FFFF (pyoxigraph escapes them); or when the setting says ``pyld``.
+      scheme, U+FFFE/U+FFFF (pyoxigraph escapes them), and text with both a character from
+      U+10000 and one of U+E000-U+FFFF (jsonld.js sorts by UTF-16 code units, pyoxigraph by
+      code point); or when the setting says ``pyld``.
     """
     input_ = _prepare(document)
     if _settings.mode == "pyld":
@@ -578,7 +580,10 @@ def canonicalize(document: Mapping[str, Any], loader: DocumentLoader) -> str:
             text.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise JsonLdError("invalid_jsonld", "a string holds a lone UTF-16 surrogate") from exc
-        return _count("native", "proven", _native_nquads(text))
+        if _ASTRAL.search(text) and _HIGH_BMP.search(text):
+            reason = "utf16_order"
+        else:
+            return _count("native", "proven", _native_nquads(text))
     return _count("pyld", reason, _pyld_nquads(input_, loader))
 
 
@@ -712,6 +717,19 @@ def _native_obstacle(element: Any) -> str | None:
 
 _PARSE_FAILURES = (SyntaxError, ValueError)
 
+# rdf-canonize (jsonld.js) sorts N-Quads lines with JavaScript's default sort, by UTF-16 code
+# units, where the two orders part: a character from U+10000 (a surrogate pair, 0xD800...)
+# sorts before one of U+E000-U+FFFF. pyld's lines are sorted that way (_utf16_order); a
+# document holding both kinds goes to pyld, whose first-degree hashes sort the same way
+# (pyoxigraph sorts by code point inside RDFC-1.0).
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_HIGH_BMP = re.compile("[\ue000-\uffff]")
+
+
+def _utf16_order(line: str) -> bytes:
+    """The sort key of JavaScript's default sort (UTF-16 code units; big-endian bytes)."""
+    return line.encode("utf-16-be")
+
 
 def _native_nquads(expanded_json: str) -> str:
     """pyoxigraph: expanded JSON-LD to RDF, RDFC-1.0 (SHA-256), canonical N-Quads sorted."""
@@ -725,7 +743,7 @@ def _native_nquads(expanded_json: str) -> str:
     # Only "\n" ends a line: a literal may hold U+2028 or U+0085, which splitlines() cuts.
     lines = (data or b"").decode("utf-8").split("\n")
     lines.pop()  # the text ends with a line feed
-    lines.sort()
+    lines.sort(key=_utf16_order)
     return "".join(line + "\n" for line in lines)
 
 
@@ -795,7 +813,7 @@ class _Rdfc10(URDNA2015):  # type: ignore[misc]
 
     def canonical_nquads(self, dataset: Mapping[str, Any]) -> str:
         super().main(dataset, {"format": "application/n-quads"})
-        return "".join(sorted(_nquad(quad) for quad in self.quads))
+        return "".join(sorted((_nquad(quad) for quad in self.quads), key=_utf16_order))
 
     # RDFC-1.0 section 4.4 ("Hash First Degree Quads"), serializing as canonical N-Quads.
     def hash_first_degree_quads(self, id_: str) -> str:
@@ -810,7 +828,7 @@ class _Rdfc10(URDNA2015):  # type: ignore[misc]
                     for key, component in quad.items()
                 }
                 nquads.append(_nquad(modified))
-            nquads.sort()
+            nquads.sort(key=_utf16_order)
             info["hash"] = self.hash_nquads(nquads)
         hash_: str = info["hash"]
         return hash_
