@@ -31,6 +31,7 @@ from verifier.data_integrity import _DOCUMENT_HASHES, _proof_config_hash
 from verifier.did_resolution import DidResolver
 from verifier.jsonld import (
     _EXPANDS,
+    _EXPANSIONS,
     CanonicalizationMode,
     bundled_document_loader,
     canonicalize,
@@ -71,6 +72,7 @@ def main() -> int:
         _proof_config_hash.cache_clear()
         _DOCUMENT_HASHES.clear()
         _EXPANDS.clear()
+        _EXPANSIONS.clear()
         _GRAPHS.clear()
         result = verify_credential(signed, resolver=resolver, document_loader=loader, now=now)
         assert result.verified, result
@@ -136,7 +138,10 @@ def main() -> int:
         "The native path still runs pyld's safe-mode expansion of the document (contexts from "
         "the bundled loader, and the refusal of anything expansion would drop): pyoxigraph "
         "only turns that expanded document into RDF, canonicalizes and serializes. Expansion "
-        "is most of pyld's canonicalization, so the native path gains what remains."
+        "is most of pyld's canonicalization, so the native path gains what remains. A "
+        "first-seen verification also reuses that expansion for the completeness check (it "
+        "expanded the credential a second time before); forced pyld does not expand apart, "
+        "so it keeps both expansions, as before."
     )
     return 0
 

@@ -19,6 +19,10 @@ and RDF Dataset Canonicalization (RDFC-1.0) to canonical N-Quads.
   of IRIs. We match Digital Bazaar's rdf-canonize 5 byte for byte, including in the hashes
   that label blank nodes, and we keep its work limit (``maxWorkFactor`` 1) against
   poisoned graphs.
+- Two implementations of RDFC-1.0 give the same bytes (:func:`canonicalize`): pyoxigraph's
+  (Rust) on the safe-mode expansion, for every document it is proven on, and pyld's
+  (above) for the rest; ``configure_canonicalization`` forces pyld and sets the callback told
+  which ran. Lines are sorted by UTF-16 code units, as rdf-canonize sorts them.
 - Hostile input never escapes as anything but :class:`JsonLdError`: besides its own
   ``JsonLdError``, pyld 3.3 fails on some invalid contexts with ``KeyError`` (``{"@vocab":
   null}``, ``{"@language": null}``, ``{"@direction": null}``), ``ValueError`` (an
@@ -27,7 +31,9 @@ and RDF Dataset Canonicalization (RDFC-1.0) to canonical N-Quads.
   its warnings; each becomes ``invalid_jsonld`` (:data:`_PROCESSOR_FAILURES`).
 
 Resolved contexts are cached per document loader and per thread, so a bundled context is
-parsed and processed once, not on every call.
+parsed and processed once, not on every call; recent expansions are remembered by the digest
+of the document (:data:`_EXPANSIONS`), so the completeness check reuses the one the proof's
+canonicalization made.
 """
 
 from __future__ import annotations
@@ -516,16 +522,36 @@ def expand(document: Mapping[str, Any], loader: DocumentLoader) -> list[dict[str
     """JSON-LD expansion in safe mode (JSON-LD 1.1 Processing Algorithms, section 5.1).
 
     Offline through ``loader``, no base IRI; raises :class:`JsonLdError` instead of dropping
-    anything (see the module docstring).
+    anything (see the module docstring). A fresh copy each call; the expansion itself is
+    remembered by the digest of ``document`` (:data:`_EXPANSIONS`).
     """
-    input_ = _prepare(document)
-    try:
-        expanded: list[dict[str, Any]] = _SafeProcessor().expand(input_, _options(loader))
-    except pyld_jsonld.JsonLdError as exc:
-        raise _translated(exc) from exc
-    except _PROCESSOR_FAILURES as exc:
-        raise _processor_failure(exc) from exc
+    expanded: list[dict[str, Any]] = json.loads(_expansion(document, loader)[1])
     return expanded
+
+
+#: Recent safe-mode expansions, as the object and its JSON text, by the digest of the document
+#: (a failure raises and is not remembered): :func:`canonicalize` expands the credential it
+#: hashes, and the completeness check expands the same credential right after.
+_EXPANSIONS: DigestCache[tuple[list[dict[str, Any]], str]] = DigestCache(256)
+
+
+def _expansion(
+    document: Mapping[str, Any], loader: DocumentLoader
+) -> tuple[list[dict[str, Any]], str]:
+    def compute() -> tuple[list[dict[str, Any]], str]:
+        input_ = _prepare(document)
+        try:
+            expanded: list[dict[str, Any]] = _SafeProcessor().expand(input_, _options(loader))
+        except pyld_jsonld.JsonLdError as exc:
+            raise _translated(exc) from exc
+        except _PROCESSOR_FAILURES as exc:
+            raise _processor_failure(exc) from exc
+        return expanded, json.dumps(expanded, ensure_ascii=False)
+
+    try:
+        return _EXPANSIONS.get(document, loader, compute)
+    except UnicodeEncodeError:  # a lone surrogate has no digest: computed, not remembered
+        return compute()
 
 
 #: Documents whose safe-mode expansion passed (a failure raises and is not remembered).
@@ -564,19 +590,12 @@ def canonicalize(document: Mapping[str, Any], loader: DocumentLoader) -> str:
       U+10000 and one of U+E000-U+FFFF (jsonld.js sorts by UTF-16 code units, pyoxigraph by
       code point); or when the setting says ``pyld``.
     """
-    input_ = _prepare(document)
     if _settings.mode == "pyld":
-        return _count("pyld", "forced", _pyld_nquads(input_, loader))
-    try:
-        expanded = _SafeProcessor().expand(input_, _options(loader))
-    except pyld_jsonld.JsonLdError as exc:
-        raise _translated(exc) from exc
-    except _PROCESSOR_FAILURES as exc:
-        raise _processor_failure(exc) from exc
+        return _count("pyld", "forced", _pyld_nquads(_prepare(document), loader))
+    expanded, text = _expansion(document, loader)
     reason = _native_obstacle(expanded)
     if reason is None:
         try:
-            text = json.dumps(expanded, ensure_ascii=False)
             text.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise JsonLdError("invalid_jsonld", "a string holds a lone UTF-16 surrogate") from exc
@@ -584,7 +603,7 @@ def canonicalize(document: Mapping[str, Any], loader: DocumentLoader) -> str:
             reason = "utf16_order"
         else:
             return _count("native", "proven", _native_nquads(text))
-    return _count("pyld", reason, _pyld_nquads(input_, loader))
+    return _count("pyld", reason, _pyld_nquads(_prepare(document), loader))
 
 
 def _pyld_nquads(input_: dict[str, Any], loader: DocumentLoader) -> str:

@@ -183,3 +183,32 @@ def test_lines_are_sorted_by_utf16_code_units_as_rdf_canonize_sorts_them() -> No
         labels = [line for line in nquads.splitlines() if "vocab#label" in line]
         assert labels == [f'{labels[0][: labels[0].index(chr(34))]}"🎓" .', labels[1]]
         assert "\ufeff" in labels[1]
+
+
+class _CountingLoader:
+    """The bundled loader, counting its calls; not weak-referenceable, so pyld resolves the
+    contexts anew for every expansion (verifier.jsonld keeps no resolved-context cache)."""
+
+    __slots__ = ("calls", "inner")
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.inner = bundled_document_loader()
+
+    def __call__(self, url: str, options: Any = None, /) -> Any:
+        self.calls += 1
+        return self.inner(url, options)
+
+
+def test_the_expansion_canonicalize_made_is_reused_and_handed_out_as_a_copy() -> None:
+    loader = _CountingLoader()
+    document = corpus.unsigned()
+    configure_canonicalization()
+    canonicalize(document, loader)
+    once = loader.calls
+    assert once > 0
+    first = expand(document, loader)  # the completeness check expands the same document
+    assert loader.calls == once
+    first[0].clear()
+    assert expand(document, loader)[0]  # a copy: the caller's change is not remembered
+    assert loader.calls == once
