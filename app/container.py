@@ -44,6 +44,7 @@ from verifier.jsonld import (
     DocumentLoader,
     bundled_context_bytes,
     bundled_document_loader,
+    configure_canonicalization,
 )
 
 
@@ -86,6 +87,8 @@ class Container:
         )
         self.document_loader = loader
         self.metrics = metrics = Metrics(enabled=settings.metrics)
+        # Process-wide, like the metrics: the last service built in a process sets it.
+        configure_canonicalization(settings.canonicalization, metrics.count_canonicalization)
         self.admin_token = AdminToken(self.secrets.admin_token, admin_token_file(settings))
         self.auth = Authenticator(
             uow,

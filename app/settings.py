@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     verify_max_bytes: int = Field(default=262_144, ge=1024)
     verify_max_depth: int = Field(default=64, ge=8, le=256)
     clock_skew_seconds: int = Field(default=300, ge=0, le=86400)
+    # RDFC-1.0 for Data Integrity: "auto" takes the native path (pyoxigraph) where it is proven
+    # byte-identical to pyld, "pyld" always runs pyld (verifier.jsonld.canonicalize).
+    canonicalization: Literal["auto", "pyld"] = "auto"
     worker_in_serve: bool = True
     worker_lease_seconds: int = Field(default=60, ge=1, le=3600)
     worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)

@@ -65,7 +65,7 @@ from verifier.data_integrity import _DOCUMENT_HASHES, _proof_config_hash
 from verifier.did_resolution import DidResolver
 from verifier.errors import FetchError
 from verifier.fetch import BudgetedFetcher, FetchBudget, Fetched, HttpFetcher
-from verifier.jsonld import _EXPANDS, bundled_document_loader, canonicalize
+from verifier.jsonld import _EXPANDS, _EXPANSIONS, bundled_document_loader, canonicalize
 from verifier.result import VerificationResult
 from verifier.status_list import MIN_LIST_SIZE, set_bit, status_entry
 from verifier.verify import verify_credential
@@ -220,6 +220,7 @@ def in_process_scenarios() -> tuple[dict[str, Scenario], dict[str, Callable[[], 
         _proof_config_hash.cache_clear()
         _DOCUMENT_HASHES.clear()
         _EXPANDS.clear()
+        _EXPANSIONS.clear()
         _GRAPHS.clear()
         return first_seen()
 

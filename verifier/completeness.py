@@ -203,7 +203,10 @@ def completeness(credential: Mapping[str, Any], loader: DocumentLoader) -> Check
         detail = "not an EU micro-credential (no EuropeanDigitalCredential type)"
         return Check("completeness", "skipped", detail=detail)
     try:
-        graph = _GRAPHS.get(credential, loader, lambda: _Graph(expand(credential, loader)))
+        # Without its proof, as the proof hashed it: the expansion canonicalize() made of it
+        # is then remembered (verifier.jsonld), and the proof is not an Annex I element.
+        unproven = {key: value for key, value in credential.items() if key != "proof"}
+        graph = _GRAPHS.get(unproven, loader, lambda: _Graph(expand(unproven, loader)))
     except VerifierError as exc:
         detail = f"cannot read the credential as JSON-LD: {exc.detail}"
         return Check("completeness", "warning", exc.code, detail)

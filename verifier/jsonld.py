@@ -19,6 +19,10 @@ and RDF Dataset Canonicalization (RDFC-1.0) to canonical N-Quads.
   of IRIs. We match Digital Bazaar's rdf-canonize 5 byte for byte, including in the hashes
   that label blank nodes, and we keep its work limit (``maxWorkFactor`` 1) against
   poisoned graphs.
+- Two implementations of RDFC-1.0 give the same bytes (:func:`canonicalize`): pyoxigraph's
+  (Rust) on the safe-mode expansion, for every document it is proven on, and pyld's
+  (above) for the rest; ``configure_canonicalization`` forces pyld and sets the callback told
+  which ran. Lines are sorted by UTF-16 code units, as rdf-canonize sorts them.
 - Hostile input never escapes as anything but :class:`JsonLdError`: besides its own
   ``JsonLdError``, pyld 3.3 fails on some invalid contexts with ``KeyError`` (``{"@vocab":
   null}``, ``{"@language": null}``, ``{"@direction": null}``), ``ValueError`` (an
@@ -27,7 +31,9 @@ and RDF Dataset Canonicalization (RDFC-1.0) to canonical N-Quads.
   its warnings; each becomes ``invalid_jsonld`` (:data:`_PROCESSOR_FAILURES`).
 
 Resolved contexts are cached per document loader and per thread, so a bundled context is
-parsed and processed once, not on every call.
+parsed and processed once, not on every call; recent expansions are remembered by the digest
+of the document (:data:`_EXPANSIONS`), so the completeness check reuses the one the proof's
+canonicalization made.
 """
 
 from __future__ import annotations
@@ -39,14 +45,15 @@ import os
 import re
 import threading
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
+import pyoxigraph
 from pyld import jsonld as pyld_jsonld
 from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
@@ -56,6 +63,7 @@ from verifier.errors import JsonLdError, VerifierError
 
 __all__ = [
     "BUNDLED_CONTEXTS",
+    "CANONICALIZATION_MODES",
     "CONTEXT_INDEX",
     "MICROCRED_CONTEXT_FILE",
     "MICROCRED_CONTEXT_PATH",
@@ -67,6 +75,7 @@ __all__ = [
     "bundled_document_loader",
     "canonicalize",
     "check_expands",
+    "configure_canonicalization",
     "expand",
     "load_context_directory",
 ]
@@ -521,16 +530,36 @@ def expand(document: Mapping[str, Any], loader: DocumentLoader) -> list[dict[str
     """JSON-LD expansion in safe mode (JSON-LD 1.1 Processing Algorithms, section 5.1).
 
     Offline through ``loader``, no base IRI; raises :class:`JsonLdError` instead of dropping
-    anything (see the module docstring).
+    anything (see the module docstring). A fresh copy each call; the expansion itself is
+    remembered by the digest of ``document`` (:data:`_EXPANSIONS`).
     """
-    input_ = _prepare(document)
-    try:
-        expanded: list[dict[str, Any]] = _SafeProcessor().expand(input_, _options(loader))
-    except pyld_jsonld.JsonLdError as exc:
-        raise _translated(exc) from exc
-    except _PROCESSOR_FAILURES as exc:
-        raise _processor_failure(exc) from exc
+    expanded: list[dict[str, Any]] = json.loads(_expansion(document, loader)[1])
     return expanded
+
+
+#: Recent safe-mode expansions, as the object and its JSON text, by the digest of the document
+#: (a failure raises and is not remembered): :func:`canonicalize` expands the credential it
+#: hashes, and the completeness check expands the same credential right after.
+_EXPANSIONS: DigestCache[tuple[list[dict[str, Any]], str]] = DigestCache(256)
+
+
+def _expansion(
+    document: Mapping[str, Any], loader: DocumentLoader
+) -> tuple[list[dict[str, Any]], str]:
+    def compute() -> tuple[list[dict[str, Any]], str]:
+        input_ = _prepare(document)
+        try:
+            expanded: list[dict[str, Any]] = _SafeProcessor().expand(input_, _options(loader))
+        except pyld_jsonld.JsonLdError as exc:
+            raise _translated(exc) from exc
+        except _PROCESSOR_FAILURES as exc:
+            raise _processor_failure(exc) from exc
+        return expanded, json.dumps(expanded, ensure_ascii=False)
+
+    try:
+        return _EXPANSIONS.get(document, loader, compute)
+    except UnicodeEncodeError:  # a lone surrogate has no digest: computed, not remembered
+        return compute()
 
 
 #: Documents whose safe-mode expansion passed (a failure raises and is not remembered).
@@ -550,8 +579,42 @@ def canonicalize(document: Mapping[str, Any], loader: DocumentLoader) -> str:
     JSON-LD to RDF in safe mode (JSON-LD 1.1 API section 6.1 with ``rdfDirection``
     ``i18n-datatype``, as VC Data Integrity 1.0 section 4.2 requires), then RDFC-1.0 with
     SHA-256, serialized as canonical N-Quads. Raises :class:`JsonLdError`.
+
+    Two implementations give the same bytes; which one runs is chosen from the expanded
+    document, before canonicalizing (:func:`_native_obstacle`), and reported to the hook of
+    :func:`configure_canonicalization`:
+
+    - **native** (pyoxigraph's JSON-LD to RDF and RDFC-1.0, in Rust), fed with the safe-mode
+      expansion of ``document`` (so the contexts are pyld's, from ``loader``, and nothing is
+      dropped that safe mode refuses), its quads sorted as rdf-canonize sorts them (RDFC-1.0
+      section 4.4.3 step 4; by UTF-16 code units, see :func:`_utf16_order`);
+    - **pyld** (:class:`_Rdfc10`), for what the native path is not proven to give byte for
+      byte: ``@direction`` (pyoxigraph makes RDF 1.2 directional literals, not
+      ``i18n-datatype``), ``@json`` literals, doubles, integers of 2^63 and more, ``@list``,
+      ``@reverse``, ``@included``, blank node identifiers (only labelled blank nodes make
+      the cycles and cliques that RDFC-1.0's work limit refuses, and pyoxigraph has none),
+      IRIs with characters canonical N-Quads escapes or with no
+      scheme, U+FFFE/U+FFFF (pyoxigraph escapes them), and text with both a character from
+      U+10000 and one of U+E000-U+FFFF (jsonld.js sorts by UTF-16 code units, pyoxigraph by
+      code point); or when the setting says ``pyld``.
     """
-    input_ = _prepare(document)
+    if _settings.mode == "pyld":
+        return _count("pyld", "forced", _pyld_nquads(_prepare(document), loader))
+    expanded, text = _expansion(document, loader)
+    reason = _native_obstacle(expanded)
+    if reason is None:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise JsonLdError("invalid_jsonld", "a string holds a lone UTF-16 surrogate") from exc
+        if _ASTRAL.search(text) and _HIGH_BMP.search(text):
+            reason = "utf16_order"
+        else:
+            return _count("native", "proven", _native_nquads(text))
+    return _count("pyld", reason, _pyld_nquads(_prepare(document), loader))
+
+
+def _pyld_nquads(input_: dict[str, Any], loader: DocumentLoader) -> str:
     try:
         dataset = _SafeProcessor().to_rdf(input_, _options(loader))
     except pyld_jsonld.JsonLdError as exc:
@@ -564,6 +627,151 @@ def canonicalize(document: Mapping[str, Any], loader: DocumentLoader) -> str:
     except UnicodeEncodeError as exc:
         raise JsonLdError("invalid_jsonld", "a string holds a lone UTF-16 surrogate") from exc
     return nquads
+
+
+# --- Native canonicalization (pyoxigraph) -------------------------------------------------
+
+#: The values of ``MICROCRED_CANONICALIZATION``: ``auto`` takes the native path where it is
+#: proven byte-identical; ``pyld`` always runs pyld.
+CANONICALIZATION_MODES = ("auto", "pyld")
+CanonicalizationMode = Literal["auto", "pyld"]
+#: ``(path, reason)``: ``("native", "proven")``, ``("pyld", "forced")`` or ``("pyld", <what
+#: the native path is not proven for>)``.
+CanonicalizationHook = Callable[[str, str], None]
+
+
+@dataclass
+class _Settings:
+    mode: CanonicalizationMode = "auto"
+    hook: CanonicalizationHook | None = None
+
+
+_settings = _Settings()
+
+
+def configure_canonicalization(
+    mode: CanonicalizationMode = "auto", hook: CanonicalizationHook | None = None
+) -> None:
+    """Choose the canonicalization (``auto`` or ``pyld``, :data:`CANONICALIZATION_MODES`) and
+    the callback told ``(path, reason)`` after each :func:`canonicalize` (the service counts
+    them in its metrics; the verifier imports nothing of it). Process-wide."""
+    if mode not in CANONICALIZATION_MODES:
+        raise ValueError(f"canonicalization must be one of {CANONICALIZATION_MODES}, not {mode!r}")
+    _settings.mode = mode
+    _settings.hook = hook
+
+
+def _count(path: str, reason: str, nquads: str) -> str:
+    hook = _settings.hook
+    if hook is not None:
+        hook(path, reason)
+    return nquads
+
+
+# An IRI pyoxigraph (lenient: no RFC 3987 validation) writes exactly as canonical N-Quads
+# does: a scheme (safe mode already refused anything else), and nothing _escape_iri escapes.
+_NATIVE_IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|^`\\\ufffe\uffff]*$')
+_NONCHARACTERS = re.compile("[\ufffe\uffff]")
+_XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
+# pyoxigraph writes an integer outside 64 bits as an xsd:double (pyld: xsd:integer up to 10^21)
+_INTEGER_LIMIT = 2**63
+_PYLD_ONLY_KEYS = {
+    "@direction": "direction",
+    "@list": "list",
+    "@reverse": "reverse",
+    "@included": "included",
+}
+
+
+def _native_iri(value: object) -> bool:
+    return isinstance(value, str) and _NATIVE_IRI.match(value) is not None
+
+
+def _native_obstacle(element: Any) -> str | None:
+    """Why the native path is not proven for this expanded document, or None."""
+    if isinstance(element, list):
+        for item in element:
+            reason = _native_obstacle(item)
+            if reason is not None:
+                return reason
+        return None
+    if not isinstance(element, dict):
+        return None
+    if "@value" in element:
+        value = element["@value"]
+        datatype = element.get("@type")
+        if "@direction" in element:
+            return "direction"
+        if datatype == "@json":
+            return "json_literal"
+        if isinstance(value, float) or datatype == _XSD_DOUBLE:
+            return "double"
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _INTEGER_LIMIT:
+            return "big_integer"
+        if isinstance(value, str) and _NONCHARACTERS.search(value):
+            return "noncharacter"
+        if datatype is not None and not _native_iri(datatype):
+            return "iri"
+        return None
+    for key, value in element.items():
+        reason = _PYLD_ONLY_KEYS.get(key)
+        if reason is not None:
+            return reason
+        if key == "@id":
+            if value.startswith("_:"):
+                # cycles and cliques of blank nodes need labels: pyld keeps the work limit
+                return "blank_node_id"
+            if not _native_iri(value):
+                return "iri"
+        elif key == "@type":
+            if not all(_native_iri(type_) for type_ in value):
+                return "iri"
+        elif key in ("@graph", "@index", "@context"):
+            if key == "@graph":
+                reason = _native_obstacle(value)
+                if reason is not None:
+                    return reason
+        elif not key.startswith("@"):
+            if not _native_iri(key):
+                return "iri"
+            reason = _native_obstacle(value)
+            if reason is not None:
+                return reason
+        else:
+            return "keyword"
+    return None
+
+
+_PARSE_FAILURES = (SyntaxError, ValueError)
+
+# rdf-canonize (jsonld.js) sorts N-Quads lines with JavaScript's default sort, by UTF-16 code
+# units, where the two orders part: a character from U+10000 (a surrogate pair, 0xD800...)
+# sorts before one of U+E000-U+FFFF. pyld's lines are sorted that way (_utf16_order); a
+# document holding both kinds goes to pyld, whose first-degree hashes sort the same way
+# (pyoxigraph sorts by code point inside RDFC-1.0).
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_HIGH_BMP = re.compile("[\ue000-\uffff]")
+
+
+def _utf16_order(line: str) -> bytes:
+    """The sort key of JavaScript's default sort (UTF-16 code units; big-endian bytes)."""
+    return line.encode("utf-16-be")
+
+
+def _native_nquads(expanded_json: str) -> str:
+    """pyoxigraph: expanded JSON-LD to RDF, RDFC-1.0 (SHA-256), canonical N-Quads sorted."""
+    try:
+        quads = pyoxigraph.parse(expanded_json, pyoxigraph.RdfFormat.JSON_LD, lenient=True)
+        dataset = pyoxigraph.Dataset(quads)
+        dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+        data = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS)
+    except _PARSE_FAILURES as exc:  # pragma: no cover - safe mode refused bad input before
+        raise JsonLdError("invalid_jsonld", f"native canonicalization failed: {exc}") from exc
+    # Only "\n" ends a line: a literal may hold U+2028 or U+0085, which splitlines() cuts.
+    lines = (data or b"").decode("utf-8").split("\n")
+    lines.pop()  # the text ends with a line feed
+    lines.sort(key=_utf16_order)
+    return "".join(line + "\n" for line in lines)
 
 
 # --- RDFC-1.0 and canonical N-Quads ---------------------------------------------------------
@@ -632,7 +840,7 @@ class _Rdfc10(URDNA2015):  # type: ignore[misc]
 
     def canonical_nquads(self, dataset: Mapping[str, Any]) -> str:
         super().main(dataset, {"format": "application/n-quads"})
-        return "".join(sorted(_nquad(quad) for quad in self.quads))
+        return "".join(sorted((_nquad(quad) for quad in self.quads), key=_utf16_order))
 
     # RDFC-1.0 section 4.4 ("Hash First Degree Quads"), serializing as canonical N-Quads.
     def hash_first_degree_quads(self, id_: str) -> str:
@@ -647,7 +855,7 @@ class _Rdfc10(URDNA2015):  # type: ignore[misc]
                     for key, component in quad.items()
                 }
                 nquads.append(_nquad(modified))
-            nquads.sort()
+            nquads.sort(key=_utf16_order)
             info["hash"] = self.hash_nquads(nquads)
         hash_: str = info["hash"]
         return hash_

@@ -70,6 +70,12 @@ class Metrics:
             ["method", "route", "status"],
             registry=registry,
         )
+        self.canonicalizations = Counter(
+            "microcred_canonicalizations",
+            "RDFC-1.0 canonicalizations, by implementation (native, pyld) and the reason",
+            ["path", "reason"],
+            registry=registry,
+        )
         self.issuance_seconds = Histogram(
             "microcred_issuance_seconds",
             "Time to issue: one credential (single) or one chunk of a batch (bulk)",
@@ -83,6 +89,10 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=registry,
         )
+
+    def count_canonicalization(self, path: str, reason: str) -> None:
+        """The hook of :func:`verifier.jsonld.configure_canonicalization`."""
+        self.canonicalizations.labels(path=path, reason=reason).inc()
 
     @contextmanager
     def timed(self, histogram: Histogram, **labels: str) -> Iterator[None]:

@@ -19,6 +19,7 @@ from app.observability.logs import bind, configure_logging, scrub
 from app.settings import Settings
 from tests.support.api import achievement, credential, institution, wallet_path
 from tests.support.data import HTML
+from verifier.jsonld import configure_canonicalization
 
 pytestmark = pytest.mark.anyio
 
@@ -181,3 +182,36 @@ async def test_outbound_fetch_failures_are_logged_and_counted(
     text = (await client.get("/metrics")).text
     outcome = failed[0]["code"].removeprefix("fetch_")
     assert metric(text, "microcred_outbound_fetches_total", outcome=outcome) == 1
+
+
+async def test_canonicalizations_are_counted_by_path_and_the_setting_forces_pyld(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    container: Container,
+    settings: Settings,
+) -> None:
+    _, headers = await institution(client, admin_headers)
+    made = await achievement(client, headers)
+    await credential(client, headers, made["id"])
+    text = (await client.get("/metrics")).text
+    name = "microcred_canonicalizations_total"
+    # the credential and its status lists, natively; nothing forced
+    assert metric(text, name, path="native", reason="proven") >= 1
+    assert metric(text, name, path="pyld", reason="forced") == 0
+
+    forced = Container(
+        settings.model_copy(update={"canonicalization": "pyld"}),
+        container.secrets,
+        container.session_factory,
+    )
+    try:
+        transport = httpx.ASGITransport(app=create_app(container=forced))
+        async with httpx.AsyncClient(transport=transport, base_url=str(client.base_url)) as c:
+            await credential(c, headers, made["id"])
+            text = (await c.get("/metrics")).text
+    finally:
+        configure_canonicalization()
+    assert metric(text, name, path="pyld", reason="forced") >= 1
+    assert metric(text, name, path="native", reason="proven") == 0
+    with pytest.raises(ValueError, match="canonicalization"):
+        Settings(canonicalization="rust")  # type: ignore[arg-type]

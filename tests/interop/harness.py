@@ -10,6 +10,8 @@ imports microcred: the harness is a second opinion on what microcred produces an
   Data Integrity proof, a ``str`` for a compact JWS) and return verify.mjs's JSON result with
   ``exit_code`` added. Only the hosts in ``allow_hosts`` (``"127.0.0.1:8000"``) are fetched:
   did:web documents, JSON-LD contexts, status list credentials.
+- :func:`node_canonicalize` canonicalizes JSON-LD documents with jsonld.js (RDFC-1.0, safe
+  mode, ``rdfDirection`` ``i18n-datatype``, the bundled contexts of ``loader.mjs``).
 - :func:`node_sign` signs an unsigned credential with a did:key (or a given DID) key pair.
 - :func:`node_sign_di` runs a ``sign_di.mjs`` job: the JCS suites, P-384, ES384, proof sets
   and chains; :func:`node_verify_di` verifies with Digital Bazaar's four suites (RDFC, JCS).
@@ -29,6 +31,7 @@ __all__ = [
     "INTEROP_DIR",
     "NodeHarnessError",
     "ensure_installed",
+    "node_canonicalize",
     "node_sign",
     "node_sign_di",
     "node_verify",
@@ -242,3 +245,15 @@ def node_verify_vp(
             f"for {len(presentations)} inputs:\n{result.stdout}\n{result.stderr}"
         )
     return [json.loads(line) for line in lines]
+
+
+def node_canonicalize(documents: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """jsonld.js's canonical N-Quads of each document (``{"nquads": ...}``), or its refusal
+    (``{"error": ...}``), in order: one ``node canonicalize.mjs`` run."""
+    result = _run("canonicalize.mjs", [], stdin=json.dumps(list(documents)))
+    if result.returncode != 0:
+        raise NodeHarnessError(f"canonicalize.mjs exited {result.returncode}:\n{result.stderr}")
+    outputs: list[dict[str, str]] = json.loads(result.stdout)
+    if len(outputs) != len(documents):
+        raise NodeHarnessError(f"{len(outputs)} results for {len(documents)} documents")
+    return outputs
