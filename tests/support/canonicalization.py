@@ -5,7 +5,8 @@ documents, proof configurations: any JSON object with an ``@context``, at any de
 the verifier corpus (:mod:`tests.support.corpus`, valid and broken, with their status lists).
 :func:`generated_credentials`: micro-credentials built by ``issuer.credential`` from a seeded
 random generator (multilingual text with Cyrillic, Latin with diacritics, RTL scripts, emoji,
-control characters; dates; every optional Annex I field; both key types, signed), each with an
+control characters; dates; every optional Annex I field; both profiles, every third one an
+EDC-profile credential; both key types, signed), each with an
 extra embedded context carrying JSON numbers (integers, big, negative; doubles with
 exponents) and, now and then, ``@direction``, ``@json`` and ``@list`` values.
 :func:`canonicalize_with` runs :func:`verifier.jsonld.canonicalize` with one setting and says
@@ -14,6 +15,7 @@ which path it took.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import uuid
@@ -33,6 +35,7 @@ from issuer.credential import (
     build_credential,
 )
 from issuer.data_integrity import add_proof
+from issuer.edc import PageImage, build_edc_credential
 from tests.support import corpus
 from verifier.errors import VerifierError
 from verifier.jsonld import DocumentLoader, canonicalize, configure_canonicalization
@@ -157,13 +160,46 @@ def generated_credentials(count: int, seed: int = 14) -> Iterator[dict[str, Any]
             status_entry(corpus.REVOCATION_LIST, rng.randrange(131072), "revocation"),
             status_entry(corpus.SUSPENSION_LIST, rng.randrange(131072), "suspension"),
         ][: rng.randint(0, 2)]
-        credential = build_credential(spec, issuer, learner, award, credential_status=status)
+        if number % 3 == 2:  # the EDC profile: one revocation entry, page images, QDR NQF
+            credential = _edc(rng, spec, issuer, learner, award, alphabets)
+        else:
+            credential = build_credential(spec, issuer, learner, award, credential_status=status)
         if rng.random() < 0.35:
             credential["@context"] = [*credential["@context"], EXTRA_CONTEXT]
             credential["credentialSubject"].update(_extras(rng))
         if number % 4 >= 2:
             credential = add_proof(credential, signer, created=issued, loader=corpus.LOADER)
         yield credential
+
+
+def _edc(
+    rng: random.Random,
+    spec: AchievementSpec,
+    issuer: IssuerProfile,
+    learner: Learner,
+    award: Award,
+    alphabets: tuple[str, ...],
+) -> dict[str, Any]:
+    """An EDC-profile credential of the same inputs (its NQF level a QDR concept, a grade)."""
+    nqf = _maybe(rng, f"http://data.europa.eu/snb/qdr/c_{rng.getrandbits(32):08x}")
+    spec = dataclasses.replace(
+        spec,
+        profile="edc",
+        nqf_level=nqf,
+        nqf_level_label=_langmap(rng, alphabets) if nqf else None,
+    )
+    award = dataclasses.replace(award, grade=award.grade or _text(rng, 8, alphabets))
+    # Page languages are BCP 47 tags with an EU language concept ("me" is a country).
+    languages = [language for language in spec.title if language != "me"][:2] or ["en"]
+    pages = [
+        PageImage(language, rng.choice(["image/jpeg", "image/png"]), rng.randbytes(96))
+        for language in languages
+    ]
+    entry = status_entry(corpus.REVOCATION_LIST, rng.randrange(131072), "revocation")
+    return build_edc_credential(
+        spec, issuer, learner, award, pages=pages, revocation_entry=_maybe(rng, entry),
+        ebsi=rng.random() < 0.5,
+    )  # fmt: skip
 
 
 def _documents_in(value: Any) -> Iterator[dict[str, Any]]:
