@@ -53,7 +53,13 @@ from verifier.errors import CredentialFormatError, DidResolutionError, JoseError
 from verifier.fetch import FetchBudget, Fetcher
 from verifier.jsonld import DocumentLoader, bundled_document_loader
 from verifier.result import Check, VerificationResult
-from verifier.vc_jwt import DEFAULT_ALGORITHMS, JWS_COMPACT, JoseCredential, verify_jws
+from verifier.vc_jwt import (
+    DEFAULT_ALGORITHMS,
+    JWS_COMPACT,
+    JoseCredential,
+    unwrap_enveloped,
+    verify_jws,
+)
 from verifier.vc_model import VC_V2, is_url
 from verifier.verify import (
     FETCH_BUDGET_SECONDS,
@@ -240,18 +246,7 @@ def _from_token(token: str, *, enveloped: bool = False) -> ParsedPresentation:
 
 
 def _unwrap(document: Mapping[str, Any]) -> str:
-    data_url = document.get("id")
-    if not isinstance(data_url, str) or not data_url.startswith("data:"):
-        raise JoseError("jws_malformed", "an enveloped presentation's id must be a data: URL")
-    media_type, sep, payload = data_url[len("data:") :].partition(",")
-    if not sep:
-        raise JoseError("jws_malformed", "the data: URL has no ','")
-    media_type = media_type.strip().lower()
-    if media_type not in _ENVELOPE_MEDIA_TYPES:
-        raise JoseError(
-            "envelope_unsupported", f"{media_type or 'text/plain'!r} is not application/vp+jwt"
-        )
-    return payload
+    return unwrap_enveloped(document, _ENVELOPE_MEDIA_TYPES, "presentation")
 
 
 def is_presentation(value: Any) -> bool:

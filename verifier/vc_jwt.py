@@ -240,21 +240,26 @@ def credential_document(jose: JoseCredential) -> dict[str, Any]:
     return {k: v for k, v in jose.credential.items() if k not in JWT_REGISTERED_CLAIMS}
 
 
-def unwrap_enveloped(document: Mapping[str, Any]) -> str:
+def unwrap_enveloped(
+    document: Mapping[str, Any],
+    media_types: tuple[str, ...] = _ENVELOPE_MEDIA_TYPES,
+    what: str = "credential",
+) -> str:
     """The compact JWS inside an ``EnvelopedVerifiableCredential`` (VC Data Model 2.0,
     section 4.13; VC-JOSE-COSE section 3.1.3): ``id`` is the ``data:`` URL (RFC 2397)
-    ``data:application/vc+jwt,<jws>``. Raises ``envelope_unsupported`` for another media
+    ``data:application/vc+jwt,<jws>``; an enveloped presentation passes its ``media_types``
+    (``application/vp+jwt``) and ``what``. Raises ``envelope_unsupported`` for another media
     type (SD-JWT, COSE) or encoding, ``jws_malformed`` for a bad ``id``."""
     data_url = document.get("id")
     if not isinstance(data_url, str) or not data_url.startswith("data:"):
-        raise JoseError("jws_malformed", "an enveloped credential's id must be a data: URL")
+        raise JoseError("jws_malformed", f"an enveloped {what}'s id must be a data: URL")
     media_type, sep, payload = data_url[len("data:") :].partition(",")
     if not sep:
         raise JoseError("jws_malformed", "the data: URL has no ','")
     media_type = media_type.strip().lower()
-    if media_type not in _ENVELOPE_MEDIA_TYPES:
+    if media_type not in media_types:
         raise JoseError(
-            "envelope_unsupported", f"{media_type or 'text/plain'!r} is not application/vc+jwt"
+            "envelope_unsupported", f"{media_type or 'text/plain'!r} is not {media_types[0]}"
         )
     return payload
 
