@@ -237,22 +237,25 @@ class VerificationService:
         self, credential: Mapping[str, Any] | str | bytes, fetcher: Fetcher
     ) -> VerificationResult:
         with self._metrics.timed(self._metrics.verification_seconds):
-            result = verify_credential(
-                credential,
-                resolver=DidResolver(fetcher, host_schemes=self._urls.host_schemes()),
-                fetcher=fetcher,
-                document_loader=self._loader,
-                now=self._clock(),
-                clock_skew=self._skew,
-                trusted_issuers=self.trusted_issuers(),
-                # The budget is the outbound fetcher's: our own documents do not count.
-                max_fetches=None,
-                budget_seconds=None,
-                max_status_entries=self.limits.max_status_entries,
-                max_depth=self.limits.max_depth,
-            )
+            result = verify_credential(credential, **self._arguments(fetcher))
         self._metrics.verifications.labels(result.verdict).inc()
         return result
+
+    def _arguments(self, fetcher: Fetcher) -> dict[str, Any]:
+        """What every verification of this service passes the verifier."""
+        return {
+            "resolver": DidResolver(fetcher, host_schemes=self._urls.host_schemes()),
+            "fetcher": fetcher,
+            "document_loader": self._loader,
+            "now": self._clock(),
+            "clock_skew": self._skew,
+            "trusted_issuers": self.trusted_issuers(),
+            # The budget is the outbound fetcher's: our own documents do not count.
+            "max_fetches": None,
+            "budget_seconds": None,
+            "max_status_entries": self.limits.max_status_entries,
+            "max_depth": self.limits.max_depth,
+        }
 
     def verify_presentation(
         self,
@@ -268,20 +271,7 @@ class VerificationService:
             self._fetcher(ticket) as fetcher,
             self._metrics.timed(self._metrics.verification_seconds),
         ):
-            return verify_presentation(
-                presentation,
-                resolver=DidResolver(fetcher),
-                options=options,
-                fetcher=fetcher,
-                document_loader=self._loader,
-                now=self._clock(),
-                clock_skew=self._skew,
-                trusted_issuers=self.trusted_issuers(),
-                max_fetches=None,
-                budget_seconds=None,
-                max_status_entries=self.limits.max_status_entries,
-                max_depth=self.limits.max_depth,
-            )
+            return verify_presentation(presentation, options=options, **self._arguments(fetcher))
 
     def stored(self, public_id: str) -> StoredCredential:
         """The stored credential behind a verification URL."""
