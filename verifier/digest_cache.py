@@ -38,7 +38,10 @@ class DigestCache(Generic[T]):
         self._lock = threading.Lock()
 
     def get(self, document: Mapping[str, Any], scope: object, compute: Callable[[], T]) -> T:
-        key = (json_digest(document), scope)
+        return self.get_by_key((json_digest(document), scope), compute)
+
+    def get_by_key(self, key: tuple[bytes, object], compute: Callable[[], T]) -> T:
+        """``compute()`` remembered under ``key`` (a digest the caller made, and a scope)."""
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)

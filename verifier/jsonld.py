@@ -60,6 +60,7 @@ from pyld.context_resolver import ContextResolver
 
 from verifier.digest_cache import DigestCache
 from verifier.errors import JsonLdError, VerifierError
+from verifier.shapes import ShapeTemplates, context_terms, shape_of
 
 __all__ = [
     "BUNDLED_CONTEXTS",
@@ -282,6 +283,15 @@ class _BundledDocumentLoader:
 
     def __init__(self, extra: Mapping[str, Mapping[str, Any]]) -> None:
         self._extra = {url: copy.deepcopy(dict(doc)) for url, doc in extra.items()}
+        self._terms: frozenset[str] | None = None
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """Every term of every context this loader serves (:func:`~verifier.shapes.context_terms`)
+        and more: the strings a shape keeps whole."""
+        if self._terms is None:
+            self._terms = context_terms([*_bundled_documents().values(), *self._extra.values()])
+        return self._terms
 
     def __call__(self, url: str, options: Mapping[str, Any] | None = None, /) -> RemoteDocument:
         document = _bundled_documents().get(url)
@@ -533,33 +543,75 @@ def expand(document: Mapping[str, Any], loader: DocumentLoader) -> list[dict[str
     anything (see the module docstring). A fresh copy each call; the expansion itself is
     remembered by the digest of ``document`` (:data:`_EXPANSIONS`).
     """
-    expanded: list[dict[str, Any]] = json.loads(_expansion(document, loader)[1])
+    expanded: list[dict[str, Any]] = json.loads(_expansion(document, loader).text)
     return expanded
 
 
-#: Recent safe-mode expansions, as the object and its JSON text, by the digest of the document
-#: (a failure raises and is not remembered): :func:`canonicalize` expands the credential it
-#: hashes, and the completeness check expands the same credential right after.
-_EXPANSIONS: DigestCache[tuple[list[dict[str, Any]], str]] = DigestCache(256)
+class _Expansion:
+    """A safe-mode expansion: its JSON text; why the native path is not proven for it
+    (:func:`_native_obstacle`, but for text holding U+FFFE/U+FFFF; None if it is); and, from a
+    template, its RDF as N-Quads (not canonical) where the native path is proven for the shape."""
+
+    def __init__(
+        self, text: str | Callable[[], str], obstacle: str | None, rdf: str | None = None
+    ) -> None:
+        self._text = text
+        self.obstacle = obstacle
+        self.rdf = rdf
+
+    @property
+    def text(self) -> str:
+        if not isinstance(self._text, str):
+            self._text = self._text()
+        return self._text
 
 
-def _expansion(
-    document: Mapping[str, Any], loader: DocumentLoader
-) -> tuple[list[dict[str, Any]], str]:
-    def compute() -> tuple[list[dict[str, Any]], str]:
-        input_ = _prepare(document)
-        try:
-            expanded: list[dict[str, Any]] = _SafeProcessor().expand(input_, _options(loader))
-        except pyld_jsonld.JsonLdError as exc:
-            raise _translated(exc) from exc
-        except _PROCESSOR_FAILURES as exc:
-            raise _processor_failure(exc) from exc
-        return expanded, json.dumps(expanded, ensure_ascii=False)
+#: Recent safe-mode expansions made by pyld, by the digest of the document (a failure raises
+#: and is not remembered): :func:`canonicalize` expands the credential it hashes, and the
+#: completeness check expands the same credential right after.
+_EXPANSIONS: DigestCache[_Expansion] = DigestCache(256)
 
+#: Templates of the safe-mode expansion by the shape of the document (:mod:`verifier.shapes`):
+#: a new document of a known shape is expanded, and turned into RDF, without pyld.
+_TEMPLATES: ShapeTemplates[str | None] = ShapeTemplates(256)
+
+
+def _expansion(document: Mapping[str, Any], loader: DocumentLoader) -> _Expansion:
+    """The safe-mode expansion of ``document``: from the template of its shape where there
+    is one (documents of the bundled loader without embedded contexts), else pyld's."""
+    if isinstance(loader, _BundledDocumentLoader) and isinstance(document, Mapping):
+        shape = shape_of(document, loader.terms)
+        if shape is not None:
+            filled = _TEMPLATES.fill(shape, loader, lambda doc: _template_source(doc, loader))
+            if filled is not None:
+                return _Expansion(filled.json_text, filled.facts, filled.rdf(_escape_literal))
     try:
-        return _EXPANSIONS.get(document, loader, compute)
+        return _EXPANSIONS.get(document, loader, lambda: _pyld_expansion(document, loader))
     except UnicodeEncodeError:  # a lone surrogate has no digest: computed, not remembered
-        return compute()
+        return _pyld_expansion(document, loader)
+    except RecursionError as exc:  # no digest either; pyld would fail the same way
+        raise _processor_failure(exc) from exc
+
+
+def _pyld_expansion(document: Mapping[str, Any], loader: DocumentLoader) -> _Expansion:
+    input_ = _prepare(document)
+    try:
+        expanded: list[dict[str, Any]] = _SafeProcessor().expand(input_, _options(loader))
+    except pyld_jsonld.JsonLdError as exc:
+        raise _translated(exc) from exc
+    except _PROCESSOR_FAILURES as exc:
+        raise _processor_failure(exc) from exc
+    return _Expansion(json.dumps(expanded, ensure_ascii=False), _native_obstacle(expanded))
+
+
+def _template_source(
+    skeleton: Mapping[str, Any], loader: DocumentLoader
+) -> tuple[str, str | None, str | None]:
+    """What a template is made of: the expansion of a shape, its RDF where the native path is
+    proven for it, and the reason it is not."""
+    expansion = _pyld_expansion(skeleton, loader)
+    text, obstacle = expansion.text, expansion.obstacle
+    return text, (_native_rdf(text) if obstacle is None else None), obstacle
 
 
 #: Documents whose safe-mode expansion passed (a failure raises and is not remembered).
@@ -600,8 +652,12 @@ def canonicalize(document: Mapping[str, Any], loader: DocumentLoader) -> str:
     """
     if _settings.mode == "pyld":
         return _count("pyld", "forced", _pyld_nquads(_prepare(document), loader))
-    expanded, text = _expansion(document, loader)
-    reason = _native_obstacle(expanded)
+    expansion = _expansion(document, loader)
+    reason = expansion.obstacle
+    # the document's own text: the RDF when its shape has a template, else the expansion
+    text = expansion.rdf if expansion.rdf is not None else expansion.text
+    if reason is None and _NONCHARACTERS.search(text):
+        reason = "noncharacter"
     if reason is None:
         try:
             text.encode("utf-8")
@@ -609,8 +665,10 @@ def canonicalize(document: Mapping[str, Any], loader: DocumentLoader) -> str:
             raise JsonLdError("invalid_jsonld", "a string holds a lone UTF-16 surrogate") from exc
         if _ASTRAL.search(text) and _HIGH_BMP.search(text):
             reason = "utf16_order"
+        elif expansion.rdf is not None:
+            return _count("native", "proven", _native_nquads(expansion.rdf, _N_QUADS))
         else:
-            return _count("native", "proven", _native_nquads(text))
+            return _count("native", "proven", _native_nquads(text, _JSON_LD))
     return _count("pyld", reason, _pyld_nquads(_prepare(document), loader))
 
 
@@ -758,17 +816,27 @@ def _utf16_order(line: str) -> bytes:
     return line.encode("utf-16-be")
 
 
-def _native_nquads(expanded_json: str) -> str:
-    """pyoxigraph: expanded JSON-LD to RDF, RDFC-1.0 (SHA-256), canonical N-Quads sorted."""
+_JSON_LD, _N_QUADS = pyoxigraph.RdfFormat.JSON_LD, pyoxigraph.RdfFormat.N_QUADS
+
+
+def _native_rdf(expanded_json: str) -> str:
+    """pyoxigraph: expanded JSON-LD to RDF, as N-Quads (not canonical)."""
+    quads = pyoxigraph.parse(expanded_json, _JSON_LD, lenient=True)
+    return (pyoxigraph.serialize(pyoxigraph.Dataset(quads), format=_N_QUADS) or b"").decode("utf-8")
+
+
+def _native_nquads(data: str, format: pyoxigraph.RdfFormat) -> str:
+    """pyoxigraph: expanded JSON-LD (or its RDF as N-Quads) to RDFC-1.0 (SHA-256), canonical
+    N-Quads sorted."""
     try:
-        quads = pyoxigraph.parse(expanded_json, pyoxigraph.RdfFormat.JSON_LD, lenient=True)
+        quads = pyoxigraph.parse(data, format, lenient=True)
         dataset = pyoxigraph.Dataset(quads)
         dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
-        data = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS)
+        serialized = pyoxigraph.serialize(dataset, format=_N_QUADS)
     except _PARSE_FAILURES as exc:  # pragma: no cover - safe mode refused bad input before
         raise JsonLdError("invalid_jsonld", f"native canonicalization failed: {exc}") from exc
     # Only "\n" ends a line: a literal may hold U+2028 or U+0085, which splitlines() cuts.
-    lines = (data or b"").decode("utf-8").split("\n")
+    lines = (serialized or b"").decode("utf-8").split("\n")
     lines.pop()  # the text ends with a line feed
     lines.sort(key=_utf16_order)
     return "".join(line + "\n" for line in lines)
