@@ -89,6 +89,8 @@ def add_proof(
     else:
         unsecured = with_suite_context(document)
     config = proof_configuration(proof, unsecured.get("@context"))
-    data = hash_data(unsecured, config, loader, key_type=signer.algorithm)
+    # Each document is signed once: remembering its hash would only evict what a verifier
+    # in the same process reuses.
+    data = hash_data(unsecured, config, loader, key_type=signer.algorithm, remember=False)
     proof["proofValue"] = encode_base58btc(signer.sign(data))
     return {**unsecured, "proof": proof}

@@ -203,6 +203,7 @@ def hash_data(
     *,
     key_type: str | None = None,
     previous: Sequence[Mapping[str, Any]] = (),
+    remember: bool = True,
 ) -> bytes:
     """``H(canon(proofConfig)) || H(canon(document))`` (section 3.x.4, "Hashing").
 
@@ -211,7 +212,9 @@ def hash_data(
     Integrity 1.0, section 4.5 step 3.3). The transformation is the one of ``proof_config``'s
     cryptosuite: RDFC-1.0 in safe mode (it raises :class:`verifier.JsonLdError`) or JCS. ``H``
     is SHA-384 for a P-384 ``key_type``, else SHA-256. JCS raises :class:`ProofError`
-    ``canonicalization_failed`` for a number outside IEEE 754 doubles.
+    ``canonicalization_failed`` for a number outside IEEE 754 doubles. The document's hash is
+    remembered by its digest (a verifier sees the same credential again) unless ``remember``
+    is false (an issuer signs each document once).
     """
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     if previous:
@@ -221,12 +224,13 @@ def hash_data(
         return digest(_jcs(proof_config)) + digest(_jcs(unsecured))
     config_json = json.dumps(proof_config, sort_keys=True, separators=(",", ":"))
     proof_hash = _proof_config_hash(config_json, loader, key_type)  # type: ignore[arg-type]
-    document_hash = _DOCUMENT_HASHES.get(
-        unsecured,
-        (loader, key_type),
-        lambda: digest(canonicalize(unsecured, loader).encode("utf-8")),
-    )
-    return proof_hash + document_hash
+
+    def document_hash() -> bytes:
+        return digest(canonicalize(unsecured, loader).encode("utf-8"))
+
+    if not remember:
+        return proof_hash + document_hash()
+    return proof_hash + _DOCUMENT_HASHES.get(unsecured, (loader, key_type), document_hash)
 
 
 def proofs_of(document: Mapping[str, Any]) -> list[Any]:

@@ -19,9 +19,12 @@ and RDF Dataset Canonicalization (RDFC-1.0) to canonical N-Quads.
   of IRIs. We match Digital Bazaar's rdf-canonize 5 byte for byte, including in the hashes
   that label blank nodes, and we keep its work limit (``maxWorkFactor`` 1) against
   poisoned graphs.
+- Expansion by shape (:mod:`verifier.shapes`): a document whose shape (the document with its
+  values cut out) was seen before is expanded, and turned into RDF, from the template pyld's
+  safe-mode expansion of that shape made, by putting its values back.
 - Two implementations of RDFC-1.0 give the same bytes (:func:`canonicalize`): pyoxigraph's
-  (Rust) on the safe-mode expansion, for every document it is proven on, and pyld's
-  (above) for the rest; ``configure_canonicalization`` forces pyld and sets the callback told
+  (Rust) on the RDF of the safe-mode expansion, for every document it is proven on, and
+  pyld's (above) for the rest; ``configure_canonicalization`` forces pyld and sets the callback told
   which ran. Lines are sorted by UTF-16 code units, as rdf-canonize sorts them.
 - Hostile input never escapes as anything but :class:`JsonLdError`: besides its own
   ``JsonLdError``, pyld 3.3 fails on some invalid contexts with ``KeyError`` (``{"@vocab":
@@ -31,9 +34,9 @@ and RDF Dataset Canonicalization (RDFC-1.0) to canonical N-Quads.
   its warnings; each becomes ``invalid_jsonld`` (:data:`_PROCESSOR_FAILURES`).
 
 Resolved contexts are cached per document loader and per thread, so a bundled context is
-parsed and processed once, not on every call; recent expansions are remembered by the digest
-of the document (:data:`_EXPANSIONS`), so the completeness check reuses the one the proof's
-canonicalization made.
+parsed and processed once, not on every call; recent expansions by pyld are remembered by the
+digest of the document (:data:`_EXPANSIONS`), so the completeness check reuses the one the
+proof's canonicalization made; templates by shape, in :data:`_TEMPLATES`.
 """
 
 from __future__ import annotations
@@ -656,14 +659,15 @@ def canonicalize(document: Mapping[str, Any], loader: DocumentLoader) -> str:
     reason = expansion.obstacle
     # the document's own text: the RDF when its shape has a template, else the expansion
     text = expansion.rdf if expansion.rdf is not None else expansion.text
-    if reason is None and _NONCHARACTERS.search(text):
-        reason = "noncharacter"
     if reason is None:
         try:
-            text.encode("utf-8")
+            data = text.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise JsonLdError("invalid_jsonld", "a string holds a lone UTF-16 surrogate") from exc
-        if _ASTRAL.search(text) and _HIGH_BMP.search(text):
+        # searched in the UTF-8 bytes (a byte search is many times faster than a regex)
+        if _UTF8_NONCHARACTERS[0] in data or _UTF8_NONCHARACTERS[1] in data:
+            reason = "noncharacter"
+        elif _UTF8_ASTRAL.search(data) and _UTF8_HIGH_BMP.search(data):
             reason = "utf16_order"
         elif expansion.rdf is not None:
             return _count("native", "proven", _native_nquads(expansion.rdf, _N_QUADS))
@@ -806,9 +810,11 @@ _PARSE_FAILURES = (SyntaxError, ValueError)
 # units, where the two orders part: a character from U+10000 (a surrogate pair, 0xD800...)
 # sorts before one of U+E000-U+FFFF. pyld's lines are sorted that way (_utf16_order); a
 # document holding both kinds goes to pyld, whose first-degree hashes sort the same way
-# (pyoxigraph sorts by code point inside RDFC-1.0).
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-_HIGH_BMP = re.compile("[\ue000-\uffff]")
+# (pyoxigraph sorts by code point inside RDFC-1.0). Found in the UTF-8 bytes: the lead byte
+# of a character from U+10000 and of one of U+E000-U+FFFF; and U+FFFE and U+FFFF themselves.
+_UTF8_ASTRAL = re.compile(b"[\xf0-\xf4]")
+_UTF8_HIGH_BMP = re.compile(b"[\xee\xef]")
+_UTF8_NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
 
 
 def _utf16_order(line: str) -> bytes:
@@ -838,7 +844,9 @@ def _native_nquads(data: str, format: pyoxigraph.RdfFormat) -> str:
     # Only "\n" ends a line: a literal may hold U+2028 or U+0085, which splitlines() cuts.
     lines = (serialized or b"").decode("utf-8").split("\n")
     lines.pop()  # the text ends with a line feed
-    lines.sort(key=_utf16_order)
+    # By code point: the same order as by UTF-16 code units for every text the native path
+    # takes (canonicalize sends text with both an astral and a U+E000-U+FFFF character to pyld).
+    lines.sort()
     return "".join(line + "\n" for line in lines)
 
 

@@ -153,11 +153,10 @@ def context_terms(documents: Iterable[Any]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class _Template(Generic[F]):
-    #: The expanded JSON text cut at the placeholders: text, number, text, number, ..., text
-    #: (the quotes around a placeholder stay in the text).
-    json_parts: tuple[str | int, ...]
+    #: The expanded JSON text as a :meth:`str.format` string, a field per placeholder.
+    json_format: str
     #: The same for the RDF of the expansion as N-Quads (not canonical), if the maker gave it.
-    rdf_parts: tuple[str | int, ...] | None
+    rdf_format: str | None
     #: What the maker said of the expansion of the shape besides its text.
     facts: F
 
@@ -172,30 +171,31 @@ class Filled(Generic[F]):
 
     def __init__(self, template: _Template[F], shape: Shape) -> None:
         self._template = template
-        self._values = shape.values
+        self._shape = shape
         self.facts = template.facts
 
     def json_text(self) -> str:
         """The JSON text of the safe-mode expansion, as ``json.dumps(expanded,
         ensure_ascii=False)`` writes it."""
-        return _fill(self._template.json_parts, self._values, _json_string)
+        return self._template.json_format.format(*self._escaped(_json_string))
 
     def rdf(self, escape_literal: Callable[[str], str]) -> str | None:
         """Its RDF as N-Quads (not canonical; a literal's text written by ``escape_literal``),
         if the template has it."""
-        parts = self._template.rdf_parts
-        return None if parts is None else _fill(parts, self._values, escape_literal)
+        rdf_format = self._template.rdf_format
+        return None if rdf_format is None else rdf_format.format(*self._escaped(escape_literal))
+
+    def _escaped(self, escape: Callable[[str], str]) -> list[str]:
+        # An IRI's rest has nothing either escape changes (_CLEAN_IRI).
+        shape = self._shape
+        return [
+            value if kind == _IRI_REST else escape(value)
+            for kind, value in zip(shape.kinds, shape.values, strict=True)
+        ]
 
 
 def _json_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)[1:-1] if _ESCAPED.search(value) else value
-
-
-def _fill(
-    parts: tuple[str | int, ...], values: tuple[str, ...], escape: Callable[[str], str]
-) -> str:
-    # An IRI's rest has nothing either escape changes (_CLEAN_IRI).
-    return "".join(part if isinstance(part, str) else escape(values[part]) for part in parts)
 
 
 class ShapeTemplates(Generic[F]):
@@ -224,14 +224,22 @@ def _make_template(shape: Shape, make: Maker[F]) -> _Template[F] | None:
     json_parts = _cut(text, shape, once=True, iri_end='"')
     if json_parts is None:
         return None
-    rdf_parts = None if rdf is None else _cut(rdf, shape, once=False, iri_end=">")
-    return _Template(json_parts, rdf_parts, facts)
+    rdf_parts = None if rdf is None else _cut(rdf, shape, once=False, iri_end='>"')
+    return _Template(_format(json_parts), None if rdf_parts is None else _format(rdf_parts), facts)
+
+
+def _format(parts: tuple[str | int, ...]) -> str:
+    return "".join(
+        part.replace("{", "{{").replace("}", "}}") if isinstance(part, str) else f"{{{part}}}"
+        for part in parts
+    )
 
 
 def _cut(text: str, shape: Shape, *, once: bool, iri_end: str) -> tuple[str | int, ...] | None:
     """``text`` cut at its placeholders, if each stands where a copied value or the rest of an
     IRI can (else None): a whole-string placeholder between quotes, an IRI's at the end of the
-    IRI (``iri_end`` follows it). In JSON (``once``) each stands exactly once; in N-Quads, where
+    IRI or of a literal (one of ``iri_end`` follows it). In JSON (``once``) each stands exactly
+    once; in N-Quads, where
     a node's IRI is the subject of several quads, an IRI's any number of times and a literal's
     once at most (an ``@index`` has none)."""
     seen = [0] * len(shape.kinds)
@@ -246,7 +254,7 @@ def _cut(text: str, shape: Shape, *, once: bool, iri_end: str) -> tuple[str | in
         if shape.kinds[number] == _COPIED:
             if not opened or closing != '"' or seen[number] > 1:
                 return None  # expanded against a vocabulary or a base: not copied
-        elif opened or closing != iri_end or (once and seen[number] > 1):
+        elif opened or closing is None or closing not in iri_end or (once and seen[number] > 1):
             return None
         parts += [text[end : match.end(1) if opened else match.start()], number]
         end = match.start(3)
