@@ -152,6 +152,8 @@ class Container:
                 settings.verify_concurrency,
                 retry_after=math.ceil(settings.verify_budget_seconds),
             ),
+            # A learner's wallet address pasted at /verify: the credential behind it.
+            wallet=lambda token: self.wallet.by_token(token).public_id,
             limits=VerificationLimits(
                 max_fetches=settings.verify_max_fetches,
                 budget_seconds=settings.verify_budget_seconds,

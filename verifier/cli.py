@@ -6,7 +6,10 @@ a ``vp+jwt``) is verified with :func:`verifier.verify_presentation`: its holder'
 ``--challenge`` and ``--domain`` it must carry when given, and every credential in it; the
 report shows the presentation's checks, then each credential's.
 
-The input is a file, ``-`` (standard input) or an ``http(s)`` URL, fetched through
+The input is a file, ``-`` (standard input) or an ``http(s)`` URL: a credential or
+presentation (JSON-LD or JWT), or a PDF that carries one as an embedded file (a microcred
+certificate; :mod:`verifier.pdf`), whose credential is then verified, and a PDF without one
+is reported as such (exit 1). A URL is fetched through
 :class:`verifier.fetch.HttpFetcher` with ``Accept: application/vc, application/vc+ld+json,
 application/vc+jwt;q=0.9, application/json;q=0.8`` (a microcred verification page ``/v/<id>``
 answers that with the stored credential). DID documents and status lists are fetched the
@@ -37,6 +40,7 @@ from verifier.did_resolution import DidResolver
 from verifier.errors import FetchError, JsonLdError
 from verifier.fetch import HttpFetcher
 from verifier.jsonld import DocumentLoader, bundled_document_loader, load_context_directory
+from verifier.pdf import unwrap_pdf
 from verifier.presentation import PresentationResult, is_presentation, verify_presentation
 from verifier.result import Check, VerificationResult
 from verifier.verify import CREDENTIAL_ACCEPT, verify_credential
@@ -46,6 +50,8 @@ __all__ = ["main"]
 EXIT_VERIFIED = 0
 EXIT_NOT_VERIFIED = 1
 EXIT_USAGE = 2
+#: The largest credential read from a PDF's embedded files.
+MAX_PDF_CREDENTIAL_BYTES = 10 * 1024 * 1024
 
 _MARKS = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "\u2013"}
 _ASCII_MARKS = {"passed": "+", "failed": "x", "warning": "!", "skipped": "-"}
@@ -224,6 +230,8 @@ def main(
             raise _UsageError("--require-trusted needs at least one --trust DID")
         loader = _loader(args.contexts_dir, contexts or {})
         with HttpFetcher(allow_hosts=args.allow_host) as fetcher:
+            result: VerificationResult | None = None
+            attachment: str | None = None
             try:
                 data = _read_source(args.source, fetcher)
             except FetchError as exc:
@@ -231,6 +239,11 @@ def main(
                 failed = Check("format", "failed", exc.code, detail)
                 result = VerificationResult(checks=(failed,))
             else:
+                unwrapped = unwrap_pdf(data, max_bytes=MAX_PDF_CREDENTIAL_BYTES)
+                data, attachment = unwrapped.data, unwrapped.attachment
+                if unwrapped.failed is not None:
+                    result = VerificationResult(checks=(unwrapped.failed,))
+            if result is None:
                 if is_presentation(data):
                     presented = verify_presentation(
                         data,
@@ -261,9 +274,16 @@ def main(
               file=sys.stderr)  # fmt: skip
     if args.json:
         ascii_only = _marks(sys.stdout) is _ASCII_MARKS
-        print(json.dumps(result.to_json(), indent=2, ensure_ascii=ascii_only))
+        body = result.to_json()
+        if attachment is not None:
+            body["pdfAttachment"] = attachment
+        print(json.dumps(body, indent=2, ensure_ascii=ascii_only))
     else:
-        print(summary(result, sys.stdout, require_trusted=args.require_trusted))
+        report = summary(result, sys.stdout, require_trusted=args.require_trusted)
+        if attachment is not None:  # after the verdict line
+            head, _, rest = report.partition("\n")
+            report = f"{head}\n  read from the PDF's embedded file {attachment}\n{rest}"
+        print(report)
     ok = accepted(result, require_trusted=args.require_trusted)
     return EXIT_VERIFIED if ok else EXIT_NOT_VERIFIED
 

@@ -186,4 +186,5 @@ class CredentialFormatError(VerifierError):
         "format_unrecognized": "Not a verifiable credential",
         "data_model_invalid": "The credential breaks the VC data model",
         "nesting_too_deep": "The credential is nested too deeply",
+        "pdf_unreadable": "The PDF cannot be read",
     }

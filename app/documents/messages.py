@@ -13,13 +13,14 @@ from verifier.result import UNDETERMINED_CODES, Check, VerificationResult
 
 __all__ = [
     "CHECK_TITLES",
+    "INPUT_VERDICTS",
     "NOTE_LABELS",
     "PARTICIPATION_LABELS",
     "STATUS_WORDS",
     "VERDICTS",
     "Verdict",
     "check_sentence",
-    "verdict_for",
+    "page_verdict",
 ]
 
 
@@ -81,6 +82,48 @@ VERDICTS: dict[str, Verdict] = {
     ),
 }
 
+#: Verdicts about what a person pasted or uploaded at /verify, when no credential could be
+#: checked: none of them says "altered or forged" (only not_genuine does), and their pages
+#: list no checks (the technical details still do).
+INPUT_VERDICTS = frozenset({"unreadable", "not_found", "unreachable", "pdf_without_credential"})
+VERDICTS.update(
+    {
+        "unreadable": Verdict(
+            N_("Not a credential"),
+            N_(
+                "This is not a digital credential, or it could not be read. Check that you "
+                "pasted the whole credential, its verification address or the certificate PDF."
+            ),
+            "caution",
+        ),
+        "not_found": Verdict(
+            N_("Address not found"),
+            N_(
+                "No micro-credential is published at this verification address. Check the "
+                "address for typing mistakes, or ask the holder for it again."
+            ),
+            "caution",
+        ),
+        "unreachable": Verdict(
+            N_("Could not check"),
+            N_(
+                "The address could not be reached just now, so nothing could be checked. Try "
+                "again later."
+            ),
+            "caution",
+        ),
+        "pdf_without_credential": Verdict(
+            N_("No credential in this PDF"),
+            N_(
+                "This PDF does not carry a digital credential. A certificate from microcred "
+                "carries its credential inside the PDF: ask the holder for the original file or "
+                "for the verification address."
+            ),
+            "caution",
+        ),
+    }
+)
+
 # "Status unknown" when not even the issuer's key could be fetched: the signature is unchecked.
 _KEY_UNKNOWN = Verdict(
     VERDICTS["status_unknown"].headline,
@@ -92,13 +135,22 @@ _KEY_UNKNOWN = Verdict(
 )
 
 
-def verdict_for(result: VerificationResult) -> Verdict:
-    """The verdict banner of ``result`` (an unknown verdict reads as not genuine)."""
-    verdict = VERDICTS.get(result.verdict, VERDICTS["not_genuine"])
+def page_verdict(result: VerificationResult, outcome: str | None = None) -> tuple[str, Verdict]:
+    """The verdict a page shows for ``result``, as its code and its banner: ``outcome`` when
+    the input was answered without a verification (:class:`VERDICTS` ``not_found``,
+    ``unreachable``, ``pdf_without_credential``); ``unreadable`` when the input is not a
+    credential that could be read (its ``format`` check failed); else the verifier's verdict
+    (an unknown one reads as not genuine)."""
+    if outcome is not None and outcome in VERDICTS:
+        return outcome, VERDICTS[outcome]
+    code = result.verdict if result.verdict in VERDICTS else "not_genuine"
+    form = result.check("format")
+    if code == "not_genuine" and form is not None and form.failed:
+        code = "unreadable"
     key = result.check("issuer_key")
-    if result.verdict == "status_unknown" and key is not None and key.code in UNDETERMINED_CODES:
-        return _KEY_UNKNOWN
-    return verdict
+    if code == "status_unknown" and key is not None and key.code in UNDETERMINED_CODES:
+        return code, _KEY_UNKNOWN
+    return code, VERDICTS[code]
 
 
 CHECK_TITLES: dict[str, str] = {

@@ -82,13 +82,14 @@ _MATCHERS = {
     "verification": re.compile(rf"^/v/(?P<public_id>{PUBLIC_ID.pattern})$"),
     "did_document": re.compile(rf"^/institutions/(?P<slug>{SLUG})/did\.json$"),
     "status_list": re.compile(rf"^/status/(?P<slug>{SLUG})/(?P<list_id>{STATUS_LIST_ID.pattern})$"),
+    "wallet": re.compile(rf"^/wallet/(?P<token>{WALLET_TOKEN.pattern})$"),
 }
 
 
 @dataclass(frozen=True)
 class UrlMatch:
-    """One of our public URLs: which (``verification``, ``did_document``, ``status_list``)
-    and its path parameters."""
+    """One of our public URLs: which (``verification``, ``did_document``, ``status_list``,
+    ``wallet``) and its path parameters."""
 
     kind: str
     params: dict[str, str]

@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +36,7 @@ from app.services.status import StatusService, list_format
 from verifier.did_resolution import DidResolver
 from verifier.fetch import BudgetedFetcher, FetchBudget, Fetched, Fetcher, FetchError
 from verifier.jsonld import DocumentLoader
+from verifier.pdf import PDF_WITHOUT_CREDENTIAL, unwrap_pdf
 from verifier.presentation import PresentationResult, verify_presentation
 from verifier.result import Check, VerificationResult
 from verifier.verify import CREDENTIAL_ACCEPT, verify_credential
@@ -62,12 +63,31 @@ class PublicVerification:
     issuer: RecordedIssuer | None = None
 
 
+#: What a pasted or uploaded input was, when that, not a verification result, is the answer:
+#: a verification address of ours with no credential behind it, an address that could not be
+#: reached, a PDF that carries no credential.
+INPUT_NOT_FOUND, INPUT_UNREACHABLE, INPUT_PDF_WITHOUT_CREDENTIAL = (
+    "not_found", "unreachable", "pdf_without_credential",
+)  # fmt: skip
+#: Fetch failures of the input's own address that say nothing about it (try again later).
+_UNREACHABLE_CODES = frozenset({"fetch_failed", "fetch_timeout", "fetch_budget_exceeded"})
+
+
 @dataclass(frozen=True)
 class InputVerification:
-    """A pasted or uploaded credential (or URL), verified; ``issuer`` as above."""
+    """A pasted or uploaded credential (or URL), verified; ``issuer`` as above. ``outcome``
+    names an input that was answered without a verification (``INPUT_*``); ``attachment`` the
+    PDF's embedded file the credential came from; ``public_id`` our credential that a
+    verification or wallet address named, and ``from_wallet_link`` that it was the learner's
+    private wallet address."""
 
     result: VerificationResult
     issuer: RecordedIssuer | None = None
+    outcome: str | None = None
+    attachment: str | None = None
+    public_id: str | None = None
+    verification_url: str | None = None
+    from_wallet_link: bool = False
 
 
 log = logging.getLogger("microcred.verification")
@@ -172,6 +192,7 @@ class VerificationService:
         metrics: Metrics,
         slots: VerificationSlots,
         limits: VerificationLimits = VerificationLimits(),
+        wallet: Callable[[str], str] | None = None,
         trusted_issuers: tuple[str, ...] = (),
         clock_skew: timedelta = timedelta(minutes=5),
         clock: Callable[[], datetime] = utcnow,
@@ -188,9 +209,16 @@ class VerificationService:
         self._slots = slots
         self.limits = limits
         self._extra_trusted = trusted_issuers
+        self._wallet_lookup = wallet
         self._skew = clock_skew
         self._clock = clock
         self._budget_clock = budget_clock
+
+    def _wallet(self, token: str) -> str:
+        """The public id of the credential behind a wallet token (:class:`NotFound` if none)."""
+        if self._wallet_lookup is None:
+            raise NotFound("no credential behind this wallet address")
+        return self._wallet_lookup(token)
 
     def recorded_issuer(self, credential: Mapping[str, Any] | None) -> RecordedIssuer | None:
         """Our record of the credential's issuer, if the issuer is one of our institutions:
@@ -315,9 +343,8 @@ class VerificationService:
             )
         if text.startswith(("https://", "http://")):
             found = self._urls.match(text)
-            if found is not None and found.kind == "verification":
-                public = self.verify_public(found.params["public_id"], ticket=ticket)
-                return InputVerification(public.result, public.issuer)
+            if found is not None and found.kind in ("verification", "wallet"):
+                return self._ours(found.kind, found.params, ticket)
             with self._fetcher(ticket) as fetcher:
                 try:
                     fetched = fetcher.fetch(text, accept=CREDENTIAL_ACCEPT)
@@ -325,7 +352,8 @@ class VerificationService:
                     failed = Check(
                         "format", "failed", exc.code, f"cannot fetch {text}: {exc.detail}"
                     )
-                    return InputVerification(VerificationResult(checks=(failed,)))
+                    outcome = INPUT_UNREACHABLE if exc.code in _UNREACHABLE_CODES else None
+                    return InputVerification(VerificationResult(checks=(failed,)), outcome=outcome)
                 if len(fetched.body) > self.limits.max_bytes:
                     raise Unprocessable.field(
                         "credential",
@@ -338,6 +366,46 @@ class VerificationService:
         else:
             result = self.verify(self._document(text), ticket=ticket)
         return InputVerification(result, self.recorded_issuer(result.credential))
+
+    def verify_upload(self, data: bytes, *, ticket: Ticket | None = None) -> InputVerification:
+        """An uploaded file: a PDF is verified by the credential it carries (its embedded
+        file, :mod:`verifier.pdf`; a PDF without one is the outcome
+        ``pdf_without_credential``); anything else as :meth:`verify_input` of its text."""
+        unwrapped = unwrap_pdf(data, max_bytes=self.limits.max_bytes)
+        if unwrapped.failed is not None:
+            outcome = (
+                INPUT_PDF_WITHOUT_CREDENTIAL
+                if unwrapped.failed.code == PDF_WITHOUT_CREDENTIAL
+                else None
+            )
+            return InputVerification(
+                VerificationResult(checks=(unwrapped.failed,)), outcome=outcome
+            )
+        verified = self.verify_input(
+            unwrapped.data.decode("utf-8-sig", errors="replace"), ticket=ticket
+        )
+        return replace(verified, attachment=unwrapped.attachment)
+
+    def _ours(
+        self, kind: str, params: Mapping[str, str], ticket: Ticket | None
+    ) -> InputVerification:
+        """Our verification address, or a learner's wallet address pasted by mistake: the
+        credential behind it, verified; a verification address with none behind it is the
+        outcome ``not_found``, and so is a wallet address (which says nothing more)."""
+        try:
+            public_id = (
+                params["public_id"] if kind == "verification" else self._wallet(params["token"])
+            )
+            public = self.verify_public(public_id, ticket=ticket)
+        except NotFound:
+            return InputVerification(VerificationResult(checks=()), outcome=INPUT_NOT_FOUND)
+        return InputVerification(
+            public.result,
+            public.issuer,
+            public_id=public.public_id,
+            verification_url=public.verification_url,
+            from_wallet_link=kind == "wallet",
+        )
 
     def _document(self, text: str) -> Mapping[str, Any] | str:
         """JSON text parsed within the depth limit; anything else as it is (a JWS)."""

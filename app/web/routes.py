@@ -23,12 +23,12 @@ from app.dependencies import ContainerDep
 from app.documents.i18n import Language
 from app.documents.messages import (
     CHECK_TITLES,
+    INPUT_VERDICTS,
     NOTE_LABELS,
     PARTICIPATION_LABELS,
     STATUS_WORDS,
-    VERDICTS,
     check_sentence,
-    verdict_for,
+    page_verdict,
 )
 from app.documents.qr import qr_png, qr_svg
 from app.documents.summary import RecordedIssuer, summarize
@@ -71,15 +71,16 @@ def _result_context(
     lang: Language,
     credential: Mapping[str, Any] | None,
     issuer: RecordedIssuer | None,
+    outcome: str | None = None,
 ) -> dict[str, Any]:
-    verdict_code = result.verdict if result.verdict in VERDICTS else "not_genuine"
-    verdict = verdict_for(result)
+    verdict_code, verdict = page_verdict(result, outcome)
     raw = credential if credential is not None else result.credential
     summary = summarize(raw, lang, recorded=issuer)
     return {
         "result": result,
         "verdict": verdict,
         "verdict_code": verdict_code,
+        "show_checks": verdict_code not in INPUT_VERDICTS,
         "summary": summary if summary is not None and summary.says_anything else None,
         "checks": [
             {
@@ -155,6 +156,7 @@ def verification_page(public_id: str, request: Request, container: ContainerDep)
         **page_context(container.clock()),
         **_result_context(verification.result, lang, verification.credential, verification.issuer),
         "record": verification,
+        "input": None,
     }
     return render_page("result.html", lang, context)
 
@@ -185,11 +187,17 @@ def verify_form(request: Request, container: ContainerDep) -> Response:
     return render_page("verify.html", page_language(request), context)
 
 
-def _result_page(request: Request, container: ContainerDep, text: str, ticket: Ticket) -> Response:
+def _result_page(
+    request: Request, container: ContainerDep, pasted: str, uploaded: bytes, ticket: Ticket
+) -> Response:
     """Verify what was pasted or uploaded and render the result (in a worker thread)."""
     lang = page_language(request)
+    service = container.verification
     try:
-        verified = container.verification.verify_input(text, ticket=ticket)
+        if uploaded:
+            verified = service.verify_upload(uploaded, ticket=ticket)
+        else:
+            verified = service.verify_input(pasted, ticket=ticket)
     except (BadRequest, VerifierError) as exc:
         # The service could not even read it: for the person, that is not a credential.
         verified = InputVerification(
@@ -197,8 +205,9 @@ def _result_page(request: Request, container: ContainerDep, text: str, ticket: T
         )
     context = {
         **page_context(container.clock()),
-        **_result_context(verified.result, lang, None, verified.issuer),
+        **_result_context(verified.result, lang, None, verified.issuer, verified.outcome),
         "record": None,
+        "input": verified,
     }
     return render_page("result.html", lang, context)
 
@@ -217,13 +226,20 @@ async def verify_submitted(
     lang = page_language(request)
     service = container.verification
     uploaded = await file.read(service.limits.max_bytes + 1) if file is not None else b""
-    text = uploaded.decode("utf-8-sig", errors="replace") if uploaded.strip() else credential
-    if not text.strip():
+    if not uploaded.strip():
+        uploaded = b""
+    if len(uploaded) > service.limits.max_bytes:
+        exc = PayloadTooLarge(f"file: more than {service.limits.max_bytes} bytes")
+        context = {**page_context(container.clock()), "error": "too_large", "pasted": ""}
+        return render_page("verify.html", lang, context, status_code=exc.status)
+    if not uploaded and not credential.strip():
         context = {**page_context(container.clock()), "error": "empty", "pasted": credential}
         return render_page("verify.html", lang, context, status_code=422)
     try:
         with service.admit() as ticket:
-            return await run_in_threadpool(_result_page, request, container, text, ticket)
+            return await run_in_threadpool(
+                _result_page, request, container, credential, uploaded, ticket
+            )
     except (TooManyRequests, PayloadTooLarge, Unprocessable) as exc:
         error = "busy" if isinstance(exc, TooManyRequests) else "too_large"
         pasted = credential if len(credential) <= service.limits.max_bytes else ""

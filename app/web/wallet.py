@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from app.dependencies import ContainerDep
 from app.documents.i18n import N_
-from app.documents.messages import NOTE_LABELS, PARTICIPATION_LABELS, VERDICTS, verdict_for
+from app.documents.messages import NOTE_LABELS, PARTICIPATION_LABELS, page_verdict
 from app.documents.summary import summarize
 from app.errors import NotFound, TooManyRequests
 from app.http.downloads import download_response
@@ -81,13 +81,13 @@ def wallet_page(token: str, request: Request, container: ContainerDep) -> Respon
             headers=exc.headers,
         )  # fmt: skip
     lang = page_language(request)
-    verdict_code = view.result.verdict if view.result.verdict in VERDICTS else "not_genuine"
+    verdict_code, verdict = page_verdict(view.result)
     summary = summarize(view.credential, lang, recorded=view.issuer)
     base = f"/wallet/{view.record.wallet_token}"
     context: dict[str, Any] = {
         **page_context(container.clock()),
         "record": view.record,
-        "verdict": verdict_for(view.result),
+        "verdict": verdict,
         "verdict_code": verdict_code,
         "summary": summary if summary is not None and summary.says_anything else None,
         "participation_labels": PARTICIPATION_LABELS,
