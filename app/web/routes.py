@@ -82,15 +82,7 @@ def _result_context(
         "verdict_code": verdict_code,
         "show_checks": verdict_code not in INPUT_VERDICTS,
         "summary": summary if summary is not None and summary.says_anything else None,
-        "checks": [
-            {
-                "check": check,
-                "title": CHECK_TITLES.get(check.name, check.name),
-                "status": STATUS_WORDS.get(check.status, check.status),
-                "sentence": check_sentence(check),
-            }
-            for check in result.checks
-        ],
+        "checks": _checks_for(result, verdict_code, verdict.tone),
         "participation_labels": PARTICIPATION_LABELS,
         "note_labels": NOTE_LABELS,
         "raw_json": (
@@ -99,6 +91,42 @@ def _result_context(
             else None
         ),
     }
+
+
+# Failing checks first on a credential that is not valid, then warnings, what passed, what
+# did not apply (the order is stable inside each group).
+_ORDER = {"failed": 0, "warning": 1, "passed": 2, "skipped": 3}
+
+
+def _checks_for(result: VerificationResult, verdict_code: str, tone: str) -> list[dict[str, Any]]:
+    """The checks as the page lists them: they follow the verdict. A failed check takes the
+    verdict's colour (amber for a suspension, red for a revocation); on a credential that is
+    not valid, the failing check comes first and what passed is shown in grey, so that seven
+    green ticks never read as "valid" under a red "Revoked"."""
+    valid = verdict_code in ("valid", "untrusted")
+    checks = result.checks if valid else sorted(result.checks, key=lambda c: _ORDER.get(c.status, 4))
+    listed = []
+    for check in checks:
+        if check.status == "failed":
+            item_tone = tone if tone in ("bad", "caution") else "bad"
+        elif check.status == "warning":
+            item_tone = "caution"
+        elif check.status == "passed":
+            item_tone = "good" if valid else "held"
+        else:
+            item_tone = "none"
+        listed.append(
+            {
+                "check": check,
+                "title": CHECK_TITLES.get(check.name, check.name),
+                "status": STATUS_WORDS.get(check.status, check.status),
+                "sentence": check_sentence(check),
+                "tone": item_tone,
+                "badge": {"bad": "failed", "caution": "warning", "good": "passed",
+                          "held": "held"}.get(item_tone, "skipped"),  # fmt: skip
+            }
+        )
+    return listed
 
 
 def _not_found(request: Request, container: ContainerDep) -> Response:

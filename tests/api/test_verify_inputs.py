@@ -130,3 +130,33 @@ async def test_the_result_offers_another_check_first_and_claims_no_recheck(
     assert "Nothing you sent is kept." in r.text
     page = await client.get(path_of(issued), headers=HTML)
     assert "Each time this page opens" in page.text and 'class="again"' not in page.text
+
+
+def listed_checks(html: str) -> list[tuple[str, str]]:
+    """(check, tone) in the order the page lists them."""
+    return re.findall(r'<li data-check="([a-z_]+)" data-tone="([a-z]+)">', html)
+
+
+async def test_the_checks_follow_the_verdict(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    headers, issued = await issue(client, admin_headers)
+    page = await client.get(path_of(issued), headers=HTML)
+    assert verdict(page.text) == "valid"
+    assert {tone for _, tone in listed_checks(page.text)} <= {"good", "none"}
+    assert listed_checks(page.text)[0][0] == "format"
+
+    base = f"/api/v1/credentials/{issued['id']}"
+    assert (await client.post(f"{base}/suspend", headers=headers)).status_code == 200
+    page = await client.get(path_of(issued), headers=HTML)
+    assert verdict(page.text) == "suspended"
+    checks = listed_checks(page.text)
+    assert checks[0] == ("suspension", "caution")  # amber like the verdict, not red
+    assert "good" not in {tone for _, tone in checks} and ("proof", "held") in checks
+
+    assert (await client.post(f"{base}/revoke", headers=headers)).status_code == 200
+    page = await client.get(path_of(issued), headers=HTML)
+    assert verdict(page.text) == "revoked"
+    checks = listed_checks(page.text)
+    assert checks[0] == ("revocation", "bad")
+    assert "good" not in {tone for _, tone in checks}
