@@ -26,12 +26,11 @@ from typing import Any
 
 import font_roboto
 from babel import Locale
-from babel.dates import format_date
 from babel.numbers import format_decimal
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
-from app.documents.i18n import N_, Language, translations
+from app.documents.i18n import N_, Language, long_date, translations
 from app.documents.messages import PARTICIPATION_LABELS
 from app.documents.qr import qr_modules
 from app.documents.summary import CredentialSummary, RecordedIssuer, summarize
@@ -76,6 +75,7 @@ class _Certificate(FPDF):
     ) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.translation = translations(lang)
+        self.page_language = lang
         self.locale = Locale.parse(lang.locale)
         self.verification_url = verification_url
         self.footer_note = footer_note
@@ -166,7 +166,7 @@ class _Certificate(FPDF):
     # -- the body ------------------------------------------------------------------------
 
     def date(self, value: datetime) -> str:
-        return format_date(value.astimezone(UTC).date(), format="long", locale=self.locale)
+        return long_date(value.astimezone(UTC).date(), self.page_language)
 
     def number(self, value: Decimal | int) -> str:
         return format_decimal(value, locale=self.locale)

@@ -11,8 +11,10 @@ import functools
 import gettext
 import io
 from dataclasses import dataclass
+from datetime import date
 from importlib.resources import files
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -21,10 +23,12 @@ from app.http.negotiation import accept_language_tags
 __all__ = [
     "DEFAULT_LANGUAGE",
     "DOMAIN",
+    "FALLBACKS",
     "LANGUAGES",
     "N_",
     "Language",
     "language",
+    "long_date",
     "negotiate",
     "translations",
 ]
@@ -49,21 +53,36 @@ LANGUAGES: tuple[Language, ...] = (
     Language("sl", "sl", "sl", "Slovenščina"),
     Language("hr", "hr", "hr", "Hrvatski"),
     Language("sr-Latn", "sr_Latn", "sr_Latn", "Srpski"),
+    # The Cyrillic interface: its catalogue is the Latin one transliterated (app.documents.serbian)
+    Language("sr-Cyrl", "sr_Cyrl", "sr_Cyrl", "Српски"),
     Language("bs", "bs", "bs", "Bosanski"),
     # CLDR has no Montenegrin data of its own; its alias is Serbian Latin of Montenegro.
     Language("cnr", "cnr", "sr_Latn_ME", "Crnogorski"),
 )
 DEFAULT_LANGUAGE = LANGUAGES[0]
 _BY_TAG = {lang.tag.lower(): lang for lang in LANGUAGES}
-# Tags whose language is not their prefix's. Serbian readers get the Latin script whichever
-# script they ask for (sr-Cyrl falls back to sr); Serbian of Montenegro is Montenegrin, and
-# "me" is what people type for it. Anything else falls back to its prefix (sl-SI -> sl).
+# Tags whose language is not their prefix's. Serbian without a script is the Latin interface
+# (sr-Cyrl asks for the Cyrillic one; sr-RS too, as its CLDR default script is Cyrillic);
+# Serbian of Montenegro is Montenegrin, and "me" is what people type for it. Anything else
+# falls back to its prefix (sl-SI -> sl).
 _ALIASES = {
     "sr": "sr-Latn",
+    "sr-rs": "sr-Cyrl",
+    "sr-cyrl-rs": "sr-Cyrl",
+    "sr-latn-rs": "sr-Latn",
     "sr-me": "cnr",
     "sr-latn-me": "cnr",
     "sr-cyrl-me": "cnr",
     "me": "cnr",
+}
+
+#: Where a page looks for a text its credential does not have in the page's language, in
+#: order, before English (then the first text there is). Bosnian and Montenegrin readers read
+#: Croatian and Serbian; Serbian text in the other script is transliterated
+#: (:func:`app.documents.summary.pick_text`).
+FALLBACKS: dict[str, tuple[str, ...]] = {
+    "bs": ("hr", "sr-Latn", "cnr"),
+    "cnr": ("sr-Latn", "bs", "hr"),
 }
 
 
@@ -106,3 +125,19 @@ def translations(lang: Language) -> gettext.NullTranslations:
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
+
+
+# CLDR (Babel) writes a Slovenian date with the month in the nominative ("1. december 2026");
+# Slovenian writes it in the genitive ("1. decembra 2026", Slovenski pravopis).
+_SL_GENITIVE_MONTHS = (
+    "januarja", "februarja", "marca", "aprila", "maja", "junija", "julija", "avgusta",
+    "septembra", "oktobra", "novembra", "decembra",
+)  # fmt: skip
+
+
+def long_date(value: date, lang: Language) -> str:
+    """``value`` as a page or a certificate writes a date: CLDR's long format for ``lang``
+    (Babel), with the Slovenian month in the genitive."""
+    if lang.locale == "sl":
+        return f"{value.day}. {_SL_GENITIVE_MONTHS[value.month - 1]} {value.year}"
+    return format_date(value, format="long", locale=lang.locale)

@@ -19,7 +19,8 @@ from typing import Any
 
 import pycountry
 
-from app.documents.i18n import Language, language
+from app.documents.i18n import FALLBACKS, Language, language
+from app.documents.serbian import has_cyrillic, to_cyrillic, to_latin
 from issuer.credential import ECTS_FRAMEWORK, NOTE_SUBJECT_BASE, PARTICIPATION_MODES
 
 __all__ = ["CredentialSummary", "RecordedIssuer", "issuer_did", "pick_text", "summarize"]
@@ -95,10 +96,42 @@ def _id(value: Any) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def pick_text(value: Any, lang: Language) -> str | None:
-    """The text of ``value`` in ``lang``, else in English, else the first there is."""
+class Shown(str):
+    """A text as a page shows it, with the BCP 47 tag of the language it is in (None when
+    the credential did not say), so that a page marks text in another language than its own
+    (``lang``)."""
+
+    lang: str | None
+
+    def __new__(cls, text: str, lang: str | None) -> Shown:
+        shown = super().__new__(cls, text)
+        shown.lang = lang
+        return shown
+
+
+def _variety(tag: str | None, text: str) -> str | None:
+    """The page language ``tag`` stands for, Serbian by its script: the one the tag names,
+    else the one the text is written in."""
+    found = language(tag)
+    if found is None or tag is None:
+        return None
+    if found.tag in ("sr-Latn", "sr-Cyrl"):
+        subtags = tag.lower().replace("_", "-").split("-")
+        if "cyrl" in subtags:
+            return "sr-Cyrl"
+        if "latn" in subtags:
+            return "sr-Latn"
+        return "sr-Cyrl" if has_cyrillic(text) else "sr-Latn"
+    return found.tag
+
+
+def pick_text(value: Any, lang: Language) -> Shown | None:
+    """The text of ``value`` for a page in ``lang``: in ``lang`` itself, else in the languages
+    its readers read (:data:`app.documents.i18n.FALLBACKS`: Bosnian and Montenegrin pages take
+    Croatian and Serbian), else in English, else the first there is. Serbian in the other
+    script is transliterated (Latin text on a Latin page, Cyrillic on a Cyrillic one)."""
     if isinstance(value, str):
-        return value.strip() or None
+        return Shown(value.strip(), None) if value.strip() else None
     candidates: list[tuple[str | None, str]] = []
     for item in _items(value):
         if isinstance(item, str):
@@ -115,12 +148,20 @@ def pick_text(value: Any, lang: Language) -> str | None:
     candidates = [(tag, text.strip()) for tag, text in candidates if text.strip()]
     if not candidates:
         return None
-    for wanted in (lang.tag, "en"):
-        for tag, text in candidates:
-            found = language(tag)
-            if found is not None and found.tag == wanted:
-                return text
-    return candidates[0][1]
+    by_variety: dict[str, str] = {}
+    for tag, text in candidates:
+        variety = _variety(tag, text)
+        if variety is not None:
+            by_variety.setdefault(variety, text)
+    for wanted in (lang.tag, *FALLBACKS.get(lang.tag, ()), "en"):
+        if wanted in by_variety:
+            return Shown(by_variety[wanted], wanted)
+        if wanted == "sr-Latn" and "sr-Cyrl" in by_variety:
+            return Shown(to_latin(by_variety["sr-Cyrl"]), wanted)
+        if wanted == "sr-Cyrl" and "sr-Latn" in by_variety:
+            return Shown(to_cyrillic(by_variety["sr-Latn"]), wanted)
+    tag, text = candidates[0]
+    return Shown(text, _variety(tag, text) or tag)
 
 
 def _datetime(value: Any) -> datetime | None:
@@ -228,7 +269,9 @@ def summarize(
     outcomes = (
         pick_text(_map(o).get("title"), lang) for o in _items(specification.get("learningOutcome"))
     )
-    issuer_name = pick_text(issuer.get("legalName"), lang) or pick_text(issuer.get("name"), lang)
+    issuer_name: str | None = pick_text(issuer.get("legalName"), lang) or pick_text(
+        issuer.get("name"), lang
+    )
     issuer_country = _country(issuer)
     if recorded is not None and recorded.did == _id(raw_issuer):
         issuer_name, issuer_country = recorded.name, recorded.country

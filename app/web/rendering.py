@@ -16,13 +16,14 @@ from decimal import Decimal
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_time
 from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
-from app.documents.i18n import LANGUAGES, Language, negotiate, translations
+from app.documents.i18n import LANGUAGES, Language, long_date, negotiate, translations
 
 __all__ = ["Pages", "page_context", "page_headers", "page_language", "pages", "render_page"]
 
@@ -42,7 +43,7 @@ def _environment(lang: Language) -> Environment:
     locale = Locale.parse(lang.locale)
 
     def date(value: datetime) -> str:
-        return format_date(value.astimezone(UTC).date(), format="long", locale=locale)
+        return long_date(value.astimezone(UTC).date(), lang)
 
     def time(value: datetime) -> str:
         return format_time(value, format="short", tzinfo=UTC, locale=locale)
@@ -53,7 +54,15 @@ def _environment(lang: Language) -> Environment:
     def country(alpha_2: str) -> str:
         return str(locale.territories.get(alpha_2, alpha_2))
 
-    env.filters.update(date=date, time=time, number=number, country=country)
+    def lang_attr(text: object) -> Markup:
+        """`` lang="…"`` for a text in another language than the page's (a fallback text of
+        :func:`app.documents.summary.pick_text`), else nothing."""
+        tag = getattr(text, "lang", None)
+        if not tag or tag == lang.tag:
+            return Markup("")
+        return Markup(' lang="{}"').format(tag)
+
+    env.filters.update(date=date, time=time, number=number, country=country, lang_attr=lang_attr)
     env.globals.update(lang=lang, languages=LANGUAGES)
     return env
 

@@ -96,6 +96,8 @@ def _result_context(
 # Failing checks first on a credential that is not valid, then warnings, what passed, what
 # did not apply (the order is stable inside each group).
 _ORDER = {"failed": 0, "warning": 1, "passed": 2, "skipped": 3}
+# The badge's colour for the tone of a listed check.
+_BADGES = {"bad": "failed", "caution": "warning", "good": "passed", "held": "held"}
 
 
 def _checks_for(result: VerificationResult, verdict_code: str, tone: str) -> list[dict[str, Any]]:
@@ -104,7 +106,9 @@ def _checks_for(result: VerificationResult, verdict_code: str, tone: str) -> lis
     not valid, the failing check comes first and what passed is shown in grey, so that seven
     green ticks never read as "valid" under a red "Revoked"."""
     valid = verdict_code in ("valid", "untrusted")
-    checks = result.checks if valid else sorted(result.checks, key=lambda c: _ORDER.get(c.status, 4))
+    checks = (
+        result.checks if valid else sorted(result.checks, key=lambda c: _ORDER.get(c.status, 4))
+    )
     listed = []
     for check in checks:
         if check.status == "failed":
@@ -122,8 +126,7 @@ def _checks_for(result: VerificationResult, verdict_code: str, tone: str) -> lis
                 "status": STATUS_WORDS.get(check.status, check.status),
                 "sentence": check_sentence(check),
                 "tone": item_tone,
-                "badge": {"bad": "failed", "caution": "warning", "good": "passed",
-                          "held": "held"}.get(item_tone, "skipped"),  # fmt: skip
+                "badge": _BADGES.get(item_tone, "skipped"),
             }
         )
     return listed

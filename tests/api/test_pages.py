@@ -111,7 +111,7 @@ async def test_the_page_in_english_and_slovenian(
     # An outcome with a Slovenian title shows it; one with only English falls back to English.
     assert "Pripravi model za tisk" in sl.text and "Operates an FDM printer safely" in sl.text
     assert "Slovenija" in sl.text and "50 ur" in sl.text and "Raven EOK" in sl.text
-    assert "Preverjeno 5. marec 2026 ob 14:02 UTC" in sl.text
+    assert "Preverjeno 5. marca 2026 ob 14:02 UTC" in sl.text
     assert "Digitalni podpis" in sl.text and "Uspešno" in sl.text
     # The switcher links to the same page in every language.
     for tag in ("en", "sl", "hr", "sr-Latn", "bs", "cnr"):
@@ -126,7 +126,8 @@ async def test_the_page_in_english_and_slovenian(
         ("de-DE, en;q=0.1, hr;q=0.5", None, "hr", "Valjano"),
         ("hr;q=0.4, sl;q=0.8, *;q=0.1", None, "sl", "Veljavno"),
         ("sr", None, "sr-Latn", "Važeće"),
-        ("sr-Cyrl-RS", None, "sr-Latn", "Važeće"),
+        ("sr-Cyrl-RS", None, "sr-Cyrl", "Важеће"),
+        ("sl", "sr-Cyrl", "sr-Cyrl", "Важеће"),
         ("bs-BA", None, "bs", "Važeće"),
         ("sr-ME", None, "cnr", "Važeće"),
         ("me", None, "cnr", "Važeće"),

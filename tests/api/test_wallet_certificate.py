@@ -121,7 +121,7 @@ async def test_the_certificate_says_it_in_the_learners_language(
     text = " ".join(poppler("pdftotext", str(tmp_path / "sl.pdf"), "-").decode().split())
     assert "3D tisk: osnove FDM" in text and "Pripravi model za tisk" in text
     assert "MIKRODOKAZILO" in text and "Preverite to mikrodokazilo" in text
-    assert "Datum izdaje 5. marec 2026" in text and "50 ur" in text
+    assert "Datum izdaje 5. marca 2026" in text and "50 ur" in text
 
 
 async def test_the_fonts_are_embedded(

@@ -102,14 +102,15 @@ class _Text(HTMLParser):
 
 
 def _literal_html(node: nodes.Node) -> str:
-    """The template's literal text in order, with a NUL where an expression goes. Text inside
+    """The template's literal text in order, with a space and a NUL where an expression goes
+    (the space keeps ``<dd{{ x|lang_attr }}>`` a tag with an attribute). Text inside
     ``{% trans %}`` or ``_()`` is an argument of a gettext call, never TemplateData."""
     if isinstance(node, nodes.TemplateData):
         return node.data
     if isinstance(node, nodes.Output):
         return "".join(_literal_html(child) for child in node.nodes)
     if isinstance(node, nodes.Expr):
-        return "\0"
+        return " \0"
     return "".join(_literal_html(child) for child in node.iter_child_nodes())
 
 
@@ -154,7 +155,10 @@ def test_the_check_finds_untranslated_text() -> None:
         (None, "*", "en"),
         (None, "hr;q=abc, sl;q=0.5", "sl"),
         (None, "sr-Latn-RS", "sr-Latn"),
-        (None, "sr-Cyrl", "sr-Latn"),
+        (None, "sr-Cyrl", "sr-Cyrl"),
+        (None, "sr-RS", "sr-Cyrl"),
+        (None, "sr-Cyrl-RS", "sr-Cyrl"),
+        ("sr-Cyrl", "sl", "sr-Cyrl"),
         (None, "sr-ME", "cnr"),
         (None, "sr-Latn-ME", "cnr"),
         (None, "me", "cnr"),
@@ -184,7 +188,9 @@ def test_pick_text_prefers_the_page_language_then_english_then_the_first() -> No
     by_tag = {lang.tag: lang for lang in LANGUAGES}
     value = {"sl": "Slovensko", "en": "English", "hr": "Hrvatski"}
     assert pick_text(value, by_tag["sl"]) == "Slovensko"
-    assert pick_text(value, by_tag["bs"]) == "English"
+    assert pick_text(value, by_tag["bs"]) == "Hrvatski"  # Bosnian readers read Croatian
+    assert pick_text(value, by_tag["bs"]).lang == "hr"  # type: ignore[union-attr]
+    assert pick_text({"sl": "S", "en": "E"}, by_tag["bs"]) == "E"
     assert pick_text({"de": "Deutsch", "it": "Italiano"}, by_tag["sl"]) == "Deutsch"
     assert pick_text({"sr": "Srpski", "en": "English"}, by_tag["sr-Latn"]) == "Srpski"
     assert pick_text({"sr-ME": "Crnogorski", "en": "English"}, by_tag["cnr"]) == "Crnogorski"
@@ -193,3 +199,62 @@ def test_pick_text_prefers_the_page_language_then_english_then_the_first() -> No
                      by_tag["hr"]) == "B"  # fmt: skip
     assert pick_text({"en": "  "}, by_tag["en"]) is None
     assert pick_text(None, by_tag["en"]) is None and pick_text(42, by_tag["en"]) is None
+
+
+def test_serbian_is_shown_in_the_script_of_the_page() -> None:
+    by_tag = {lang.tag: lang for lang in LANGUAGES}
+    both = {"sr": "3D штампа: основе FDM", "sr-Latn": "3D štampa: osnove FDM", "en": "3D printing"}
+    assert pick_text(both, by_tag["sr-Latn"]) == "3D štampa: osnove FDM"
+    assert pick_text(both, by_tag["sr-Cyrl"]) == "3D штампа: основе FDM"
+    cyrillic_only = {"sr": "Љубица Његош", "en": "English"}
+    latin = pick_text(cyrillic_only, by_tag["sr-Latn"])
+    assert latin == "Ljubica Njegoš" and latin.lang == "sr-Latn"  # type: ignore[union-attr]
+    latin_only = {"sr-Latn": "Džemal Đorđević", "en": "English"}
+    assert pick_text(latin_only, by_tag["sr-Cyrl"]) == "Џемал Ђорђевић"
+    # a Montenegrin page takes Serbian (Latin, transliterated if need be) before English
+    assert pick_text({"sr-Cyrl": "Ниво", "en": "Level"}, by_tag["cnr"]) == "Nivo"
+    assert pick_text({"hr": "Razina", "en": "Level"}, by_tag["cnr"]).lang == "hr"  # type: ignore[union-attr]
+    # English pages never transliterate, and text without a language is left as it is
+    assert pick_text({"sr": "Ниво"}, by_tag["en"]) == "Ниво"
+    assert pick_text("Ниво", by_tag["sr-Latn"]) == "Ниво"
+
+
+def test_transliteration_both_ways() -> None:
+    from app.documents.serbian import to_cyrillic, to_latin
+
+    latin = "NJEGOŠ Ljubljana džep Šćepanović, PDF i JSON-LD, 3D, %(file)s https://x.rs/a"
+    cyrillic = to_cyrillic(latin)
+    assert cyrillic == "ЊЕГОШ Љубљана џеп Шћепановић, PDF и JSON-LD, 3D, %(file)s https://x.rs/a"
+    assert to_latin(cyrillic) == latin
+    assert to_cyrillic("Word Wide Web") == "Word Wide Web"  # w: not Serbian
+
+
+def test_slovenian_dates_have_the_month_in_the_genitive() -> None:
+    from datetime import date
+
+    from app.documents.i18n import long_date
+
+    by_tag = {lang.tag: lang for lang in LANGUAGES}
+    day = date(2026, 12, 1)
+    assert long_date(day, by_tag["sl"]) == "1. decembra 2026"
+    assert long_date(date(2026, 3, 5), by_tag["sl"]) == "5. marca 2026"
+    assert long_date(day, by_tag["hr"]) == "1. prosinca 2026."
+    assert long_date(day, by_tag["sr-Cyrl"]) == "1. децембар 2026."
+    assert long_date(day, by_tag["en"]) == "1 December 2026"
+
+
+def test_the_cyrillic_catalogue_is_the_latin_one_transliterated(tmp_path: Path) -> None:
+    from app.documents import catalogues
+    from app.documents.serbian import to_cyrillic
+
+    with po_path("sr_Latn").open("rb") as source:
+        latin = {m.id: m.string for m in read_po(source) if m.id}
+    with po_path("sr_Cyrl").open("rb") as source:
+        cyrillic = {m.id: m.string for m in read_po(source) if m.id}
+    assert cyrillic.keys() == latin.keys()
+    for msgid, text in latin.items():
+        expected = (
+            tuple(to_cyrillic(t) for t in text) if isinstance(text, tuple) else to_cyrillic(text)
+        )
+        assert cyrillic[msgid] == expected, ("run python -m app.documents.catalogues", msgid)
+    assert catalogues.DERIVED["sr_Cyrl"][0] == "sr_Latn"
