@@ -160,6 +160,7 @@ class Container:
                 max_status_entries=settings.verify_max_status_entries,
                 max_bytes=settings.verify_max_bytes,
                 max_depth=settings.verify_max_depth,
+                max_pdf_bytes=settings.verify_max_pdf_bytes,
             ),
             trusted_issuers=settings.trusted_issuer_dids,
             clock_skew=timedelta(seconds=settings.clock_skew_seconds),

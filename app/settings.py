@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     verify_concurrency: int = Field(default=8, ge=1, le=1024)
     # Anonymous verification input, checked before it is parsed.
     verify_max_bytes: int = Field(default=262_144, ge=1024)
+    # An uploaded PDF (a certificate carrying its credential) may be larger than a credential.
+    verify_max_pdf_bytes: int = Field(default=2_097_152, ge=1024)
     verify_max_depth: int = Field(default=64, ge=8, le=256)
     clock_skew_seconds: int = Field(default=300, ge=0, le=86400)
     # RDFC-1.0 for Data Integrity: "auto" takes the native path (pyoxigraph) where it is proven

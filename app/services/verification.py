@@ -145,13 +145,16 @@ class LocalFetcher:
 class VerificationLimits:
     """The bounds of one verification (settings ``MICROCRED_VERIFY_*``): distinct documents
     fetched from other hosts and seconds spent fetching them, ``credentialStatus`` entries
-    checked, and the size and nesting depth of anonymous input, checked before parsing."""
+    checked, and the size and nesting depth of anonymous input (and of an uploaded PDF),
+    checked before parsing."""
 
     max_fetches: int = 8
     budget_seconds: float = 10.0
     max_status_entries: int = 4
     max_bytes: int = 262_144
     max_depth: int = 64
+    #: An uploaded PDF's size (the credential it carries keeps ``max_bytes``).
+    max_pdf_bytes: int = 2_097_152
 
 
 class _Admitted:

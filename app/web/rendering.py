@@ -134,4 +134,6 @@ def page_context(checked_at: datetime) -> dict[str, Any]:
     return {
         "switcher": [(lang, f"?lang={lang.tag}") for lang in LANGUAGES],
         "checked_at": checked_at,
+        # a page that answers a form (the /verify result) sends it again in another language
+        "resubmit": None,
     }

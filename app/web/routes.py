@@ -11,6 +11,8 @@ served as ``application/vc`` (VC 2.0 section 6.3);
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -47,6 +49,7 @@ from app.services.admission import Ticket
 from app.services.verification import InputVerification, VerificationService
 from app.web.rendering import page_context, page_language, render_page
 from verifier.errors import VerifierError
+from verifier.pdf import is_pdf
 from verifier.result import Check, VerificationResult
 
 __all__ = ["router"]
@@ -218,6 +221,15 @@ def verify_form(request: Request, container: ContainerDep) -> Response:
     return render_page("verify.html", page_language(request), context)
 
 
+def _from_base64(text: str, limit: int) -> bytes:
+    """The bytes of a file sent back as base64 (at most ``limit`` and one more; nothing for
+    text that is not base64: the form then asks again)."""
+    try:
+        return base64.b64decode(text[: (limit + 3) // 3 * 4 + 4], validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
 def _result_page(
     request: Request, container: ContainerDep, pasted: str, uploaded: bytes, ticket: Ticket
 ) -> Response:
@@ -239,6 +251,11 @@ def _result_page(
         **_result_context(verified.result, lang, None, verified.issuer, verified.outcome),
         "record": None,
         "input": verified,
+        # the language buttons send the input again (base.html)
+        "resubmit": {
+            "credential": "" if uploaded else pasted,
+            "upload": base64.b64encode(uploaded).decode("ascii") if uploaded else "",
+        },
     }
     return render_page("result.html", lang, context)
 
@@ -249,18 +266,27 @@ async def verify_submitted(
     container: ContainerDep,
     credential: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
+    upload: Annotated[str, Form()] = "",
 ) -> Response:
     """The result page for what was pasted or uploaded. Anyone may send it, so the input is
-    bounded before it is parsed (``MICROCRED_VERIFY_MAX_BYTES``, ``_MAX_DEPTH``: 413, 422),
-    and it takes a slot of the anonymous verification limit on the event loop (429 at once
-    when none is free) before it takes a worker thread."""
+    bounded before it is parsed (``MICROCRED_VERIFY_MAX_BYTES``, ``_MAX_PDF_BYTES`` for a
+    PDF, ``_MAX_DEPTH``: 413, 422), and it takes a slot of the anonymous verification limit on
+    the event loop (429 at once when none is free) before it takes a worker thread.
+
+    ``upload`` is a file sent before, as base64: the result page's language buttons send the
+    input again (pasted text as ``credential``, a file as ``upload``), so that switching the
+    language keeps the result."""
     lang = page_language(request)
     service = container.verification
-    uploaded = await file.read(service.limits.max_bytes + 1) if file is not None else b""
+    limit = max(service.limits.max_bytes, service.limits.max_pdf_bytes)
+    uploaded = await file.read(limit + 1) if file is not None else b""
+    if not uploaded.strip() and upload:
+        uploaded = _from_base64(upload, limit)
     if not uploaded.strip():
         uploaded = b""
-    if len(uploaded) > service.limits.max_bytes:
-        exc = PayloadTooLarge(f"file: more than {service.limits.max_bytes} bytes")
+    allowed = service.limits.max_pdf_bytes if is_pdf(uploaded) else service.limits.max_bytes
+    if len(uploaded) > allowed:
+        exc = PayloadTooLarge(f"file: more than {allowed} bytes")
         context = {**page_context(container.clock()), "error": "too_large", "pasted": ""}
         return render_page("verify.html", lang, context, status_code=exc.status)
     if not uploaded and not credential.strip():

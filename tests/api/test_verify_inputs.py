@@ -6,6 +6,7 @@ their own answer; only a credential whose proof fails is called "not genuine".""
 from __future__ import annotations
 
 import json
+import random
 import re
 
 import httpx
@@ -160,3 +161,66 @@ async def test_the_checks_follow_the_verdict(
     checks = listed_checks(page.text)
     assert checks[0] == ("revocation", "bad")
     assert "good" not in {tone for _, tone in checks}
+
+
+def resubmit_fields(html: str) -> dict[str, str]:
+    """The hidden fields of the language buttons' form, unescaped."""
+    import html as html_module
+
+    fields = dict(
+        re.findall(r'<input type="hidden" name="(credential|upload)" value="([^"]*)">', html)
+    )
+    return {name: html_module.unescape(value) for name, value in fields.items()}
+
+
+async def test_switching_the_language_keeps_the_result(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    _, issued = await issue(client, admin_headers)
+    pasted = json.dumps(issued["credential"], indent=1)
+    r = await client.post("/verify?lang=en", data={"credential": pasted}, headers=HTML)
+    assert verdict(r.text) == "valid"
+    assert 'formaction="/verify?lang=sl"' in r.text
+    fields = resubmit_fields(r.text)
+    assert json.loads(fields["credential"]) == issued["credential"] and fields["upload"] == ""
+    again = await client.post("/verify?lang=sl", data=fields, headers=HTML)
+    assert again.status_code == 200 and verdict(again.text) == "valid"
+    assert headline(again.text) == "Veljavno" and '<html lang="sl">' in again.text
+
+    pdf = await client.get(f"{wallet_path(issued)}/certificate.pdf")
+    r = await client.post("/verify", files={"file": ("c.pdf", pdf.content, "application/pdf")})
+    fields = resubmit_fields(r.text)
+    assert fields["credential"] == "" and fields["upload"]
+    again = await client.post("/verify?lang=hr", data=fields, headers=HTML)
+    assert verdict(again.text) == "valid" and source(again.text) == "pdf"
+    assert headline(again.text) == "Valjano"
+    broken = await client.post("/verify", data={"upload": "not base64!"}, headers=HTML)
+    assert broken.status_code == 422  # nothing readable was sent: the form asks again
+
+
+async def test_a_pdf_may_be_larger_than_a_credential(client: httpx.AsyncClient) -> None:
+    from tests.unit.test_verify_pdf import INDEPENDENT
+
+    padding = random.Random(15).randbytes(400_000)  # 400 KB that does not compress
+    pdf = pdf_with(
+        ("photo.bin", padding, "application/octet-stream"),
+        ("credential.json", credential_bytes(INDEPENDENT["ed25519-di"]), "application/vc"),
+    )
+    assert 262_144 < len(pdf) < 2_097_152
+    r = await client.post(
+        "/verify", files={"file": ("c.pdf", pdf, "application/pdf")}, headers=HTML
+    )
+    assert r.status_code == 200 and source(r.text) == "pdf"
+    too_big = await client.post(
+        "/verify", files={"file": ("c.json", b" " * 300_000 + b"{}", "application/json")}
+    )
+    assert too_big.status_code == 413
+
+
+async def test_the_technical_details_can_be_scrolled_by_keyboard(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    _, issued = await issue(client, admin_headers)
+    page = await client.get(path_of(issued), headers=HTML)
+    assert '<pre tabindex="0" aria-label="The credential (JSON-LD)">' in page.text
+    assert '<pre class="wrap-all" tabindex="0" aria-label="The credential (JWT)">' in page.text
