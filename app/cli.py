@@ -305,6 +305,7 @@ def institution() -> None:
     show_default=True,
     help="credential profile: compact, or edc (European Digital Credential shapes)",
 )
+@click.option("--contact", help="public contact: an e-mail address or an http(s) URL")
 def institution_create(
     slug: str,
     name: str,
@@ -315,13 +316,15 @@ def institution_create(
     homepage: str | None,
     language: str,
     profile: str,
+    contact: str | None,
 ) -> None:
     """Create an institution; prints its DID and its API key (shown once)."""
     container = _container()
     try:
         new = NewInstitution(
-            slug, name, country, legal_id, did_method, key_type, homepage, language, profile
-        )
+            slug, name, country, legal_id, did_method, key_type, homepage, language, profile,
+            contact,
+        )  # fmt: skip
         info, token = container.institutions.create(new, actor="cli")
     finally:
         container.close()
@@ -353,11 +356,31 @@ def institution_show(slug: str) -> None:
 @click.argument("slug")
 @click.option("--language", help="BCP 47 tag of its texts, e.g. sl, sr-Cyrl")
 @click.option("--profile", type=click.Choice(["compact", "edc"]), help="credential profile")
-def institution_update(slug: str, language: str | None, profile: str | None) -> None:
-    """Change an institution's language or credential profile (for credentials from now on)."""
+@click.option("--contact", help="public contact: an e-mail address or an http(s) URL ('' removes)")
+@click.option(
+    "--show-date-of-birth/--hide-date-of-birth",
+    default=None,
+    help="whether the public verification pages show the learner's date of birth",
+)
+def institution_update(
+    slug: str,
+    language: str | None,
+    profile: str | None,
+    contact: str | None,
+    show_date_of_birth: bool | None,
+) -> None:
+    """Change an institution's language or credential profile (for credentials from now on),
+    its public contact, or whether its public pages show the date of birth."""
     container = _container()
     try:
-        info = container.institutions.update(slug, language=language, profile=profile, actor="cli")
+        info = container.institutions.update(
+            slug,
+            language=language,
+            profile=profile,
+            contact=contact,
+            show_date_of_birth=show_date_of_birth,
+            actor="cli",
+        )
         _echo_json(asdict(info))
     finally:
         container.close()

@@ -27,6 +27,16 @@ from app.services.issue_requests import AwardIn, LearnerIn
 T = TypeVar("T")
 
 
+_CONTACT_DOC = (
+    "Whom holders and employers ask about a credential, shown on the public pages: an e-mail "
+    "address or an http(s) URL"
+)
+_BIRTH_DOC = (
+    "Whether the public verification pages show the learner's date of birth (default: no; the "
+    "wallet and the certificate PDF always do)"
+)
+
+
 class InstitutionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -48,16 +58,21 @@ class InstitutionCreate(BaseModel):
         description="compact: today's credential; edc: European Digital Credential profile "
         "(the EU's EDC shapes, one status entry: no suspension)",
     )
+    contact: SingleLine | None = Field(default=None, max_length=2048, description=_CONTACT_DOC)
+    show_date_of_birth: bool = Field(default=False, description=_BIRTH_DOC)
 
 
 class InstitutionUpdate(BaseModel):
     """What may change of an institution: its language and its credential profile, for the
-    credentials it issues from now on."""
+    credentials it issues from now on; its public contact ("" removes it) and whether its
+    public pages show the learner's date of birth."""
 
     model_config = ConfigDict(extra="forbid")
 
     language: SingleLine | None = Field(default=None, max_length=35)
     profile: Literal["compact", "edc"] | None = None
+    contact: SingleLine | None = Field(default=None, max_length=2048, description=_CONTACT_DOC)
+    show_date_of_birth: bool | None = Field(default=None, description=_BIRTH_DOC)
 
 
 class KeyPublic(BaseModel):
@@ -86,6 +101,8 @@ class InstitutionPublic(BaseModel):
     key_type: str
     language: str
     profile: str
+    contact: str | None
+    show_date_of_birth: bool
     created_at: datetime
     did_document_url: str
     keys: list[KeyPublic]

@@ -274,6 +274,38 @@ def _figures(pdf: _Certificate, summary: CredentialSummary) -> list[tuple[str, s
     return items
 
 
+_STATE_RED = (161, 29, 23)
+_STATE_WATERMARK = (244, 204, 201)
+_STATE_LINES = {
+    "revoked": (
+        N_("REVOKED"),
+        N_("Revoked on %(date)s: this micro-credential is no longer valid."),
+    ),
+    "suspended": (
+        N_("SUSPENDED"),
+        N_("Suspended since %(date)s: this micro-credential is not valid while suspended."),
+    ),
+}
+
+
+def _mark_state(pdf: _Certificate, status: str, since: datetime) -> None:
+    """The REVOKED (or SUSPENDED) mark: a line in red at the top of the page and the word
+    across it."""
+    word, line = _STATE_LINES[status]
+    _ = translations(pdf.page_language).gettext
+    with pdf.rotation(35, _PAGE_W / 2, _PAGE_H / 2):
+        pdf.style(64, bold=True, color=_STATE_WATERMARK)
+        width = pdf.get_string_width(_(word))
+        pdf.text((_PAGE_W - width) / 2, _PAGE_H / 2, _(word))
+    pdf.set_y(_BAND + 6)
+    pdf.style(12, bold=True, color=_STATE_RED)
+    pdf.multi_cell(
+        _WIDTH, 6, _(line) % {"date": pdf.date(since)}, align="L",
+        new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+    )  # fmt: skip
+    pdf.ln(2)
+
+
 def render_certificate(
     credential: Mapping[str, Any],
     *,
@@ -282,10 +314,13 @@ def render_certificate(
     verification_url: str,
     lang: Language,
     recorded: RecordedIssuer | None = None,
+    state: tuple[str, datetime] | None = None,
 ) -> bytes:
     """The certificate of ``credential`` (the parsed ``credential_json``) in ``lang``, with
     ``credential_json`` (and ``jwt``) embedded byte for byte; the issuer's name and country
-    from ``recorded`` (our record of it) when given."""
+    from ``recorded`` (our record of it) when given. ``state``: (``revoked`` or ``suspended``,
+    since when) for a credential that is not valid: the certificate then says so, in red, at
+    the top of its first page and across it."""
     summary = summarize(credential, lang, recorded=recorded) or CredentialSummary()
     _ = translations(lang).gettext
     footer_note = _(
@@ -306,8 +341,10 @@ def render_certificate(
         pdf.set_author(summary.issuer_name)
 
     pdf.add_page()
+    if state is not None:
+        _mark_state(pdf, *state)
     # The institution.
-    pdf.set_y(_BAND + 12)
+    pdf.set_y(max(pdf.get_y(), _BAND + 12))
     pdf.style(16, bold=True)
     pdf.multi_cell(
         _WIDTH,

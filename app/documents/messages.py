@@ -16,6 +16,7 @@ __all__ = [
     "INPUT_VERDICTS",
     "NOTE_LABELS",
     "PARTICIPATION_LABELS",
+    "PUBLIC_REASONS",
     "STATUS_WORDS",
     "VERDICTS",
     "Verdict",
@@ -152,6 +153,18 @@ def page_verdict(result: VerificationResult, outcome: str | None = None) -> tupl
         return code, _KEY_UNKNOWN
     return code, VERDICTS[code]
 
+
+#: The public reasons of a revocation or a suspension (the API's ``public_reason``), as the
+#: pages name them; the API's ``reason`` is the institution's own note and stays internal.
+PUBLIC_REASONS: dict[str, str] = {
+    "issued_in_error": N_("It was issued in error."),
+    "requirements_not_met": N_("The requirements for it were found not to have been met."),
+    "misconduct": N_("Misconduct in the assessment."),
+    "replaced": N_("It was replaced by a new micro-credential."),
+    "learner_request": N_("At the learner's request."),
+    "under_review": N_("It is under review."),
+    "other": N_("For another reason."),
+}
 
 CHECK_TITLES: dict[str, str] = {
     "format": N_("Format"),

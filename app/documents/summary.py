@@ -71,6 +71,10 @@ class RecordedIssuer:
     did: str
     name: str
     country: str  # ISO 3166-1 alpha-2
+    #: Whom to ask about a credential (an e-mail address or a URL), if the institution says.
+    contact: str | None = None
+    #: Whether the public pages show the learner's date of birth (the institution's setting).
+    show_date_of_birth: bool = False
 
 
 def _map(value: Any) -> Mapping[str, Any]:

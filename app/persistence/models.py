@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -85,6 +87,12 @@ class Institution(Base):
     language: Mapped[str] = mapped_column(String(35), default="en", server_default="en")
     # The credential profile: "compact" (default) or "edc" (EU EDC shapes, see issuer.edc).
     profile: Mapped[str] = mapped_column(String(16), default="compact", server_default="compact")
+    # Whom a holder or an employer asks about a credential (an e-mail address or a URL), shown
+    # on the public pages; and whether those pages show the learner's date of birth.
+    contact: Mapped[str | None] = mapped_column(String(2048))
+    show_date_of_birth: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -153,6 +153,16 @@ class EventRepository:
         self.session.add(event)
         return event
 
+    def latest(self, subject: str, kinds: Sequence[str]) -> Event | None:
+        """The most recent event of one of ``kinds`` about ``subject``."""
+        stmt = (
+            select(Event)
+            .where(Event.subject == subject, Event.kind.in_(kinds))
+            .order_by(Event.id.desc())
+            .limit(1)
+        )
+        return self.session.scalars(stmt).first()
+
     def for_institution(self, institution_id: int) -> Sequence[Event]:
         stmt = select(Event).where(Event.institution_id == institution_id).order_by(Event.id)
         return self.session.scalars(stmt).all()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import pycountry
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +52,10 @@ class NewInstitution:
     language: str = "en"
     #: The credential profile: ``compact`` (today's credential) or ``edc``.
     profile: str = "compact"
+    #: Whom to ask about a credential: an e-mail address or an http(s) URL (public pages).
+    contact: str | None = None
+    #: Whether the public pages show the learner's date of birth.
+    show_date_of_birth: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ class InstitutionInfo:
     key_type: str
     language: str
     profile: str
+    contact: str | None
+    show_date_of_birth: bool
     created_at: datetime
     did_document_url: str
     keys: tuple[KeyInfo, ...]
@@ -112,6 +119,8 @@ class InstitutionService:
                 did=did,
                 language=language,
                 profile=new.profile,
+                contact=new.contact,
+                show_date_of_birth=new.show_date_of_birth,
                 created_at=now,
             )
             uow.institutions.add(institution)
@@ -132,11 +141,24 @@ class InstitutionService:
         return info, token
 
     def update(
-        self, slug: str, *, language: str | None = None, profile: str | None = None, actor: str
+        self,
+        slug: str,
+        *,
+        language: str | None = None,
+        profile: str | None = None,
+        contact: str | None = None,
+        show_date_of_birth: bool | None = None,
+        actor: str,
     ) -> InstitutionInfo:
-        """Change the institution's language or credential profile (what is None stays); for
-        credentials issued from now on: those issued before keep what they were signed with."""
-        changes: dict[str, str] = {}
+        """Change the institution's language or credential profile (for credentials issued
+        from now on: those issued before keep what they were signed with), its public contact
+        (``""`` removes it) or whether its public pages show the date of birth; what is None
+        stays."""
+        changes: dict[str, str | bool | None] = {}
+        if contact is not None:
+            changes["contact"] = _contact(contact) if contact.strip() else None
+        if show_date_of_birth is not None:
+            changes["show_date_of_birth"] = show_date_of_birth
         if language is not None:
             try:
                 changes["language"] = canonical_language_tag(language)
@@ -178,7 +200,10 @@ class InstitutionService:
             institution = uow.institutions.by_did(did)
             if institution is None:
                 return None
-            return RecordedIssuer(institution.did, institution.name, institution.country)
+            return RecordedIssuer(
+                institution.did, institution.name, institution.country,
+                institution.contact, institution.show_date_of_birth,
+            )  # fmt: skip
 
     def events(self, slug: str) -> list[dict[str, Any]]:
         with self._uow(read_only=True) as uow:
@@ -201,6 +226,8 @@ class InstitutionService:
             key_type=institution.key_type,
             language=institution.language,
             profile=institution.profile,
+            contact=institution.contact,
+            show_date_of_birth=institution.show_date_of_birth,
             created_at=institution.created_at,
             did_document_url=self._urls.did_document(institution.slug),
             keys=tuple(KeyInfo.of(institution, k) for k in rows),
@@ -230,7 +257,28 @@ def _validate(new: NewInstitution) -> str:
         raise Unprocessable.field("homepage", "must be an http(s) URL")
     if new.profile not in PROFILES:
         raise Unprocessable.field("profile", "must be 'compact' or 'edc'")
+    if new.contact is not None:
+        _contact(new.contact)
     try:
         return canonical_language_tag(new.language)
     except LanguageTagError as exc:
         raise Unprocessable.field("language", str(exc)) from exc
+
+
+_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,63}$")
+
+
+def _contact(value: str) -> str:
+    """``value`` as a public contact: an e-mail address or an http(s) URL (field ``contact``)."""
+    text = value.strip()
+    reason = control_character(text)
+    if reason:
+        raise Unprocessable.field("contact", reason)
+    if _EMAIL.match(text):
+        return text
+    parts = urlsplit(text)
+    if parts.scheme in ("https", "http") and parts.netloc and " " not in text:
+        return text
+    raise Unprocessable.field(
+        "contact", "must be an e-mail address (office@school.example) or an http(s) URL"
+    )

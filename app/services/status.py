@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.documents.messages import PUBLIC_REASONS
 from app.errors import Conflict, NotFound, Unprocessable
 from app.http.negotiation import preferred_media_type
 from app.http.urls import STATUS_LIST_ID, PublicUrls
@@ -184,9 +185,34 @@ class StatusService:
     # -- changes -------------------------------------------------------------------------
 
     def change(
-        self, principal: Principal, credential_id: str, action: str, reason: str | None
+        self,
+        principal: Principal,
+        credential_id: str,
+        action: str,
+        reason: str | None,
+        *,
+        public_reason: str | None = None,
+        public_note: str | None = None,
+        reason_public: bool = False,
     ) -> None:
-        """Revoke, suspend or reinstate one credential, in one transaction."""
+        """Revoke, suspend or reinstate one credential, in one transaction. ``reason`` is the
+        institution's own note and stays internal, unless ``reason_public`` (then it is the
+        public note, if none is given); ``public_reason`` (one of
+        :data:`app.documents.messages.PUBLIC_REASONS`) and ``public_note`` are what the public
+        pages show with the date of the change."""
+        if public_reason is not None and public_reason not in PUBLIC_REASONS:
+            raise Unprocessable.field(
+                "public_reason", f"must be one of {', '.join(PUBLIC_REASONS)}"
+            )
+        if reason_public and reason and not public_note:
+            public_note = reason
+        data: dict[str, str] = {}
+        if reason:
+            data["reason"] = reason
+        if public_reason:
+            data["public_reason"] = public_reason
+        if public_note:
+            data["public_note"] = public_note
         institution_id = principal.institution()
         change = ACTIONS[action]
         purpose, value = change.purpose, change.bit
@@ -216,9 +242,8 @@ class StatusService:
                 status_list.updated_at = self._clock()
             row.status = change.status
             uow.events.record(
-                row.institution_id, change.event, row.id, principal.actor, self._clock(),
-                {"reason": reason} if reason else {},
-            )  # fmt: skip
+                row.institution_id, change.event, row.id, principal.actor, self._clock(), data
+            )
             uow.commit()
         # The reason is the institution's own words (it may name the learner): not logged.
         log.info(

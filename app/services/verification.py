@@ -43,13 +43,29 @@ from verifier.verify import CREDENTIAL_ACCEPT, verify_credential
 
 
 @dataclass(frozen=True)
+class PublicState:
+    """What the public pages say of a revocation or a suspension: since when, and the public
+    reason and note the institution gave (never its internal ``reason``)."""
+
+    status: str  # revoked | suspended
+    since: datetime
+    reason: str | None = None  # a key of app.documents.messages.PUBLIC_REASONS
+    note: str | None = None
+
+
+#: The event that put a credential in each state (app.services.status.ACTIONS).
+_STATE_EVENTS = {"revoked": "credential.revoked", "suspended": "credential.suspended"}
+
+
+@dataclass(frozen=True)
 class StoredCredential:
-    """A credential as stored behind its verification URL."""
+    """A credential as stored behind its verification URL, and its state as recorded."""
 
     public_id: str
     verification_url: str
     credential_json: bytes
     jwt: str | None
+    state: PublicState | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,8 @@ class PublicVerification:
     result: VerificationResult
     #: Our record of the issuer, when it is one of our institutions (what the pages show).
     issuer: RecordedIssuer | None = None
+    #: The revocation or suspension as recorded (date, public reason and note).
+    state: PublicState | None = None
 
 
 #: What a pasted or uploaded input was, when that, not a verification result, is the answer:
@@ -88,6 +106,7 @@ class InputVerification:
     public_id: str | None = None
     verification_url: str | None = None
     from_wallet_link: bool = False
+    state: PublicState | None = None
 
 
 log = logging.getLogger("microcred.verification")
@@ -310,11 +329,20 @@ class VerificationService:
             row = uow.credentials.by_public_id(public_id)
             if row is None:
                 raise NotFound("no credential at this verification address")
+            state = None
+            kind = _STATE_EVENTS.get(row.status)
+            event = uow.events.latest(row.id, [kind]) if kind else None
+            if event is not None:
+                state = PublicState(
+                    row.status, event.at, event.data.get("public_reason"),
+                    event.data.get("public_note"),
+                )  # fmt: skip
             return StoredCredential(
                 row.public_id,
                 self._urls.verification(row.public_id),
                 row.credential_json,
                 row.credential_jwt,
+                state,
             )
 
     def verify_public(self, public_id: str, *, ticket: Ticket | None = None) -> PublicVerification:
@@ -330,6 +358,7 @@ class VerificationService:
             jwt=stored.jwt,
             result=self.verify(credential, ticket=ticket),
             issuer=self.recorded_issuer(credential),
+            state=stored.state,
         )
 
     def verify_input(self, data: str, *, ticket: Ticket | None = None) -> InputVerification:
@@ -408,6 +437,7 @@ class VerificationService:
             public_id=public.public_id,
             verification_url=public.verification_url,
             from_wallet_link=kind == "wallet",
+            state=public.state,
         )
 
     def _document(self, text: str) -> Mapping[str, Any] | str:

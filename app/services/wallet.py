@@ -29,7 +29,7 @@ from app.persistence.models import Credential, utcnow
 from app.persistence.uow import UowFactory
 from app.services.lookups import require_credential
 from app.services.principal import Principal
-from app.services.verification import VerificationService
+from app.services.verification import PublicState, VerificationService
 from app.services.wallet_tokens import WalletTokens, wallet_token_digest
 from verifier.result import VerificationResult
 
@@ -80,6 +80,8 @@ class WalletView:
     result: VerificationResult
     #: Our record of the issuer (one of our institutions): the name the page shows.
     issuer: RecordedIssuer | None = None
+    #: The revocation or suspension as recorded (date, public reason and note).
+    state: PublicState | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ class WalletService:
             credential,
             self._verification.verify(credential),
             self._verification.recorded_issuer(credential),
+            self._verification.stored(record.public_id).state,
         )
 
     def file(self, token: str, fmt: FileFormat, lang: Language) -> WalletFile:
@@ -193,6 +196,7 @@ class WalletService:
                 verification_url=record.verification_url,
                 lang=lang,
                 recorded=self._verification.recorded_issuer(credential),
+                state=_state_mark(self._verification.stored(record.public_id).state),
             )
         summary = summarize(credential, lang)
         learner, title = (summary.learner, summary.title) if summary else (None, None)
@@ -212,3 +216,8 @@ class WalletService:
             credential_json=row.credential_json,
             jwt=row.credential_jwt,
         )
+
+
+def _state_mark(state: PublicState | None) -> tuple[str, datetime] | None:
+    """What the certificate marks: a revocation or suspension and since when."""
+    return None if state is None else (state.status, state.since)

@@ -15,6 +15,7 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -28,6 +29,7 @@ from app.documents.messages import (
     INPUT_VERDICTS,
     NOTE_LABELS,
     PARTICIPATION_LABELS,
+    PUBLIC_REASONS,
     STATUS_WORDS,
     check_sentence,
     page_verdict,
@@ -46,7 +48,7 @@ from app.errors import (
 from app.http.negotiation import preferred_media_type
 from app.http.urls import PUBLIC_ID, VERIFICATION_PATH
 from app.services.admission import Ticket
-from app.services.verification import InputVerification, VerificationService
+from app.services.verification import InputVerification, PublicState, VerificationService
 from app.web.rendering import page_context, page_language, render_page
 from verifier.errors import VerifierError
 from verifier.pdf import is_pdf
@@ -75,14 +77,27 @@ def _result_context(
     credential: Mapping[str, Any] | None,
     issuer: RecordedIssuer | None,
     outcome: str | None = None,
+    state: PublicState | None = None,
 ) -> dict[str, Any]:
     verdict_code, verdict = page_verdict(result, outcome)
     raw = credential if credential is not None else result.credential
     summary = summarize(raw, lang, recorded=issuer)
+    # A public page: the learner's date of birth only if the institution shows it (the wallet
+    # and the PDF are the learner's and keep it).
+    birth_hidden = False
+    if not (issuer is not None and issuer.show_date_of_birth):
+        if summary is not None and summary.date_of_birth is not None:
+            summary = replace(summary, date_of_birth=None)
+        raw, birth_hidden = _without_birth_date(raw)
+    shown_state = state if state is not None and state.status == verdict_code else None
     return {
         "result": result,
         "verdict": verdict,
         "verdict_code": verdict_code,
+        "state": shown_state,
+        "public_reasons": PUBLIC_REASONS,
+        "contact": issuer.contact if issuer is not None else None,
+        "birth_hidden": birth_hidden,
         "show_checks": verdict_code not in INPUT_VERDICTS,
         "summary": summary if summary is not None and summary.says_anything else None,
         "checks": _checks_for(result, verdict_code, verdict.tone),
@@ -94,6 +109,21 @@ def _result_context(
             else None
         ),
     }
+
+
+def _without_birth_date(raw: Mapping[str, Any] | None) -> tuple[Mapping[str, Any] | None, bool]:
+    """``raw`` for display without its subjects' ``dateOfBirth``, and whether it had one."""
+    if raw is None:
+        return None, False
+    subjects = raw.get("credentialSubject")
+    listed = subjects if isinstance(subjects, list) else [subjects]
+    if not any(isinstance(s, Mapping) and "dateOfBirth" in s for s in listed):
+        return raw, False
+    kept = [
+        {k: v for k, v in s.items() if k != "dateOfBirth"} if isinstance(s, Mapping) else s
+        for s in listed
+    ]
+    return {**raw, "credentialSubject": kept if isinstance(subjects, list) else kept[0]}, True
 
 
 # Failing checks first on a credential that is not valid, then warnings, what passed, what
@@ -188,7 +218,13 @@ def verification_page(public_id: str, request: Request, container: ContainerDep)
     lang = page_language(request)
     context = {
         **page_context(container.clock()),
-        **_result_context(verification.result, lang, verification.credential, verification.issuer),
+        **_result_context(
+            verification.result,
+            lang,
+            verification.credential,
+            verification.issuer,
+            state=verification.state,
+        ),
         "record": verification,
         "input": None,
     }
@@ -248,7 +284,9 @@ def _result_page(
         )
     context = {
         **page_context(container.clock()),
-        **_result_context(verified.result, lang, None, verified.issuer, verified.outcome),
+        **_result_context(
+            verified.result, lang, None, verified.issuer, verified.outcome, verified.state
+        ),
         "record": None,
         "input": verified,
         # the language buttons send the input again (base.html)

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from app.dependencies import ContainerDep
 from app.documents.i18n import N_
-from app.documents.messages import NOTE_LABELS, PARTICIPATION_LABELS, page_verdict
+from app.documents.messages import NOTE_LABELS, PARTICIPATION_LABELS, PUBLIC_REASONS, page_verdict
 from app.documents.summary import summarize
 from app.errors import NotFound, TooManyRequests
 from app.http.downloads import download_response
@@ -61,6 +61,15 @@ _FILES: tuple[tuple[FileFormat, str, str, str, str], ...] = (
 )
 
 
+# What a file is for once the credential is revoked or suspended: not for an employer.
+_NO_SHARING = {
+    "pdf": N_(
+        "A certificate with the QR code, for your records: the credential is not valid now, "
+        "and the certificate says so."
+    ),
+}
+
+
 def _not_found(request: Request, container: ContainerDep) -> Response:
     """The one answer for every token that opens nothing."""
     context = page_context(container.clock())
@@ -88,6 +97,13 @@ def wallet_page(token: str, request: Request, container: ContainerDep) -> Respon
         **page_context(container.clock()),
         "record": view.record,
         "verdict": verdict,
+        # a revoked or suspended credential: its state first, and nothing offers to share it
+        "sharing": verdict_code not in ("revoked", "suspended"),
+        "state": view.state
+        if view.state is not None and view.state.status == verdict_code
+        else None,
+        "contact": view.issuer.contact if view.issuer is not None else None,
+        "public_reasons": PUBLIC_REASONS,
         "verdict_code": verdict_code,
         "summary": summary if summary is not None and summary.says_anything else None,
         "participation_labels": PARTICIPATION_LABELS,
@@ -99,7 +115,9 @@ def wallet_page(token: str, request: Request, container: ContainerDep) -> Respon
                 "kind": kind,
                 "href": f"{base}/{path}?lang={lang.tag}",
                 "title": title,
-                "text": text,
+                "text": text
+                if verdict_code not in ("revoked", "suspended")
+                else _NO_SHARING.get(fmt, text),
             }
             for fmt, kind, path, title, text in _FILES
             if fmt != "jwt" or view.record.jwt

@@ -24,6 +24,7 @@ from app.api.schemas import (
 )
 from app.dependencies import ContainerDep, CurrentInstitution
 from app.documents.i18n import negotiate
+from app.documents.messages import PUBLIC_REASONS
 from app.http.downloads import download_response
 from app.http.text_input import Paragraph, SingleLine
 from app.services.credential_store import IssuedCredential
@@ -122,7 +123,18 @@ def get_credential(
 class StatusChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Paragraph | None = Field(default=None, max_length=1000)
+    reason: Paragraph | None = Field(
+        default=None, max_length=1000, description="The institution's own note: internal"
+    )
+    reason_public: bool = Field(
+        default=False, description="Show `reason` on the public pages (as the public note)"
+    )
+    public_reason: Literal[tuple(PUBLIC_REASONS)] | None = Field(  # type: ignore[valid-type]
+        default=None, description="Why, as the public pages say it"
+    )
+    public_note: Paragraph | None = Field(
+        default=None, max_length=500, description="A note the public pages show"
+    )
 
 
 def _status_route(action: str) -> None:
@@ -134,7 +146,12 @@ def _status_route(action: str) -> None:
         principal: CurrentInstitution,
         body: StatusChange | None = None,
     ) -> Response:
-        container.status.change(principal, credential_id, action, body.reason if body else None)
+        body = body or StatusChange()
+        container.status.change(
+            principal, credential_id, action, body.reason,
+            public_reason=body.public_reason, public_note=body.public_note,
+            reason_public=body.reason_public,
+        )  # fmt: skip
         return _credential_response(container.credentials.get(principal, credential_id))
 
     router.add_api_route(

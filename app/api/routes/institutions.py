@@ -50,7 +50,12 @@ def update_institution(
     slug: str, body: InstitutionUpdate, container: ContainerDep, admin: CurrentAdmin
 ) -> InstitutionPublic:
     info = container.institutions.update(
-        slug, language=body.language, profile=body.profile, actor=admin.actor
+        slug,
+        language=body.language,
+        profile=body.profile,
+        contact=body.contact,
+        show_date_of_birth=body.show_date_of_birth,
+        actor=admin.actor,
     )
     return InstitutionPublic.model_validate(info)
 
