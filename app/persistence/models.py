@@ -208,6 +208,9 @@ class Credential(Base):
     learner_date_of_birth: Mapped[date | None] = mapped_column(Date)
     learner_identifier: Mapped[str | None] = mapped_column(String(255))
     learner_did: Mapped[str | None] = mapped_column(String(512))
+    # The names and e-mail folded for search (app.persistence.learner_search), the same text on
+    # SQLite and PostgreSQL whatever their case rules.
+    learner_search: Mapped[str | None] = mapped_column(Text)
     grade: Mapped[str | None] = mapped_column(String(255))
     awarded_on: Mapped[date | None] = mapped_column(Date)
     valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session, load_only
 
+from app.persistence.learner_search import fold
 from app.persistence.models import (
     Achievement,
     ApiKey,
@@ -254,12 +255,11 @@ class CredentialRepository:
         if where.status:
             conditions.append(Credential.status == where.status)
         if where.learner:
-            pattern = f"%{where.learner.lower()}%"
+            # Folded in Python on both sides (learner_search): the database's own case rules
+            # differ (SQLite folds ASCII only); autoescape makes % and _ plain characters.
             conditions.append(
                 or_(
-                    func.lower(Credential.learner_family_name).like(pattern),
-                    func.lower(Credential.learner_given_name).like(pattern),
-                    func.lower(Credential.learner_email).like(pattern),
+                    Credential.learner_search.contains(fold(where.learner), autoescape=True),
                     Credential.learner_identifier == where.learner,
                     Credential.learner_did == where.learner,
                 )
