@@ -191,6 +191,15 @@ class Credential(Base):
         UniqueConstraint("revocation_list_id", "revocation_index", name="uq_credential_revocation"),
         UniqueConstraint("suspension_list_id", "suspension_index", name="uq_credential_suspension"),
         Index("ix_credential_institution_issued", "institution_id", "issued_at"),
+        # Learner search reads the index, not the rows: on SQLite the column added last sits
+        # behind the signed credential's overflow pages.
+        Index(
+            "ix_credential_learner_search",
+            "institution_id",
+            "learner_search",
+            "learner_identifier",
+            "learner_did",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -60,7 +60,13 @@ def upgrade() -> None:
                 .values(learner_search=learner_search_text(*row[1:]))
             )
         after = rows[-1].id
+    op.create_index(
+        "ix_credential_learner_search",
+        "credential",
+        ["institution_id", "learner_search", "learner_identifier", "learner_did"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_credential_learner_search", table_name="credential")
     op.drop_column("credential", "learner_search")
