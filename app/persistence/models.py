@@ -191,15 +191,6 @@ class Credential(Base):
         UniqueConstraint("revocation_list_id", "revocation_index", name="uq_credential_revocation"),
         UniqueConstraint("suspension_list_id", "suspension_index", name="uq_credential_suspension"),
         Index("ix_credential_institution_issued", "institution_id", "issued_at"),
-        # Learner search reads the index, not the rows: on SQLite the column added last sits
-        # behind the signed credential's overflow pages.
-        Index(
-            "ix_credential_learner_search",
-            "institution_id",
-            "learner_search",
-            "learner_identifier",
-            "learner_did",
-        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -217,9 +208,6 @@ class Credential(Base):
     learner_date_of_birth: Mapped[date | None] = mapped_column(Date)
     learner_identifier: Mapped[str | None] = mapped_column(String(255))
     learner_did: Mapped[str | None] = mapped_column(String(512))
-    # The names and e-mail folded for search (app.persistence.learner_search), the same text on
-    # SQLite and PostgreSQL whatever their case rules.
-    learner_search: Mapped[str | None] = mapped_column(Text)
     grade: Mapped[str | None] = mapped_column(String(255))
     awarded_on: Mapped[date | None] = mapped_column(Date)
     valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -235,6 +223,22 @@ class Credential(Base):
     revocation_index: Mapped[int | None] = mapped_column(Integer)
     suspension_list_id: Mapped[int | None] = mapped_column(ForeignKey("status_list.id"))
     suspension_index: Mapped[int | None] = mapped_column(Integer)
+
+
+class LearnerSearch(Base):
+    """A credential's learner as search compares it: the names and e-mail folded
+    (:mod:`app.persistence.learner_search`), the same text on SQLite and PostgreSQL whatever
+    their case rules. A narrow table of its own: on SQLite a column of ``credential`` added
+    now would sit behind the signed credential's overflow pages, and a search reads every row.
+    """
+
+    __tablename__ = "learner_search"
+
+    credential_id: Mapped[str] = mapped_column(
+        ForeignKey("credential.id", ondelete="CASCADE"), primary_key=True
+    )
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
 
 
 class StatusList(Base):

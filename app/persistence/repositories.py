@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session, load_only
 
-from app.persistence.learner_search import fold
+from app.persistence.learner_search import fold, learner_search_text
 from app.persistence.models import (
     Achievement,
     ApiKey,
@@ -25,6 +25,7 @@ from app.persistence.models import (
     Credential,
     Event,
     Institution,
+    LearnerSearch,
     SigningKey,
     StatusList,
 )
@@ -204,6 +205,15 @@ class CredentialRepository:
 
     def add(self, credential: Credential) -> None:
         self.session.add(credential)
+        text = learner_search_text(
+            credential.learner_given_name, credential.learner_family_name, credential.learner_email
+        )
+        if text is not None:
+            self.session.add(
+                LearnerSearch(
+                    credential_id=credential.id, institution_id=credential.institution_id, text=text
+                )
+            )
 
     def get(
         self, institution_id: int, credential_id: str, *, for_update: bool = False
@@ -259,7 +269,12 @@ class CredentialRepository:
             # differ (SQLite folds ASCII only); autoescape makes % and _ plain characters.
             conditions.append(
                 or_(
-                    Credential.learner_search.contains(fold(where.learner), autoescape=True),
+                    Credential.id.in_(
+                        select(LearnerSearch.credential_id).where(
+                            LearnerSearch.institution_id == institution_id,
+                            LearnerSearch.text.contains(fold(where.learner), autoescape=True),
+                        )
+                    ),
                     Credential.learner_identifier == where.learner,
                     Credential.learner_did == where.learner,
                 )

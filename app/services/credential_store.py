@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from app.errors import AppError, Conflict
 from app.http.urls import PUBLIC_ID, PublicUrls
 from app.observability.metrics import Metrics
-from app.persistence.learner_search import learner_search_text
 from app.persistence.models import Credential
 from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.principal import Principal
@@ -119,9 +118,6 @@ class CredentialStore:
             status="active",
             credential_json=credential_json,
             **record,
-        )
-        row.learner_search = learner_search_text(
-            row.learner_given_name, row.learner_family_name, row.learner_email
         )
         self._wallet_tokens.assign(row)
         for slot in slots:

@@ -1,9 +1,11 @@
-"""credentials get ``learner_search``: the learner's names and e-mail folded for search
+"""the ``learner_search`` table: each credential's learner names and e-mail folded for search
 
 SQLite's ``lower()`` folds ASCII letters only, so ``?learner=Šćepanović`` found nothing there
 while PostgreSQL found it. The folding now happens in Python
-(:mod:`app.persistence.learner_search`) for this column and for the query. Existing rows get
-the column filled from their names and e-mail.
+(:mod:`app.persistence.learner_search`) for this text and for the query. A narrow table of its
+own rather than a column of ``credential``: on SQLite a column added now sits behind the signed
+credential's overflow pages, and a search would read them all. Existing credentials get their
+row from their names and e-mail.
 
 Revision ID: 0009
 Revises: 0008
@@ -25,24 +27,43 @@ depends_on: str | Sequence[str] | None = None
 _credential = sa.table(
     "credential",
     sa.column("id", sa.String),
+    sa.column("institution_id", sa.Integer),
     sa.column("learner_given_name", sa.String),
     sa.column("learner_family_name", sa.String),
     sa.column("learner_email", sa.String),
-    sa.column("learner_search", sa.Text),
 )
 _BATCH = 500
 
 
 def upgrade() -> None:
-    # Plain ADD COLUMN on every backend: a batch rebuild of this table on SQLite would drop
-    # the tables that refer to it.
-    op.add_column("credential", sa.Column("learner_search", sa.Text(), nullable=True))
+    search = op.create_table(
+        "learner_search",
+        sa.Column("credential_id", sa.String(length=36), nullable=False),
+        sa.Column(
+            "institution_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["credential_id"],
+            ["credential.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_learner_search_credential_id_credential"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["institution_id"],
+            ["institution.id"],
+            name=op.f("fk_learner_search_institution_id_institution"),
+        ),
+        sa.PrimaryKeyConstraint("credential_id", name=op.f("pk_learner_search")),
+    )
+    op.create_index(op.f("ix_learner_search_institution_id"), "learner_search", ["institution_id"])
     conn = op.get_bind()
     after = ""
     while True:
         rows = conn.execute(
             sa.select(
                 _credential.c.id,
+                _credential.c.institution_id,
                 _credential.c.learner_given_name,
                 _credential.c.learner_family_name,
                 _credential.c.learner_email,
@@ -53,20 +74,16 @@ def upgrade() -> None:
         ).all()
         if not rows:
             break
-        for row in rows:
-            conn.execute(
-                sa.update(_credential)
-                .where(_credential.c.id == row.id)
-                .values(learner_search=learner_search_text(*row[1:]))
-            )
+        values = [
+            {"credential_id": row.id, "institution_id": row.institution_id, "text": text}
+            for row in rows
+            if (text := learner_search_text(*row[2:])) is not None
+        ]
+        if values:
+            conn.execute(sa.insert(search), values)
         after = rows[-1].id
-    op.create_index(
-        "ix_credential_learner_search",
-        "credential",
-        ["institution_id", "learner_search", "learner_identifier", "learner_did"],
-    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_credential_learner_search", table_name="credential")
-    op.drop_column("credential", "learner_search")
+    op.drop_index(op.f("ix_learner_search_institution_id"), table_name="learner_search")
+    op.drop_table("learner_search")

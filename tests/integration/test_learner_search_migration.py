@@ -1,4 +1,4 @@
-"""Migration 0009 fills the learner search text of credentials issued before it."""
+"""Migration 0009 gives credentials issued before it their learner search text."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ async def test_upgrade_fills_learner_search_of_existing_credentials(
         upgrade(engine)
         assert is_up_to_date(engine)
         with engine.connect() as conn:
-            stored = conn.execute(text("SELECT learner_search FROM credential")).scalar_one()
+            stored = conn.execute(text("SELECT text FROM learner_search")).scalar_one()
         assert stored == "đurđica šćepanović\nšćepanović đurđica"
         r = await client.get("/api/v1/credentials?learner=ŠĆEP", headers=headers)
         assert [i["learner_given_name"] for i in r.json()["items"]] == ["Đurđica"]
