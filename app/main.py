@@ -19,6 +19,7 @@ from app.api.routes import (
     verification,
 )
 from app.container import Container
+from app.http.compression import CompressionMiddleware
 from app.http.middleware import (
     AccessLogMiddleware,
     BodySizeLimitMiddleware,
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         BodySizeLimitMiddleware, max_bytes=container.settings.max_body_bytes, html=error_page
     )
     app.add_middleware(SecurityHeadersMiddleware, no_store=AUTHENTICATED_PATHS)
+    app.add_middleware(CompressionMiddleware)
     app.add_middleware(AccessLogMiddleware, metrics=container.metrics)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, Optional, TypeVar
 
 from fastapi import Query, Request
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
     Field,
     StringConstraints,
     Tag,
+    WithJsonSchema,
     create_model,
 )
+from pydantic_core import PydanticCustomError
 
 from app.http.text_input import MAX_NAME, Line, SingleLine, Text
 from app.services.achievements import AchievementInfo, achievement_fields
@@ -178,13 +182,43 @@ LangParagraph = Annotated[
 ]
 
 
+#: An ESCO skill URI: the ESCO portal's "URI" of a skill (http, as ESCO publishes them).
+_ESCO_SKILL = re.compile(r"http://data\.europa\.eu/esco/skill/[A-Za-z0-9-]+")
+#: A real one, "3D printing process" (ESCO v1.1), for the schema and the error message.
+ESCO_SKILL_EXAMPLE = "http://data.europa.eu/esco/skill/2afb2b59-c9a3-4cf3-b1dd-1a2fad51e583"
+
+
+def _esco_skill(value: str) -> str:
+    # Said in words: the pattern itself told a caller nothing (issue 15).
+    if not _ESCO_SKILL.fullmatch(value):
+        raise PydanticCustomError(
+            "esco_skill",
+            "must be an ESCO skill URI: http://data.europa.eu/esco/skill/ followed by the "
+            f"skill's id, such as {ESCO_SKILL_EXAMPLE} (the URI the ESCO portal shows)",
+        )
+    return value
+
+
+#: Checked by :func:`_esco_skill`; the schema still shows the pattern (and an example).
+EscoSkill = Annotated[
+    str,
+    AfterValidator(_esco_skill),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^{_ESCO_SKILL.pattern}$",
+            "description": "an ESCO skill URI (the ESCO portal's URI of a skill)",
+            "examples": [ESCO_SKILL_EXAMPLE],
+        }
+    ),
+]
+
+
 class LearningOutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: LangLine
-    esco_skill: str | None = Field(
-        default=None, pattern=r"^http://data\.europa\.eu/esco/skill/[A-Za-z0-9-]+$"
-    )
+    esco_skill: EscoSkill | None = None
 
 
 class AchievementCreate(BaseModel):

@@ -1,5 +1,6 @@
 """Content negotiation (RFC 9110, section 12): which media type and which languages a client
-prefers, from its ``Accept`` and ``Accept-Language`` headers.
+prefers, from its ``Accept`` and ``Accept-Language`` headers, and whether it takes a content
+coding (``Accept-Encoding``).
 
 Both headers are lists of ranges with optional quality values (``;q=0.8``); a range with
 ``q=0`` is refused, and ties go to the range listed first.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["accept_language_tags", "preferred_media_type", "ranked"]
+__all__ = ["accept_language_tags", "accepts_coding", "preferred_media_type", "ranked"]
 
 
 def _quality(params: Sequence[str]) -> float:
@@ -83,3 +84,15 @@ def accept_language_tags(header: str | None) -> list[str]:
     """The language tags of an ``Accept-Language`` header, best first (RFC 9110, 12.5.4);
     the wildcard ``*`` left out."""
     return [tag for tag, _ in ranked(header) if tag != "*"]
+
+
+def accepts_coding(accept_encoding: str | None, coding: str) -> bool:
+    """Whether a client with this ``Accept-Encoding`` takes ``coding`` (RFC 9110, 12.5.3): named
+    with a quality above 0, or covered by ``*`` when it is not named (``gzip;q=0`` refuses it)."""
+    qualities: dict[str, float] = {}
+    for item in (accept_encoding or "").split(","):
+        value, *params = item.split(";")
+        if value.strip():
+            qualities.setdefault(value.strip().lower(), _quality(params))
+    quality = qualities.get(coding.lower(), qualities.get("*", 0.0))
+    return quality > 0

@@ -188,8 +188,76 @@ async def _core_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(request, 422, exc.code, exc.detail, title=exc.title)
 
 
+# What a JSON body that is not an object is, in words.
+_JSON_KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "true or false"),
+    ((int, float), "a number"),
+    (str, "a string"),
+    (list, "an array"),
+)
+_SEND_JSON = "send the body as application/json (header Content-Type: application/json)"
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return next((words for kind, words in _JSON_KINDS if isinstance(value, kind)), "not an object")
+
+
+def _json_position(doc: Any, pos: Any) -> str:
+    """Where in ``doc`` (the body's text) offset ``pos`` is, as an editor shows it."""
+    if not isinstance(doc, str) or not isinstance(pos, int):
+        return ""
+    line = doc.count("\n", 0, pos) + 1
+    column = pos - doc.rfind("\n", 0, pos)
+    return f" at line {line}, column {column}"
+
+
+def _body_error(request: Request, exc: RequestValidationError) -> JSONResponse | None:
+    """The problem for a body that cannot be read at all (not JSON, not an object, missing,
+    or sent with another Content-Type), said as what to send instead of pydantic's words;
+    None when the body was read and its fields are what failed."""
+    for error in exc.errors():
+        loc = tuple(error.get("loc", ()))
+        if not loc or loc[0] != "body":
+            continue
+        kind = error.get("type")
+        if kind == "json_invalid":
+            # FastAPI's parser: the offset in loc, the reason in ctx; ours (read_body) gives a
+            # message that already says where.
+            reason = str((error.get("ctx") or {}).get("error") or error.get("msg", ""))
+            reason = reason.removeprefix("is not JSON: ")
+            where = _json_position(exc.body, loc[1] if len(loc) > 1 else None)
+            reason = f"is not valid JSON: {reason}{where}"
+        elif len(loc) > 1:
+            continue
+        elif kind == "missing":
+            reason = "is empty: send a JSON object, as application/json"
+        elif isinstance(error.get("input"), bytes):
+            sent = request.headers.get("content-type")
+            said = f"Content-Type {sent}" if sent else "no Content-Type"
+            detail = f"the body was sent with {said}: {_SEND_JSON}"
+            return problem(
+                request, 415, "unsupported_media_type", detail,
+                errors=[{"field": "body", "reason": detail}],
+            )  # fmt: skip
+        elif kind in ("model_attributes_type", "dict_type", "model_type"):
+            value = error.get("input")
+            reason = f"must be a JSON object ({{...}}), not {_json_kind(value)}"
+        else:
+            continue
+        return problem(
+            request, 422, "validation_error", f"the body {reason}",
+            errors=[{"field": "body", "reason": reason}],
+        )  # fmt: skip
+    return None
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    body_error = _body_error(request, exc)
+    if body_error is not None:
+        return body_error
     errors = [
         {"field": _field_name(e.get("loc", ())), "reason": str(e.get("msg", "invalid"))}
         for e in exc.errors()

@@ -233,6 +233,22 @@ class Credential(Base):
     suspension_index: Mapped[int | None] = mapped_column(Integer)
 
 
+class LearnerSearch(Base):
+    """A credential's learner as search compares it: the names and e-mail folded
+    (:mod:`app.persistence.learner_search`), the same text on SQLite and PostgreSQL whatever
+    their case rules. A narrow table of its own: on SQLite a column of ``credential`` added
+    now would sit behind the signed credential's overflow pages, and a search reads every row.
+    """
+
+    __tablename__ = "learner_search"
+
+    credential_id: Mapped[str] = mapped_column(
+        ForeignKey("credential.id", ondelete="CASCADE"), primary_key=True
+    )
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
 class StatusList(Base):
     """One W3C Bitstring Status List of an institution, for one purpose.
 

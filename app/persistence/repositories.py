@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session, load_only
 
+from app.persistence.learner_search import fold, learner_search_text
 from app.persistence.models import (
     Achievement,
     ApiKey,
@@ -24,6 +25,7 @@ from app.persistence.models import (
     Credential,
     Event,
     Institution,
+    LearnerSearch,
     SigningKey,
     StatusList,
 )
@@ -213,6 +215,15 @@ class CredentialRepository:
 
     def add(self, credential: Credential) -> None:
         self.session.add(credential)
+        text = learner_search_text(
+            credential.learner_given_name, credential.learner_family_name, credential.learner_email
+        )
+        if text is not None:
+            self.session.add(
+                LearnerSearch(
+                    credential_id=credential.id, institution_id=credential.institution_id, text=text
+                )
+            )
 
     def get(
         self, institution_id: int, credential_id: str, *, for_update: bool = False
@@ -264,12 +275,16 @@ class CredentialRepository:
         if where.status:
             conditions.append(Credential.status == where.status)
         if where.learner:
-            pattern = f"%{where.learner.lower()}%"
+            # Folded in Python on both sides (learner_search): the database's own case rules
+            # differ (SQLite folds ASCII only); autoescape makes % and _ plain characters.
             conditions.append(
                 or_(
-                    func.lower(Credential.learner_family_name).like(pattern),
-                    func.lower(Credential.learner_given_name).like(pattern),
-                    func.lower(Credential.learner_email).like(pattern),
+                    Credential.id.in_(
+                        select(LearnerSearch.credential_id).where(
+                            LearnerSearch.institution_id == institution_id,
+                            LearnerSearch.text.contains(fold(where.learner), autoescape=True),
+                        )
+                    ),
                     Credential.learner_identifier == where.learner,
                     Credential.learner_did == where.learner,
                 )
