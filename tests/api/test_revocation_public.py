@@ -105,7 +105,7 @@ async def test_the_date_of_birth_stays_off_the_public_page_unless_the_institutio
     page = await client.get(path_of(issued), params={"lang": "en"}, headers=HTML)
     assert "Date of birth" not in page.text and "2004-03-01" not in page.text
     assert "dateOfBirth" not in page.text
-    assert "The learner&#39;s date of birth is left out of this public page." in page.text
+    assert "date of birth is left out of this public page." in page.text
     wallet = await client.get(wallet_path(issued), params={"lang": "en"}, headers=HTML)
     assert "Date of birth" in wallet.text  # the learner's own page keeps it
 
