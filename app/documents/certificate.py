@@ -31,7 +31,7 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
 from app.documents.i18n import N_, Language, long_date, translations
-from app.documents.messages import PARTICIPATION_LABELS
+from app.documents.messages import NOTE_LABELS, PARTICIPATION_LABELS
 from app.documents.qr import qr_modules
 from app.documents.summary import CredentialSummary, RecordedIssuer, summarize
 
@@ -398,6 +398,15 @@ def render_certificate(
     if summary.learning_outcomes:
         pdf.heading(_("Learning outcomes"))
         pdf.bullets(summary.learning_outcomes)
+    # The rest of Annex I that the page shows: quality assurance, supervision, stackability...
+    more = [
+        (_(NOTE_LABELS[subject]), text) for subject, text in summary.notes if subject in NOTE_LABELS
+    ]
+    if summary.prerequisites:
+        more.insert(0, (_("Prerequisites"), summary.prerequisites))
+    if more:
+        pdf.heading(_("More about this micro-credential"))
+        pdf.facts(more)
 
     pdf.embed_file(
         bytes=credential_json,

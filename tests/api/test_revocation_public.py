@@ -136,3 +136,17 @@ async def test_the_contact_must_be_an_address_or_a_url(
         "/api/v1/institutions/ts-lj", json={"contact": ""}, headers=admin_headers
     )
     assert cleared.json()["contact"] is None
+
+
+async def test_the_certificate_carries_quality_assurance_and_the_other_annex_i_notes(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    from tests.support.data import ACHIEVEMENT
+
+    _, issued = await issue_at(client, admin_headers)
+    pdf = await client.get(f"{wallet_path(issued)}/certificate.pdf", params={"lang": "en"})
+    text = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf.content)).pages
+    )
+    assert "Quality assurance" in text
+    assert " ".join(str(ACHIEVEMENT["quality_assurance"]).split()) in text
