@@ -65,3 +65,21 @@ def test_the_paste_page_in_a_browser(live: Live, tmp_path: Path) -> None:
     dom = chromium(tmp_path, "--dump-dom", f"{live.url}/verify?lang=sr").stdout.decode("utf-8")
     assert '<html lang="sr-Latn">' in dom
     assert "Proverite mikrokredencijal" in dom and 'enctype="multipart/form-data"' in dom
+
+
+def test_every_printed_page_carries_the_name_the_verdict_and_the_address(
+    live: Live, tmp_path: Path
+) -> None:
+    live.prepare_database()
+    live.start()
+    url = issue(live)
+    printed = tmp_path / "printed.pdf"
+    chromium(tmp_path, f"--print-to-pdf={printed}", "--no-pdf-header-footer", f"{url}?lang=en")
+    from pypdf import PdfReader
+
+    pages = PdfReader(str(printed)).pages
+    assert len(pages) >= 2, "the test needs a page that prints on more than one sheet"
+    for number, page in enumerate(pages, start=1):
+        text = " ".join(page.extract_text().split())
+        assert FULL_NAME in text and "Valid" in text, (number, text[:300])
+        assert url in text.replace(" ", ""), (number, text[:300])
