@@ -31,6 +31,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("institution") as batch:
-        batch.drop_column("show_date_of_birth")
-        batch.drop_column("contact")
+    # Plain DROP COLUMN (SQLite 3.35 and later): a batch rebuild of this table on SQLite would
+    # drop a table that others refer to.
+    op.drop_column("institution", "show_date_of_birth")
+    op.drop_column("institution", "contact")
