@@ -58,7 +58,7 @@ async def test_serbian_latin_pages_show_latin_and_cyrillic_pages_cyrillic(
     assert '<html lang="sr-Cyrl">' in cyrillic.text
     assert title_of(cyrillic.text) == (None, CYRILLIC_TITLE)
     assert headline(cyrillic.text) == "Важеће" and "Издавалац" in cyrillic.text
-    assert re.search(r"\d+\. [а-ш]+ \d{4}\.", cyrillic.text)  # a date in Cyrillic
+    assert re.search(r"\d+\. [а-ш]+ \d{4}\.", cyrillic.text)  # a date in Cyrillic  # noqa: RUF001
 
 
 async def test_one_script_is_transliterated_into_the_other(
