@@ -31,7 +31,7 @@ from babel.numbers import format_decimal
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
-from app.documents.fonts import FONT, FONT_FILES, add_fonts
+from app.documents.fonts import FONT, FONT_FILES, add_fonts, use_smallest_sources
 from app.documents.i18n import N_, Language, translations
 from app.documents.messages import PARTICIPATION_LABELS
 from app.documents.qr import qr_modules
@@ -388,4 +388,5 @@ def render_certificate(
             modification_date=issued,
             compress=True,
         )
+    use_smallest_sources(pdf)
     return bytes(pdf.output())

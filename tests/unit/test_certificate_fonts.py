@@ -6,6 +6,7 @@ certificate and its page image are the same bytes every time for the same inputs
 from __future__ import annotations
 
 import io
+import random
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -14,11 +15,12 @@ from typing import Any
 
 import pypdfium2
 import pytest
+from fontTools import ttLib
 from fpdf import FPDF
 from PIL import Image, ImageChops, ImageStat
 
 from app.documents.certificate import render_certificate
-from app.documents.fonts import FONT, FONT_FILES, add_fonts
+from app.documents.fonts import FONT, FONT_FILES, add_fonts, use_smallest_sources
 from app.documents.i18n import Language, language
 from app.documents.page_image import PAGE_DPI, render_page_image
 from issuer.credential import (
@@ -40,8 +42,15 @@ URL = "https://example.org/v/Xq3d0Wc9vRk2LmT7pYbN4A"
 
 
 def document(texts: list[tuple[str, str]], *, cached: bool) -> bytes:
-    """A page with each (style, text) on its own line, the fonts added by ``add_fonts`` or
-    by fpdf2 itself from the files."""
+    """A page with each (style, text) on its own line, the fonts added by ``add_fonts`` (and
+    subset from the smallest source that has the glyphs) or by fpdf2 itself from the files."""
+    pdf = write(texts, cached=cached)
+    if cached:
+        use_smallest_sources(pdf)
+    return bytes(pdf.output())
+
+
+def write(texts: list[tuple[str, str]], *, cached: bool) -> FPDF:
     pdf = FPDF(format="A4")
     pdf.set_creation_date(datetime(2026, 3, 5, tzinfo=UTC))
     if cached:
@@ -53,7 +62,7 @@ def document(texts: list[tuple[str, str]], *, cached: bool) -> bytes:
     for style, text in texts:
         pdf.set_font(FONT, style, 12)
         pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+    return pdf
 
 
 CASES = {
@@ -69,6 +78,35 @@ def test_a_document_with_the_cached_fonts_is_the_one_fpdf2_makes_from_the_files(
     case: str,
 ) -> None:
     assert document(CASES[case], cached=True) == document(CASES[case], cached=False)
+
+
+def test_random_texts_in_the_common_alphabets_subset_as_from_the_files() -> None:
+    """Texts drawn at random from every character of Latin (to Extended-B), basic Cyrillic
+    and the common punctuation that Roboto has: subset from the smaller source, the same
+    bytes as fpdf2 makes from the file."""
+    with ttLib.TTFont(str(FONT_FILES[""]), lazy=True) as font:
+        mapped = font.getBestCmap()
+    alphabet = [chr(u) for u in mapped
+                if 0x21 <= u <= 0x24F or 0x400 <= u <= 0x45F or 0x2010 <= u <= 0x203A]  # fmt: skip
+    rng = random.Random(14)
+    for _ in range(8):
+        texts = [(style, "".join(rng.choices(alphabet, k=rng.randint(3, 60))))
+                 for style in rng.sample(["", "B"], rng.randint(1, 2))]  # fmt: skip
+        assert document(texts, cached=True) == document(texts, cached=False), texts
+
+
+def test_the_smaller_source_serves_the_common_alphabets_and_the_whole_font_the_rest() -> None:
+    def source_sizes(case: str) -> dict[str, int]:
+        """The number of glyphs in the font each style is subset from."""
+        pdf = write(CASES[case], cached=True)
+        use_smallest_sources(pdf)
+        return {key: len(font.ttfont.getGlyphOrder()) for key, font in pdf.fonts.items()}
+
+    whole = 3359  # Roboto's glyphs
+    assert max(source_sizes("latin").values()) < whole
+    assert max(source_sizes("cyrillic").values()) < whole
+    mixed = source_sizes("mixed")  # Bold sets Greek and Vietnamese
+    assert mixed["roboto"] < whole and mixed["robotoB"] == whole
 
 
 def test_the_cached_fonts_carry_nothing_from_one_document_to_the_next() -> None:
