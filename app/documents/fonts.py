@@ -136,6 +136,9 @@ def _parse(family: str, style: str, path: Path) -> _Parsed:
                 font = scratch.fonts[key[0]]
                 assert isinstance(font, TTFFont)
                 font.ttfont.close()  # copies get their own
+                if font.is_cff or font.color_font is not None:
+                    # Neither is what the sources below are made for (TrueType outlines).
+                    raise ValueError(f"{path.name}: only TrueType outline fonts are supported")
                 subsettable = _subsettable(path)
                 common, common_glyphs = _common(subsettable)
                 parsed = _Parsed(font, subsettable, common, common_glyphs)
@@ -173,7 +176,7 @@ def use_smallest_sources(pdf: FPDF) -> None:
         if not isinstance(font, TTFFont):
             continue
         parsed = _parsed.get((font.fontkey, font.ttffile))
-        if parsed is None:  # not one of ours
+        if parsed is None:  # a font this module has not parsed
             continue
         if parsed.common_glyphs.issuperset(font.subset.get_all_glyph_names()):
             font.ttfont.close()
