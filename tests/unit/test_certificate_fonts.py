@@ -209,3 +209,19 @@ def test_the_page_image_is_the_certificates_first_page() -> None:
     assert picture.format == "JPEG" and picture.size == expected.size == (596, 842)
     difference = ImageStat.Stat(ImageChops.difference(picture.convert("L"), expected))
     assert difference.mean[0] < 3  # the mean grey level off by less than 3 of 255
+
+
+def test_page_images_made_in_many_threads_at_once_are_each_the_same_as_alone() -> None:
+    """The service issues in several threads: fonts, QR codes and PDFium (one call at a time)
+    are shared, and each page image comes out as it does alone."""
+    docs = {"cyrillic": credential("Љубица", "Јовановић"), "latin": credential("Ivo", "Ivić")}
+    jobs = [(name, tag) for name in docs for tag in ("sr", "en", "sl")] * 3
+
+    def image(job: tuple[str, str]) -> bytes:
+        name, tag = job
+        return render_page_image(docs[name], verification_url=f"{URL}{name}", lang=lang(tag))
+
+    alone = {job: image(job) for job in set(jobs)}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        together = list(pool.map(image, jobs))
+    assert together == [alone[job] for job in jobs]
