@@ -319,6 +319,17 @@ class StatusListRepository:
         )
         return self.session.scalars(stmt).one_or_none()
 
+    def reserve(self, list_id: int, count: int) -> int | None:
+        """Move the list's counter on by ``count`` in one atomic statement, if that many are
+        left; the new counter (the block is the ``count`` values before it), else None."""
+        stmt = (
+            update(StatusList)
+            .where(StatusList.id == list_id, StatusList.allocated + count <= StatusList.size)
+            .values(allocated=StatusList.allocated + count)
+            .returning(StatusList.allocated)
+        )
+        return self.session.execute(stmt).scalar_one_or_none()
+
     def get_for_update(self, list_id: int) -> StatusList | None:
         stmt = select(StatusList).where(StatusList.id == list_id).with_for_update(key_share=True)
         return self.session.scalars(stmt).one_or_none()
