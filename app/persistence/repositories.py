@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session, load_only
 
 from app.persistence.models import (
@@ -28,10 +28,54 @@ from app.persistence.models import (
     StatusList,
 )
 
+#: The institution's columns that go into the credentials it issues.
+ISSUER_COLUMNS = ("did", "name", "country", "legal_id", "homepage", "language", "profile")
+
+
+@dataclass(frozen=True)
+class IssuingState:
+    """What issued credentials were built from, as it stands now: the institution's
+    :data:`ISSUER_COLUMNS`, its active key's id and the revisions of some achievements."""
+
+    columns: tuple[object, ...]
+    key_id: str
+    revisions: dict[str, int]
+
 
 class InstitutionRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def issuing_state(
+        self, institution_id: int, achievement_ids: Sequence[str]
+    ) -> IssuingState | None:
+        """The institution's :class:`IssuingState` in one query (None without an active key),
+        with a share lock on its row and its active key's row on PostgreSQL: a rotation,
+        withdrawal or change of the institution waits until this transaction ends."""
+        columns = [getattr(Institution, c) for c in ISSUER_COLUMNS]
+        stmt = (
+            select(*columns, SigningKey.id, Achievement.id, Achievement.revision)
+            .select_from(Institution)
+            .join(
+                SigningKey,
+                and_(SigningKey.institution_id == Institution.id, SigningKey.state == "active"),
+            )
+            .outerjoin(
+                Achievement,
+                and_(
+                    Achievement.institution_id == Institution.id,
+                    Achievement.id.in_(list(achievement_ids)),
+                ),
+            )
+            .where(Institution.id == institution_id)
+            .with_for_update(read=True, of=[Institution, SigningKey])
+        )
+        rows = self.session.execute(stmt).all()
+        if not rows:
+            return None
+        n = len(ISSUER_COLUMNS)
+        revisions = {row[n + 1]: row[n + 2] for row in rows if row[n + 1] is not None}
+        return IssuingState(tuple(rows[0][:n]), rows[0][n], revisions)
 
     def add(self, institution: Institution) -> None:
         self.session.add(institution)
