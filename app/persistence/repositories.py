@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, load_only
 
 from app.persistence.models import (
@@ -42,6 +42,32 @@ class IssuingState:
     revisions: dict[str, int]
 
 
+#: Checked in every write transaction that stores issued credentials: built once (Core, a
+#: cached compiled form), as it runs once per credential.
+_ISSUING_STATE = (
+    select(
+        *[getattr(Institution, c) for c in ISSUER_COLUMNS],
+        SigningKey.id,
+        Achievement.id,
+        Achievement.revision,
+    )
+    .select_from(Institution)
+    .join(
+        SigningKey,
+        and_(SigningKey.institution_id == Institution.id, SigningKey.state == "active"),
+    )
+    .outerjoin(
+        Achievement,
+        and_(
+            Achievement.institution_id == Institution.id,
+            Achievement.id.in_(bindparam("achievement_ids", expanding=True)),
+        ),
+    )
+    .where(Institution.id == bindparam("institution_id"))
+    .with_for_update(read=True, of=[Institution, SigningKey])
+)
+
+
 class InstitutionRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -52,25 +78,14 @@ class InstitutionRepository:
         """The institution's :class:`IssuingState` in one query (None without an active key),
         with a share lock on its row and its active key's row on PostgreSQL: a rotation,
         withdrawal or change of the institution waits until this transaction ends."""
-        columns = [getattr(Institution, c) for c in ISSUER_COLUMNS]
-        stmt = (
-            select(*columns, SigningKey.id, Achievement.id, Achievement.revision)
-            .select_from(Institution)
-            .join(
-                SigningKey,
-                and_(SigningKey.institution_id == Institution.id, SigningKey.state == "active"),
+        rows = (
+            self.session.connection()
+            .execute(
+                _ISSUING_STATE,
+                {"institution_id": institution_id, "achievement_ids": list(achievement_ids)},
             )
-            .outerjoin(
-                Achievement,
-                and_(
-                    Achievement.institution_id == Institution.id,
-                    Achievement.id.in_(list(achievement_ids)),
-                ),
-            )
-            .where(Institution.id == institution_id)
-            .with_for_update(read=True, of=[Institution, SigningKey])
+            .all()
         )
-        rows = self.session.execute(stmt).all()
         if not rows:
             return None
         n = len(ISSUER_COLUMNS)
