@@ -433,6 +433,22 @@ class StatusListRepository:
         )
 
 
+_FINISH_ROW = (
+    update(BatchRow.__table__)  # type: ignore[arg-type]
+    .where(
+        BatchRow.__table__.c.id == bindparam("b_id"),
+        BatchRow.__table__.c.state == "claimed",
+        BatchRow.__table__.c.claimed_by == bindparam("b_worker"),
+    )
+    .values(
+        state=bindparam("b_state"),
+        credential_id=bindparam("b_credential_id"),
+        error=bindparam("b_error"),
+        claimed_until=None,
+    )
+)
+
+
 class BatchRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -519,6 +535,32 @@ class BatchRepository:
 
     def row(self, row_id: int) -> BatchRow | None:
         return self.session.get(BatchRow, row_id)
+
+    def rows(self, row_ids: Sequence[int]) -> Sequence[BatchRow]:
+        """The rows of ``row_ids`` (one query), in id order."""
+        stmt = select(BatchRow).where(BatchRow.id.in_(list(row_ids))).order_by(BatchRow.id)
+        return self.session.scalars(stmt).all()
+
+    def finish_rows(
+        self, worker: str, outcomes: Sequence[tuple[int, str | None, str | None]]
+    ) -> None:
+        """:meth:`finish_row` for each (row id, credential id, error), in one statement
+        executed for all of them."""
+        if not outcomes:
+            return
+        self.session.connection().execute(
+            _FINISH_ROW,
+            [
+                {
+                    "b_id": row_id,
+                    "b_worker": worker,
+                    "b_state": "issued" if credential_id else "failed",
+                    "b_credential_id": credential_id,
+                    "b_error": error,
+                }
+                for row_id, credential_id, error in outcomes
+            ],
+        )
 
     def finish_row(
         self, row_id: int, worker: str, *, credential_id: str | None, error: str | None
