@@ -77,6 +77,15 @@ class InstitutionUpdate(BaseModel):
     profile: Literal["compact", "edc"] | None = None
     contact: SingleLine | None = Field(default=None, max_length=2048, description=_CONTACT_DOC)
     show_date_of_birth: bool | None = Field(default=None, description=_BIRTH_DOC)
+    signatory_name: SingleLine | None = Field(
+        default=None, max_length=255, description='Who signs the certificates ("" removes)'
+    )
+    signatory_title: SingleLine | None = Field(
+        default=None, max_length=255, description="The signatory's title, e.g. Ravnatelj"
+    )
+    place: SingleLine | None = Field(
+        default=None, max_length=255, description="Where the certificates are dated, e.g. Ljubljana"
+    )
 
 
 class KeyPublic(BaseModel):
@@ -107,6 +116,10 @@ class InstitutionPublic(BaseModel):
     profile: str
     contact: str | None
     show_date_of_birth: bool
+    signatory_name: str | None
+    signatory_title: str | None
+    place: str | None
+    images: list[str] = Field(description="The branding images it has: logo, signature, stamp")
     created_at: datetime
     did_document_url: str
     keys: list[KeyPublic]

@@ -19,6 +19,7 @@ same credential in the same language is the same bytes however often it is downl
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -30,6 +31,7 @@ from babel.numbers import format_decimal
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
+from app.documents.branding import Branding, BrandingImage
 from app.documents.fonts import FONT, FONT_FILES, add_fonts, use_smallest_sources
 from app.documents.i18n import N_, Language, long_date, translations
 from app.documents.messages import NOTE_LABELS, PARTICIPATION_LABELS
@@ -313,6 +315,55 @@ def _mark_state(pdf: _Certificate, status: str, since: datetime) -> None:
     pdf.ln(2)
 
 
+_LOGO = 26.0  # the logo's box, mm
+_SIGN_H = 20.0  # the height of the signature and stamp images, mm
+
+
+def _place_image(
+    pdf: _Certificate, image: BrandingImage, x: float, y: float, w: float, h: float
+) -> None:
+    """``image`` fitted into the box (its aspect ratio kept)."""
+    pdf.image(io.BytesIO(image.data), x=x, y=y, w=w, h=h, keep_aspect_ratio=True)
+
+
+def _signature_block(pdf: _Certificate, branding: Branding, issued: datetime) -> None:
+    """The place-and-date line, then the signature and stamp over the signatory's name and
+    title, on the right, as a school's certificate has them."""
+    needed = 10 + (_SIGN_H + 14 if branding.signs else 0)
+    if pdf.get_y() + needed > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.ln(6)
+    date = pdf.date(issued)
+    pdf.style(10.5)
+    line = f"{branding.place}, {date}" if branding.place else date
+    pdf.multi_cell(_WIDTH, 5.5, line, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if not branding.signs:
+        return
+    pdf.ln(3)
+    block_w = 80.0
+    left = _PAGE_W - _MARGIN - block_w
+    top = pdf.get_y()
+    if branding.stamp is not None:
+        _place_image(pdf, branding.stamp, left - _SIGN_H - 6, top, _SIGN_H, _SIGN_H)
+    if branding.signature is not None:
+        _place_image(pdf, branding.signature, left, top, block_w, _SIGN_H)
+    pdf.set_y(top + _SIGN_H + 1)
+    pdf.set_draw_color(*_LINE)
+    pdf.set_line_width(0.3)
+    pdf.line(left, pdf.get_y(), _PAGE_W - _MARGIN, pdf.get_y())
+    pdf.set_y(pdf.get_y() + 1.5)
+    if branding.signatory_name:
+        pdf.set_x(left)
+        pdf.style(10.5, bold=True)
+        pdf.multi_cell(block_w, 5, branding.signatory_name, align="C",
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+    if branding.signatory_title:
+        pdf.set_x(left)
+        pdf.style(9.5, color=_MUTED)
+        pdf.multi_cell(block_w, 5, branding.signatory_title, align="C",
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+
+
 def render_certificate(
     credential: Mapping[str, Any],
     *,
@@ -322,12 +373,15 @@ def render_certificate(
     lang: Language,
     recorded: RecordedIssuer | None = None,
     state: tuple[str, datetime] | None = None,
+    branding: Branding | None = None,
 ) -> bytes:
     """The certificate of ``credential`` (the parsed ``credential_json``) in ``lang``, with
     ``credential_json`` (and ``jwt``) embedded byte for byte; the issuer's name and country
     from ``recorded`` (our record of it) when given. ``state``: (``revoked`` or ``suspended``,
     since when) for a credential that is not valid: the certificate then says so, in red, at
-    the top of its first page and across it."""
+    the top of its first page and across it. ``branding``: the institution's logo (beside its
+    name), and the place-and-date line and signature block (name, title, signature and stamp
+    images) after the content."""
     summary = summarize(credential, lang, recorded=recorded) or CredentialSummary()
     _ = translations(lang).gettext
     footer_note = _(
@@ -352,6 +406,8 @@ def render_certificate(
         _mark_state(pdf, *state)
     # The institution.
     pdf.set_y(max(pdf.get_y(), _BAND + 12))
+    if branding is not None and branding.logo is not None:
+        _place_image(pdf, branding.logo, _PAGE_W - _MARGIN - _LOGO, pdf.get_y(), _LOGO, _LOGO)
     pdf.style(16, bold=True)
     pdf.multi_cell(
         _WIDTH,
@@ -414,6 +470,9 @@ def render_certificate(
     if more:
         pdf.heading(_("More about this micro-credential"))
         pdf.facts(more)
+
+    if branding is not None:
+        _signature_block(pdf, branding, issued)
 
     pdf.embed_file(
         bytes=credential_json,

@@ -93,7 +93,23 @@ class Institution(Base):
     show_date_of_birth: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=sa_false()
     )
+    # The certificate's signature block and place-and-date line (images: InstitutionImage).
+    signatory_name: Mapped[str | None] = mapped_column(String(255))
+    signatory_title: Mapped[str | None] = mapped_column(String(255))
+    place: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class InstitutionImage(Base):
+    """A branding image of an institution's certificates: its logo, signature or stamp."""
+
+    __tablename__ = "institution_image"
+
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # logo | signature | stamp
+    media_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class SigningKey(Base):

@@ -25,6 +25,7 @@ from app.persistence.models import (
     Credential,
     Event,
     Institution,
+    InstitutionImage,
     LearnerSearch,
     SigningKey,
     StatusList,
@@ -93,6 +94,22 @@ class InstitutionRepository:
         n = len(ISSUER_COLUMNS)
         revisions = {row[n + 1]: row[n + 2] for row in rows if row[n + 1] is not None}
         return IssuingState(tuple(rows[0][:n]), rows[0][n], revisions)
+
+    def images(self, institution_id: int) -> Sequence[InstitutionImage]:
+        stmt = select(InstitutionImage).where(InstitutionImage.institution_id == institution_id)
+        return self.session.scalars(stmt).all()
+
+    def image(self, institution_id: int, kind: str) -> InstitutionImage | None:
+        return self.session.get(InstitutionImage, (institution_id, kind))
+
+    def put_image(self, image: InstitutionImage) -> None:
+        self.session.merge(image)
+
+    def delete_image(self, institution_id: int, kind: str) -> bool:
+        found = self.image(institution_id, kind)
+        if found is not None:
+            self.session.delete(found)
+        return found is not None
 
     def add(self, institution: Institution) -> None:
         self.session.add(institution)

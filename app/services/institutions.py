@@ -14,11 +14,18 @@ import pycountry
 from sqlalchemy.exc import IntegrityError
 
 import keys
+from app.documents.branding import (
+    IMAGE_KINDS,
+    Branding,
+    BrandingImage,
+    ImageRefused,
+    checked_image,
+)
 from app.documents.summary import RecordedIssuer
-from app.errors import Conflict, Unprocessable
+from app.errors import Conflict, NotFound, Unprocessable
 from app.http.text_input import control_character
 from app.http.urls import PublicUrls
-from app.persistence.models import Institution, utcnow
+from app.persistence.models import Institution, InstitutionImage, utcnow
 from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.api_keys import new_api_key
 from app.services.issuing_cache import IssuingCache
@@ -73,6 +80,11 @@ class InstitutionInfo:
     profile: str
     contact: str | None
     show_date_of_birth: bool
+    signatory_name: str | None
+    signatory_title: str | None
+    place: str | None
+    #: The kinds of branding image it has (logo, signature, stamp).
+    images: tuple[str, ...]
     created_at: datetime
     did_document_url: str
     keys: tuple[KeyInfo, ...]
@@ -151,6 +163,9 @@ class InstitutionService:
         profile: str | None = None,
         contact: str | None = None,
         show_date_of_birth: bool | None = None,
+        signatory_name: str | None = None,
+        signatory_title: str | None = None,
+        place: str | None = None,
         actor: str,
     ) -> InstitutionInfo:
         """Change the institution's language or credential profile (for credentials issued
@@ -162,6 +177,13 @@ class InstitutionService:
             changes["contact"] = _contact(contact) if contact.strip() else None
         if show_date_of_birth is not None:
             changes["show_date_of_birth"] = show_date_of_birth
+        for name, text in (("signatory_name", signatory_name),
+                           ("signatory_title", signatory_title), ("place", place)):  # fmt: skip
+            if text is not None:
+                reason = control_character(text)
+                if reason:
+                    raise Unprocessable.field(name, reason)
+                changes[name] = text.strip() or None
         if language is not None:
             try:
                 changes["language"] = canonical_language_tag(language)
@@ -184,6 +206,64 @@ class InstitutionService:
             uow.commit()
         self._cache.forget_institution(institution.id)
         return info
+
+    def set_image(
+        self, slug: str, kind: str, data: bytes, media_type: str, *, actor: str
+    ) -> InstitutionInfo:
+        """Keep ``data`` as the institution's ``kind`` of branding image (logo, signature,
+        stamp), once it passes :func:`app.documents.branding.checked_image` (field ``image``)."""
+        if kind not in IMAGE_KINDS:
+            raise NotFound(f"no branding image {kind!r}: use one of {', '.join(IMAGE_KINDS)}")
+        try:
+            image = checked_image(data, media_type)
+        except ImageRefused as exc:
+            raise Unprocessable.field("image", str(exc), code="image_refused") from exc
+        with self._uow() as uow:
+            institution = require_institution(uow, slug, for_update=True)
+            now = self._clock()
+            uow.institutions.put_image(
+                InstitutionImage(institution_id=institution.id, kind=kind,
+                                 media_type=image.media_type, data=image.data, updated_at=now)
+            )  # fmt: skip
+            uow.events.record(institution.id, "institution.image_set", slug, actor, now,
+                              {"kind": kind, "media_type": image.media_type,
+                               "bytes": len(image.data)})  # fmt: skip
+            uow.flush()
+            info = self._info(uow, institution)
+            uow.commit()
+        return info
+
+    def delete_image(self, slug: str, kind: str, *, actor: str) -> InstitutionInfo:
+        """Remove the institution's ``kind`` of branding image (nothing if it has none)."""
+        with self._uow() as uow:
+            institution = require_institution(uow, slug, for_update=True)
+            if uow.institutions.delete_image(institution.id, kind):
+                uow.events.record(institution.id, "institution.image_deleted", slug, actor,
+                                  self._clock(), {"kind": kind})  # fmt: skip
+            uow.flush()
+            info = self._info(uow, institution)
+            uow.commit()
+        return info
+
+    def branding(self, did: str) -> Branding | None:
+        """What the certificates of the institution whose DID is ``did`` show of it (None:
+        not one of ours)."""
+        with self._uow(read_only=True) as uow:
+            institution = uow.institutions.by_did(did)
+            if institution is None:
+                return None
+            images = {
+                i.kind: BrandingImage(i.media_type, i.data)
+                for i in uow.institutions.images(institution.id)
+            }
+            return Branding(
+                logo=images.get("logo"),
+                signature=images.get("signature"),
+                stamp=images.get("stamp"),
+                signatory_name=institution.signatory_name,
+                signatory_title=institution.signatory_title,
+                place=institution.place,
+            )
 
     def get(self, slug: str) -> InstitutionInfo:
         with self._uow(read_only=True) as uow:
@@ -232,6 +312,10 @@ class InstitutionService:
             profile=institution.profile,
             contact=institution.contact,
             show_date_of_birth=institution.show_date_of_birth,
+            signatory_name=institution.signatory_name,
+            signatory_title=institution.signatory_title,
+            place=institution.place,
+            images=tuple(sorted(i.kind for i in uow.institutions.images(institution.id))),
             created_at=institution.created_at,
             did_document_url=self._urls.did_document(institution.slug),
             keys=tuple(KeyInfo.of(institution, k) for k in rows),

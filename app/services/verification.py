@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.documents.branding import Branding
 from app.documents.summary import RecordedIssuer, issuer_did
 from app.errors import NotFound, PayloadTooLarge, Unprocessable
 from app.http.json_input import JsonInputError, load_json
@@ -241,6 +242,11 @@ class VerificationService:
         if self._wallet_lookup is None:
             raise NotFound("no credential behind this wallet address")
         return self._wallet_lookup(token)
+
+    def branding(self, credential: Mapping[str, Any] | None) -> Branding | None:
+        """The certificate branding of the credential's issuer, if it is one of ours."""
+        did = issuer_did(credential)
+        return self._institutions.branding(did) if did else None
 
     def recorded_issuer(self, credential: Mapping[str, Any] | None) -> RecordedIssuer | None:
         """Our record of the credential's issuer, if the issuer is one of our institutions:

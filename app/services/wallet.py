@@ -197,6 +197,7 @@ class WalletService:
                 lang=lang,
                 recorded=self._verification.recorded_issuer(credential),
                 state=_state_mark(self._verification.stored(record.public_id).state),
+                branding=self._verification.branding(credential),
             )
         summary = summarize(credential, lang)
         learner, title = (summary.learner, summary.title) if summary else (None, None)

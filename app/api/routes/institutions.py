@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from app.api.schemas import (
     ApiKeyCreate,
@@ -55,8 +56,35 @@ def update_institution(
         profile=body.profile,
         contact=body.contact,
         show_date_of_birth=body.show_date_of_birth,
+        signatory_name=body.signatory_name,
+        signatory_title=body.signatory_title,
+        place=body.place,
         actor=admin.actor,
     )
+    return InstitutionPublic.model_validate(info)
+
+
+@router.put("/{slug}/branding/{kind}", response_model=InstitutionPublic)
+async def put_branding_image(
+    slug: str, kind: str, request: Request, container: ContainerDep, principal: CurrentPrincipal
+) -> InstitutionPublic:
+    """A logo, signature or stamp for the certificates: the image as the body, ``Content-Type``
+    ``image/png`` or ``image/svg+xml``, at most 512 KiB (422 ``image_refused`` naming why)."""
+    principal.require_institution_or_admin(slug)
+    media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    data = await request.body()
+    info = await run_in_threadpool(
+        container.institutions.set_image, slug, kind, data, media_type, actor=principal.actor
+    )
+    return InstitutionPublic.model_validate(info)
+
+
+@router.delete("/{slug}/branding/{kind}", response_model=InstitutionPublic)
+def delete_branding_image(
+    slug: str, kind: str, container: ContainerDep, principal: CurrentPrincipal
+) -> InstitutionPublic:
+    principal.require_institution_or_admin(slug)
+    info = container.institutions.delete_image(slug, kind, actor=principal.actor)
     return InstitutionPublic.model_validate(info)
 
 
