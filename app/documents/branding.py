@@ -4,10 +4,10 @@ the signatory's name and title, and the place the certificate is dated at.
 Images come from the institution through the API, so they are checked before they are kept
 (:func:`checked_image`): at most :data:`MAX_IMAGE_BYTES`; a PNG must decode (Pillow) and be at
 most :data:`MAX_PIXELS` on a side; an SVG must parse as XML without entities or DTDs
-(defusedxml), have an ``svg`` root with a ``viewBox``, and hold nothing that runs or reaches out: no ``script``,
-``foreignObject``, event handler attributes (``on…``), ``style`` elements or attributes that
-load anything (``url(`` or ``@import``), and no ``href`` other than a fragment (``#id``) or an
-embedded PNG/JPEG (``data:image/png;base64,…``).
+(defusedxml), have an ``svg`` root with a ``viewBox``, and hold nothing that runs or reaches
+out: no ``script``, ``foreignObject``, event handler attributes (``on…``), ``style`` elements
+or attributes that load anything (``url(`` or ``@import``), and no ``href`` other than a
+fragment (``#id``) or an embedded PNG/JPEG (``data:image/png;base64,…``).
 """
 
 from __future__ import annotations
