@@ -129,3 +129,55 @@ async def test_images_are_size_limited_and_kinds_are_fixed(
     other = await institution(client, admin_headers, "ss-sabac")
     foreign = await put_image(client, other[1], "logo", png(), "image/png")
     assert foreign.status_code == 403
+
+
+async def test_the_certificate_holds_every_annex_i_element_the_branding_and_a_readable_qr(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], tmp_path: Any
+) -> None:
+    import zxingcpp
+
+    from tests.api.test_wallet_certificate import poppler
+    from tests.support.data import ACHIEVEMENT
+
+    _, headers = await institution(client, admin_headers)
+    made = await achievement(client, headers)
+    r = await client.post(
+        "/api/v1/credentials",
+        json={"achievement_id": made["id"], "learner": LEARNER, "grade": "odlično (5)"},
+        headers=headers,
+    )
+    issued = r.json()
+    assert (await put_image(client, headers, "logo", png(), "image/png")).status_code == 200
+    await client.patch(
+        "/api/v1/institutions/ts-lj",
+        json={"signatory_name": "mag. Ana Novak", "signatory_title": "Ravnateljica",
+              "place": "Ljubljana"},
+        headers=admin_headers,
+    )  # fmt: skip
+    pdf = await client.get(f"{wallet_path(issued)}/certificate.pdf", params={"lang": "en"})
+    source = tmp_path / "certificate.pdf"
+    source.write_bytes(pdf.content)
+    text = " ".join(poppler("pdftotext", str(source), "-").decode().split())
+    annex_i = {
+        "learner": "Đurđica Šćepanović Žunič",
+        "title": "3D printing: FDM basics",
+        "awarding body and country": "Tehniški šolski center",
+        "country": "Slovenia",
+        "date of issue": "Date of issue",
+        "learning outcomes": "Prepares a model for printing",
+        "workload (ECTS)": "ECTS",
+        "workload (hours)": "50",
+        "EQF level": "EQF level",
+        "type of assessment": str(ACHIEVEMENT["assessment_type"]),
+        "form of participation": "In person",
+        "quality assurance": str(ACHIEVEMENT["quality_assurance"]),
+        "supervision": str(ACHIEVEMENT["supervision"]),
+        "grade": "odlično (5)",
+    }
+    missing = {element: words for element, words in annex_i.items() if words not in text}
+    assert missing == {}, (missing, text)
+    for words in ("mag. Ana Novak", "Ravnateljica", "Ljubljana, "):
+        assert words in text, (words, text)
+    poppler("pdftoppm", "-r", "150", "-png", "-singlefile", str(source), str(tmp_path / "page"))
+    codes = zxingcpp.read_barcodes(Image.open(tmp_path / "page.png"))
+    assert [code.text for code in codes] == [issued["verification_url"]]
