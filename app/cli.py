@@ -206,6 +206,10 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        # A worker process imports the whole service before it answers the supervisor's
+        # first health check; on a busy machine that takes longer than uvicorn's default 5 s,
+        # and the supervisor would kill and restart it for ever.
+        timeout_worker_healthcheck=60,
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
         log_level=settings.log_level.lower(),

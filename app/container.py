@@ -30,6 +30,7 @@ from app.services.credentials import CredentialQueries
 from app.services.did_documents import DidDocuments
 from app.services.institutions import InstitutionService
 from app.services.issuance import IssuanceService
+from app.services.issuing_cache import IssuingCache
 from app.services.limits import InputLimits
 from app.services.signing_keys import SigningKeyService
 from app.services.status import StatusService
@@ -59,6 +60,7 @@ class Container:
     urls: PublicUrls = field(init=False)
     admin_token: AdminToken = field(init=False)
     auth: Authenticator = field(init=False)
+    issuing_cache: IssuingCache = field(init=False)
     signing_keys: SigningKeyService = field(init=False)
     institutions: InstitutionService = field(init=False)
     api_keys: ApiKeyService = field(init=False)
@@ -95,12 +97,18 @@ class Container:
             admin_token=self.admin_token.current,
             throttle=FailureThrottle(settings.auth_failures_per_minute, clock=clock),
         )
-        self.signing_keys = SigningKeyService(uow, master_key=self.secrets.master_key, clock=clock)
-        self.institutions = InstitutionService(uow, self.signing_keys, urls=urls, clock=clock)
+        # Per process: what issuance reads of an institution, checked when it writes.
+        self.issuing_cache = cache = IssuingCache()
+        self.signing_keys = SigningKeyService(
+            uow, master_key=self.secrets.master_key, clock=clock, cache=cache
+        )
+        self.institutions = InstitutionService(
+            uow, self.signing_keys, urls=urls, clock=clock, cache=cache
+        )
         self.api_keys = ApiKeyService(uow, clock=clock)
         self.did_documents = DidDocuments(uow)
         limits = InputLimits.of(settings)
-        self.achievements = AchievementService(uow, limits=limits, clock=clock)
+        self.achievements = AchievementService(uow, limits=limits, clock=clock, cache=cache)
         self.status = StatusService(
             uow,
             self.signing_keys,
@@ -117,7 +125,7 @@ class Container:
         self.issuance = IssuanceService(
             uow, self.signing_keys, self.status, store,
             urls=urls, metrics=metrics, document_loader=loader, limits=limits, clock=clock,
-            edc_ebsi=settings.edc_ebsi,
+            edc_ebsi=settings.edc_ebsi, cache=cache,
         )  # fmt: skip
         self.credentials = CredentialQueries(uow, store)
         self.vc_api = VcApiIssuer(

@@ -4,11 +4,14 @@ Prints, in one run on the same signed credential (2 learning outcomes, every opt
 set, a Cyrillic learner name, the JSON-LD and the JWT attached): ``render_certificate``
 PDFs/s in Serbian and in English, as a ratio to two references measured in the same run:
 fpdf2 writing a blank A4 page in a built-in font (the floor of any fpdf2 document), and segno
-making the PNG QR code of the verification URL (what the verification page serves). A third
-line, fpdf2 writing one line in the two embedded Roboto fonts, shows how much of a
-certificate is loading and subsetting the fonts. The scenarios run interleaved in short rounds
-and keep each one's best round, so a burst of noise on this shared machine hits a ratio less
-than an absolute number. Runs in about 10 s.
+making the PNG QR code of the verification URL (what the verification page serves). Two more
+lines write one line of text in the two embedded Roboto fonts: with fpdf2 parsing the font
+files itself (``add_font``, what every certificate paid before the fonts were parsed once per
+process) and with the fonts of :mod:`app.documents.fonts` (what a certificate pays now: the
+subsetting). The last line is the EDC profile's page image (the certificate's first page,
+rasterized and encoded as JPEG). The scenarios run interleaved in short rounds and keep each
+one's best round, so a burst of noise on this shared machine hits a ratio less than an
+absolute number. Runs in about 15 s.
 
     .venv/bin/python bench/pdf.py [--rounds 3] [--seconds 0.5]
 """
@@ -30,7 +33,9 @@ from harness import best_rates, print_notes
 
 import keys
 from app.documents.certificate import FONT, FONT_FILES, render_certificate
+from app.documents.fonts import add_fonts, use_smallest_sources
 from app.documents.i18n import language
+from app.documents.page_image import render_page_image
 from app.documents.qr import qr_png
 from issuer.credential import (
     AchievementSpec,
@@ -113,15 +118,20 @@ def blank_page() -> bytes:
     return bytes(pdf.output())
 
 
-def roboto_line() -> bytes:
+def roboto_line(*, parsed_once: bool = False) -> bytes:
     pdf = FPDF(format="A4")
-    for style, path in FONT_FILES.items():
-        pdf.add_font(FONT, style, str(path))
+    if parsed_once:
+        add_fonts(pdf)
+    else:
+        for style, path in FONT_FILES.items():
+            pdf.add_font(FONT, style, str(path))
     pdf.add_page()
     pdf.set_font(FONT, "", 12)
     pdf.cell(text="Љубица Јовановић, čćđšž ")
     pdf.set_font(FONT, "B", 12)
     pdf.cell(text="3D štampa")
+    if parsed_once:
+        use_smallest_sources(pdf)
     return bytes(pdf.output())
 
 
@@ -147,12 +157,18 @@ def main() -> None:
             lang=lang,
         )  # fmt: skip
 
+    serbian = language("sr")
+    assert serbian is not None
     scenarios: dict[str, Callable[[], object]] = {
         "blank": blank_page,
         "qr": lambda: qr_png(VERIFICATION_URL),
         "roboto": roboto_line,
+        "roboto_once": lambda: roboto_line(parsed_once=True),
         "sr": certificate("sr"),
         "en": certificate("en"),
+        "page": lambda: render_page_image(
+            credential, verification_url=VERIFICATION_URL, lang=serbian
+        ),
     }
     size = len(scenarios["sr"]())  # type: ignore[arg-type]
     r = best_rates(scenarios, args.rounds, args.seconds)
@@ -162,19 +178,26 @@ def main() -> None:
     row("segno QR code PNG of the URL (reference)", qr, 1.0, "itself")
     row("fpdf2 one line in embedded Roboto Regular + Bold", r["roboto"], r["roboto"] / blank,
         "blank page")  # fmt: skip
+    row("  the same, fonts parsed once (app.documents.fonts)", r["roboto_once"],
+        r["roboto_once"] / r["roboto"], "fpdf2 parsing the files")  # fmt: skip
     for tag, name in (("sr", "Serbian"), ("en", "English")):
         row(f"render_certificate ({name}, Cyrillic learner)", r[tag], r[tag] / blank, "blank page")
         row("  the same", r[tag], r[tag] / qr, "QR code PNG")
+        row("  the same", r[tag], r[tag] / r["roboto"], "one line, fpdf2 parsing the fonts")
+    row("EDC page image (Serbian): certificate page 1 as JPEG", r["page"], r["page"] / qr,
+        "QR code PNG")  # fmt: skip
 
     print()
-    fonts = 1 / r["roboto"] - 1 / blank
+    fonts = 1 / r["roboto_once"] - 1 / blank
+    parsing = 1 / r["roboto"] - 1 / r["roboto_once"]
     notes = (
         f"One certificate is {size / 1024:.0f} KiB (two embedded font subsets, the credential "
         f"and its JWT attached) and costs {1000 / r['sr']:.1f} ms of one core, of which "
-        f"loading and subsetting the two Roboto fonts is about {1000 * fonts:.1f} ms "
-        f"({100 * fonts * r['sr']:.0f}%). Best of {args.rounds} interleaved rounds of "
-        f"{args.seconds} s each; os.cpu_count() = {os.cpu_count()}. These machines are noisy: "
-        "compare ratios, not absolute numbers."
+        f"subsetting the two Roboto fonts is about {1000 * fonts:.1f} ms "
+        f"({100 * fonts * r['sr']:.0f}%); parsing them, which fpdf2 would do for every "
+        f"document, would add {1000 * parsing:.1f} ms. Best of {args.rounds} interleaved "
+        f"rounds of {args.seconds} s each; os.cpu_count() = {os.cpu_count()}. These machines "
+        "are noisy: compare ratios, not absolute numbers."
     )
     print_notes(notes)
 

@@ -9,8 +9,9 @@ JSON-LD credential (and its JWT, when there is one) rides inside the PDF as embe
 
 Text is set in Roboto (Regular and Bold, from the ``font-roboto`` package), which covers the
 Latin of every project language (č ć đ š ž) and the Cyrillic of Serbian and Montenegrin names;
-fpdf2 embeds the subset of glyphs the page uses (``FontFile2``). The QR code is drawn as
-vector rectangles, sharp at any print resolution.
+fpdf2 embeds the subset of glyphs the page uses (``FontFile2``); the fonts are parsed once per
+process (:mod:`app.documents.fonts`). The QR code is drawn as vector rectangles, sharp at any
+print resolution.
 
 The document depends only on its inputs: its dates are the credential's issue date, so the
 same credential in the same language is the same bytes however often it is downloaded.
@@ -21,16 +22,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
+from functools import lru_cache
 from typing import Any
 
-import font_roboto
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
+from app.documents.fonts import FONT, FONT_FILES, add_fonts, use_smallest_sources
 from app.documents.i18n import N_, Language, translations
 from app.documents.messages import PARTICIPATION_LABELS
 from app.documents.qr import qr_modules
@@ -42,11 +43,6 @@ ATTACHMENT_NAME = "credential.json"
 ATTACHMENT_TYPE = "application/vc"  # the VC 2.0 media type of a secured JSON-LD credential
 JWT_ATTACHMENT_NAME = "credential.jwt"
 JWT_ATTACHMENT_TYPE = "application/vc+jwt"
-FONT = "Roboto"
-FONT_FILES = {
-    "": Path(font_roboto.font_directory) / "Roboto-Regular.ttf",
-    "B": Path(font_roboto.font_directory) / "Roboto-Bold.ttf",
-}
 
 # Layout, in millimetres on A4 portrait (210 x 297).
 _PAGE_W, _PAGE_H = 210.0, 297.0
@@ -80,8 +76,7 @@ class _Certificate(FPDF):
         self.verification_url = verification_url
         self.footer_note = footer_note
         self.running_head = running_head
-        for style, path in FONT_FILES.items():
-            self.add_font(FONT, style, str(path))
+        add_fonts(self)  # Roboto Regular and Bold, parsed once per process
         self.set_margins(_MARGIN, _MARGIN + _BAND, _MARGIN)
         self.c_margin = 0  # text starts where the rules and boxes do
         self.set_auto_page_break(True, margin=_PAGE_H - _FOOT_TOP + 6)
@@ -144,24 +139,18 @@ class _Certificate(FPDF):
 
     def _qr(self, x: float, y: float, size: float) -> None:
         """The QR code as filled rectangles, one per horizontal run of dark modules."""
-        modules = qr_modules(self.verification_url)
-        step = size / len(modules)
+        runs, count = _qr_runs(self.verification_url)
+        step = size / count
         self.set_fill_color(0, 0, 0)
-        for row, line in enumerate(modules):
-            start = None
-            for col, dark in enumerate([*line, False]):
-                if dark and start is None:
-                    start = col
-                elif not dark and start is not None:
-                    # A hair wider than the run: no seams between rectangles in any renderer.
-                    self.rect(
-                        x + start * step,
-                        y + row * step,
-                        (col - start) * step + 0.01,
-                        step + 0.01,
-                        style="F",
-                    )
-                    start = None
+        for row, start, end in runs:
+            # A hair wider than the run: no seams between rectangles in any renderer.
+            self.rect(
+                x + start * step,
+                y + row * step,
+                (end - start) * step + 0.01,
+                step + 0.01,
+                style="F",
+            )
 
     # -- the body ------------------------------------------------------------------------
 
@@ -234,6 +223,24 @@ class _Certificate(FPDF):
             self.style(10.5)
             self.multi_cell(_WIDTH - indent, 5.2, item, align="L")
             self.set_y(self.get_y() + 1.2)
+
+
+@lru_cache(maxsize=64)
+def _qr_runs(url: str) -> tuple[tuple[tuple[int, int, int], ...], int]:
+    """The horizontal runs of dark modules of the QR code of ``url`` (row, first column, end
+    column) and the symbol's size in modules. Remembered: every page of a certificate, and the
+    page image in each language of an EDC credential, draws the same code."""
+    modules = qr_modules(url)
+    runs = []
+    for row, line in enumerate(modules):
+        start = None
+        for col, dark in enumerate([*line, False]):
+            if dark and start is None:
+                start = col
+            elif not dark and start is not None:
+                runs.append((row, start, col))
+                start = None
+    return tuple(runs), len(modules)
 
 
 def _issued(summary: CredentialSummary) -> datetime:
@@ -381,4 +388,5 @@ def render_certificate(
             modification_date=issued,
             compress=True,
         )
+    use_smallest_sources(pdf)
     return bytes(pdf.output())

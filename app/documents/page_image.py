@@ -10,6 +10,7 @@ of them gets the English page.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +25,13 @@ __all__ = ["PAGE_DPI", "page_images", "render_page_image"]
 #: about 60 KB as a JPEG, so a credential in three languages stays far under the size limit.
 PAGE_DPI = 72
 JPEG_QUALITY = 70
+
+# PDFium is not thread-safe, not even with one document per thread (pypdfium2's documentation,
+# "Incompatibility with Threading"), and the service issues in several threads: one call into
+# it at a time. Rasterizing is a few milliseconds of the page's cost; setting the certificate
+# and encoding the JPEG run outside the lock. Every PDFium object is closed inside it, none
+# is left to a finalizer in another thread.
+_PDFIUM = threading.Lock()
 
 
 def render_page_image(
@@ -46,16 +54,20 @@ def render_page_image(
         lang=lang,
         recorded=recorded,
     )
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        page = document[0]
+    with _PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
         try:
-            bitmap = page.render(scale=PAGE_DPI / 72, grayscale=False)
-            image: Image.Image = bitmap.to_pil().convert("RGB")
+            page = document[0]
+            try:
+                bitmap = page.render(scale=PAGE_DPI / 72, grayscale=False)
+                try:
+                    image: Image.Image = bitmap.to_pil().convert("RGB")  # a copy
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
         finally:
-            page.close()
-    finally:
-        document.close()
+            document.close()
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     return out.getvalue()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, load_only
 
 from app.persistence.learner_search import fold, learner_search_text
@@ -30,10 +30,69 @@ from app.persistence.models import (
     StatusList,
 )
 
+#: The institution's columns that go into the credentials it issues.
+ISSUER_COLUMNS = ("did", "name", "country", "legal_id", "homepage", "language", "profile")
+
+
+@dataclass(frozen=True)
+class IssuingState:
+    """What issued credentials were built from, as it stands now: the institution's
+    :data:`ISSUER_COLUMNS`, its active key's id and the revisions of some achievements."""
+
+    columns: tuple[object, ...]
+    key_id: str
+    revisions: dict[str, int]
+
+
+#: Checked in every write transaction that stores issued credentials: built once (Core, a
+#: cached compiled form), as it runs once per credential.
+_ISSUING_STATE = (
+    select(
+        *[getattr(Institution, c) for c in ISSUER_COLUMNS],
+        SigningKey.id,
+        Achievement.id,
+        Achievement.revision,
+    )
+    .select_from(Institution)
+    .join(
+        SigningKey,
+        and_(SigningKey.institution_id == Institution.id, SigningKey.state == "active"),
+    )
+    .outerjoin(
+        Achievement,
+        and_(
+            Achievement.institution_id == Institution.id,
+            Achievement.id.in_(bindparam("achievement_ids", expanding=True)),
+        ),
+    )
+    .where(Institution.id == bindparam("institution_id"))
+    .with_for_update(read=True, of=[Institution, SigningKey])
+)
+
 
 class InstitutionRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def issuing_state(
+        self, institution_id: int, achievement_ids: Sequence[str]
+    ) -> IssuingState | None:
+        """The institution's :class:`IssuingState` in one query (None without an active key),
+        with a share lock on its row and its active key's row on PostgreSQL: a rotation,
+        withdrawal or change of the institution waits until this transaction ends."""
+        rows = (
+            self.session.connection()
+            .execute(
+                _ISSUING_STATE,
+                {"institution_id": institution_id, "achievement_ids": list(achievement_ids)},
+            )
+            .all()
+        )
+        if not rows:
+            return None
+        n = len(ISSUER_COLUMNS)
+        revisions = {row[n + 1]: row[n + 2] for row in rows if row[n + 1] is not None}
+        return IssuingState(tuple(rows[0][:n]), rows[0][n], revisions)
 
     def add(self, institution: Institution) -> None:
         self.session.add(institution)
@@ -334,6 +393,17 @@ class StatusListRepository:
         )
         return self.session.scalars(stmt).one_or_none()
 
+    def reserve(self, list_id: int, count: int) -> int | None:
+        """Move the list's counter on by ``count`` in one atomic statement, if that many are
+        left; the new counter (the block is the ``count`` values before it), else None."""
+        stmt = (
+            update(StatusList)
+            .where(StatusList.id == list_id, StatusList.allocated + count <= StatusList.size)
+            .values(allocated=StatusList.allocated + count)
+            .returning(StatusList.allocated)
+        )
+        return self.session.execute(stmt).scalar_one_or_none()
+
     def get_for_update(self, list_id: int) -> StatusList | None:
         stmt = select(StatusList).where(StatusList.id == list_id).with_for_update(key_share=True)
         return self.session.scalars(stmt).one_or_none()
@@ -376,6 +446,22 @@ class StatusListRepository:
             .where(StatusList.institution_id == institution_id)
             .values(signed_version=None)
         )
+
+
+_FINISH_ROW = (
+    update(BatchRow.__table__)  # type: ignore[arg-type]
+    .where(
+        BatchRow.__table__.c.id == bindparam("b_id"),
+        BatchRow.__table__.c.state == "claimed",
+        BatchRow.__table__.c.claimed_by == bindparam("b_worker"),
+    )
+    .values(
+        state=bindparam("b_state"),
+        credential_id=bindparam("b_credential_id"),
+        error=bindparam("b_error"),
+        claimed_until=None,
+    )
+)
 
 
 class BatchRepository:
@@ -464,6 +550,32 @@ class BatchRepository:
 
     def row(self, row_id: int) -> BatchRow | None:
         return self.session.get(BatchRow, row_id)
+
+    def rows(self, row_ids: Sequence[int]) -> Sequence[BatchRow]:
+        """The rows of ``row_ids`` (one query), in id order."""
+        stmt = select(BatchRow).where(BatchRow.id.in_(list(row_ids))).order_by(BatchRow.id)
+        return self.session.scalars(stmt).all()
+
+    def finish_rows(
+        self, worker: str, outcomes: Sequence[tuple[int, str | None, str | None]]
+    ) -> None:
+        """:meth:`finish_row` for each (row id, credential id, error), in one statement
+        executed for all of them."""
+        if not outcomes:
+            return
+        self.session.connection().execute(
+            _FINISH_ROW,
+            [
+                {
+                    "b_id": row_id,
+                    "b_worker": worker,
+                    "b_state": "issued" if credential_id else "failed",
+                    "b_credential_id": credential_id,
+                    "b_error": error,
+                }
+                for row_id, credential_id, error in outcomes
+            ],
+        )
 
     def finish_row(
         self, row_id: int, worker: str, *, credential_id: str | None, error: str | None

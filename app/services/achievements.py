@@ -21,6 +21,7 @@ from typing import Any
 from app.errors import NotFound, Unprocessable
 from app.persistence.models import Achievement, utcnow
 from app.persistence.uow import UnitOfWork, UowFactory
+from app.services.issuing_cache import IssuingCache
 from app.services.limits import InputLimits
 from issuer.credential import (
     AchievementSpec,
@@ -232,10 +233,12 @@ class AchievementService:
         *,
         limits: InputLimits = InputLimits(),
         clock: Callable[[], datetime] = utcnow,
+        cache: IssuingCache | None = None,
     ) -> None:
         self._uow = uow_factory
         self._limits = limits
         self._clock = clock
+        self._cache = cache or IssuingCache()
 
     def create(
         self, institution_id: int, values: Mapping[str, Any], *, actor: str
@@ -307,6 +310,7 @@ class AchievementService:
             uow.flush()
             info = _info(row)
             uow.commit()
+        self._cache.forget_achievement(institution_id, achievement_id)
         return info
 
     @staticmethod

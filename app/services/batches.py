@@ -258,9 +258,7 @@ class BatchService:
         chunks: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}
         owners: dict[str, tuple[Principal, str]] = {}
         with self._uow(read_only=True) as uow:
-            for row_id in row_ids:
-                row = uow.batches.row(row_id)
-                assert row is not None
+            for row in uow.batches.rows(row_ids):
                 chunks.setdefault(row.batch_id, []).append((row.id, row.row_number, row.data))
                 if row.batch_id not in owners:
                     batch = uow.batches.by_id(row.batch_id)
@@ -276,15 +274,15 @@ class BatchService:
             with bind(batch_id=batch_id):
                 results = self._work_rows(principal, achievement_id, batch_id, rows)
                 with self._uow() as uow:
-                    for (row_id, _, _), result in zip(rows, results, strict=True):
-                        if isinstance(result, AppError):
-                            uow.batches.finish_row(
-                                row_id, worker, credential_id=None, error=result.detail
-                            )
-                        else:
-                            uow.batches.finish_row(
-                                row_id, worker, credential_id=result[0].id, error=None
-                            )
+                    uow.batches.finish_rows(
+                        worker,
+                        [
+                            (row_id, None, result.detail)
+                            if isinstance(result, AppError)
+                            else (row_id, result[0].id, None)
+                            for (row_id, _, _), result in zip(rows, results, strict=True)
+                        ],
+                    )
                     uow.commit()
                 failed = sum(isinstance(r, AppError) for r in results)
                 log.info(
@@ -332,6 +330,11 @@ class BatchService:
         """Stamp ``finished_at`` on the batches that have no open row left (once per chunk,
         not per row: the check is an indexed EXISTS)."""
         finished = []
+        with self._uow(read_only=True) as uow:
+            # Most chunks leave rows open: only a batch without any takes the write lock.
+            batch_ids = {b for b in batch_ids if not uow.batches.has_open_rows(b)}
+        if not batch_ids:
+            return
         with self._uow() as uow:
             for batch_id in batch_ids:
                 if not uow.batches.has_open_rows(batch_id):

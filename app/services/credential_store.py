@@ -7,12 +7,16 @@ each gets its own insert, replay or failure and no row fails another. An unavail
 database (``OperationalError``) is no row's fault: it is raised, and a batch's claimed rows
 are tried again when their lease runs out. A replay with a different request body under the
 same key is a 409.
+
+Each write transaction first runs the caller's ``validate`` (one query: is the key the rows were
+signed with still active, is what they were built from unchanged?); when it raises
+:class:`~app.services.issuing_cache.StaleIssuer`, nothing is stored and the caller signs again.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +28,7 @@ from app.http.urls import PUBLIC_ID, PublicUrls
 from app.observability.metrics import Metrics
 from app.persistence.models import Credential
 from app.persistence.uow import UnitOfWork, UowFactory
+from app.services.issuing_cache import StaleIssuer
 from app.services.principal import Principal
 from app.services.status import StatusSlot
 from app.services.wallet_tokens import WalletTokens
@@ -75,6 +80,12 @@ class IssuanceFailed(AppError):
 
 #: Per row: the credential and whether it replays one stored before, or why it failed.
 StoreResult = tuple[IssuedCredential, bool] | AppError
+#: A check at the start of a write transaction (raises StaleIssuer).
+Validate = Callable[[UnitOfWork], None]
+
+
+def _valid(uow: UnitOfWork) -> None:
+    """No check."""
 
 
 class CredentialStore:
@@ -161,12 +172,18 @@ class CredentialStore:
         return self.issued(earlier)
 
     def store(
-        self, rows: Sequence[Credential], principal: Principal, *, key_type: str
+        self,
+        rows: Sequence[Credential],
+        principal: Principal,
+        *,
+        key_type: str,
+        validate: Validate | None = None,
     ) -> list[StoreResult]:
         """Store ``rows`` (each with its ``credential.issued`` event), signed with a key of
         ``key_type``; per row the credential and whether it is a replay of one stored
-        before, or the error that row alone failed with."""
-        results = self._store(rows, principal)
+        before, or the error that row alone failed with. ``validate`` runs first in every
+        write transaction; the :class:`StaleIssuer` it raises stores nothing and is raised."""
+        results = self._store(rows, principal, validate or _valid)
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, AppError):
                 continue
@@ -182,10 +199,13 @@ class CredentialStore:
                     self._metrics.credentials_issued.labels("vc+jwt", key_type).inc()
         return results
 
-    def _store(self, rows: Sequence[Credential], principal: Principal) -> list[StoreResult]:
+    def _store(
+        self, rows: Sequence[Credential], principal: Principal, validate: Validate
+    ) -> list[StoreResult]:
         if len(rows) > 1:
             try:
                 with self._uow() as uow:
+                    validate(uow)
                     for row in rows:
                         self._add(uow, row, principal)
                     uow.flush()
@@ -194,21 +214,23 @@ class CredentialStore:
                 return issued
             except IntegrityError:
                 pass  # a key stored meanwhile: each row gets its own insert or replay
-            except OperationalError:
+            except (OperationalError, StaleIssuer):
                 raise  # the database, not a row: the rows stay claimed and are tried again
             except Exception as exc:  # whatever it is, it must not fail the other rows
                 log.warning(
                     "storing a chunk failed; storing its rows one by one",
                     extra={"rows": len(rows), "error": type(exc).__name__},
                 )
-        return [self._store_isolated(row, principal) for row in rows]
+        return [self._store_isolated(row, principal, validate) for row in rows]
 
-    def _store_isolated(self, row: Credential, principal: Principal) -> StoreResult:
+    def _store_isolated(
+        self, row: Credential, principal: Principal, validate: Validate
+    ) -> StoreResult:
         try:
-            return self._store_one(row, principal)
+            return self._store_one(row, principal, validate)
         except AppError as exc:
             return exc
-        except OperationalError:
+        except (OperationalError, StaleIssuer):
             raise  # the database is unavailable or busy: no reason to fail this row for good
         except Exception as exc:  # the row fails alone; its cause is kept for the log
             return IssuanceFailed(exc)
@@ -221,8 +243,11 @@ class CredentialStore:
             {"source": row.source},
         )  # fmt: skip
 
-    def _store_one(self, row: Credential, principal: Principal) -> tuple[IssuedCredential, bool]:
+    def _store_one(
+        self, row: Credential, principal: Principal, validate: Validate
+    ) -> tuple[IssuedCredential, bool]:
         with self._uow() as uow:
+            validate(uow)
             self._add(uow, row, principal)
             try:
                 uow.flush()

@@ -20,6 +20,7 @@ from app.http.urls import PublicUrls
 from app.persistence.models import Institution, utcnow
 from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.api_keys import new_api_key
+from app.services.issuing_cache import IssuingCache
 from app.services.lookups import require_institution
 from app.services.signing_keys import KEY_TYPES, KeyInfo, SigningKeyService
 from issuer.credential import PROFILES
@@ -78,11 +79,13 @@ class InstitutionService:
         *,
         urls: PublicUrls,
         clock: Callable[[], datetime] = utcnow,
+        cache: IssuingCache | None = None,
     ) -> None:
         self._uow = uow_factory
         self._signing_keys = signing_keys
         self._urls = urls
         self._clock = clock
+        self._cache = cache or IssuingCache()
 
     def create(self, new: NewInstitution, *, actor: str) -> tuple[InstitutionInfo, str]:
         """Create an institution with its first signing key and first API key.
@@ -157,6 +160,7 @@ class InstitutionService:
             uow.flush()
             info = self._info(uow, institution)
             uow.commit()
+        self._cache.forget_institution(institution.id)
         return info
 
     def get(self, slug: str) -> InstitutionInfo:

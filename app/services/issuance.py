@@ -1,9 +1,15 @@
 """Issuing micro-credentials: one, or a chunk of a batch at once, each signed as JSON-LD (Data
 Integrity) and as a vc+jwt, stored exactly as returned, idempotent under retries.
 
-Signing happens between two short transactions (read, then write) so that no database lock is
-held while the CPU-bound canonicalization runs; the write re-checks the Idempotency-Key, and a
-unique constraint settles any race (:class:`~app.services.credential_store.CredentialStore`).
+No database lock is held while the CPU-bound canonicalization runs. What is read of the
+institution (its issuer profile, the signer of its active key) and of its achievements comes
+from a per-process cache (:mod:`~app.services.issuing_cache`) when it can; the status indexes
+come from blocks the process has reserved (:class:`~app.services.status.StatusService`); the
+only read before signing is then the Idempotency-Key lookup, when there are keys. One write
+transaction per credential (per chunk in bulk) checks, in one query, that the institution,
+its active key and the achievements are still what the credentials were signed with (else they
+are signed again from a fresh read), re-checks the Idempotency-Key, and a unique constraint
+settles any race (:class:`~app.services.credential_store.CredentialStore`).
 
 Each credential has the profile of its achievement, else of its institution: ``compact``
 (:func:`issuer.credential.build_credential`, a revocation and a suspension entry) or ``edc``
@@ -27,14 +33,15 @@ import pycountry
 
 from app.documents.page_image import page_images
 from app.documents.summary import RecordedIssuer
-from app.errors import AppError, Unprocessable
+from app.errors import AppError, ServiceUnavailable, Unprocessable
 from app.http.urls import PUBLIC_ID, PublicUrls
 from app.observability.metrics import Metrics
 from app.persistence.models import Credential, Institution, utcnow
-from app.persistence.uow import UowFactory
+from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.achievements import to_spec
 from app.services.credential_store import CredentialStore, IssuanceFailed, IssuedCredential
 from app.services.issue_requests import IssueRequest
+from app.services.issuing_cache import CachedIssuer, IssuingCache, StaleIssuer, fingerprint
 from app.services.limits import InputLimits, check_credential_size
 from app.services.principal import Principal
 from app.services.signing_keys import SigningKeyService
@@ -49,13 +56,21 @@ from issuer.credential import (
 from issuer.data_integrity import add_proof
 from issuer.edc import build_edc_credential, edc_award_problems, effective_profile
 from issuer.vc_jose import encode_vc_jwt
-from keys import Signer
 from verifier.jsonld import MICROCRED_CONTEXT_URL, DocumentLoader
 
-__all__ = ["IssuanceFailed", "IssuanceService", "IssueResult", "dump_json", "issuer_profile"]
+__all__ = [
+    "ISSUE_ATTEMPTS",
+    "IssuanceFailed",
+    "IssuanceService",
+    "IssueResult",
+    "dump_json",
+    "issuer_profile",
+]
 
 #: Per request: the credential and whether it replays an earlier request, or why not.
 IssueResult = tuple[IssuedCredential, bool] | AppError
+#: How often a chunk is signed again when its institution changes under it, before a 503.
+ISSUE_ATTEMPTS = 5
 
 
 def issuer_profile(institution: Institution) -> IssuerProfile:
@@ -77,16 +92,7 @@ def dump_json(document: Mapping[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-@dataclass(frozen=True)
-class _Issuer:
-    """What signing needs of the institution, read once per chunk."""
-
-    institution_id: int
-    profile: IssuerProfile
-    signer: Signer
-    #: The institution's credential profile (an achievement may override it).
-    credential_profile: str
-    recorded: RecordedIssuer
+_Issuer = CachedIssuer
 
 
 @dataclass(frozen=True)
@@ -119,8 +125,10 @@ class IssuanceService:
         limits: InputLimits = InputLimits(),
         clock: Callable[[], datetime] = utcnow,
         edc_ebsi: bool = False,
+        cache: IssuingCache | None = None,
     ) -> None:
         self._uow = uow_factory
+        self._cache = cache or IssuingCache()
         self._signing_keys = signing_keys
         self._edc_ebsi = edc_ebsi
         self._status = status
@@ -160,6 +168,22 @@ class IssuanceService:
     def _issue_many(
         self, principal: Principal, items: Sequence[tuple[IssueRequest, str | None]]
     ) -> list[IssueResult]:
+        institution_id = principal.institution()
+        for _ in range(ISSUE_ATTEMPTS):
+            try:
+                return self._attempt(principal, items)
+            except StaleIssuer:
+                # Another process (or this one) rotated the key, withdrew it, or changed the
+                # institution or an achievement: read afresh and sign again.
+                self._cache.forget_institution(institution_id)
+        raise ServiceUnavailable(
+            "the institution's keys or details kept changing while issuing: try again",
+            code="issuer_changing",
+        )
+
+    def _attempt(
+        self, principal: Principal, items: Sequence[tuple[IssueRequest, str | None]]
+    ) -> list[IssueResult]:
         now = self._clock()
         issuer, checked = self._check(principal.institution(), items, now)
         accepted = [item for item in checked if isinstance(item, _Accepted)]
@@ -175,36 +199,45 @@ class IssuanceService:
             for item, item_slots in zip(accepted, slots, strict=True)
         ]
         rows = [row for row in signed if isinstance(row, Credential)]
+        revisions = {item.request.achievement_id: item.spec.revision for item in accepted}
+        achievement_ids = sorted(revisions)
+
+        def validate(uow: UnitOfWork) -> None:
+            issuer.check(uow.institutions.issuing_state(issuer.institution_id, achievement_ids),
+                         revisions)  # fmt: skip
+
         key_type = issuer.signer.algorithm
-        stored = iter(self._store.store(rows, principal, key_type=key_type) if rows else [])
+        stored = iter(
+            self._store.store(rows, principal, key_type=key_type, validate=validate) if rows else []
+        )
         outcomes = iter([next(stored) if isinstance(s, Credential) else s for s in signed])
         return [next(outcomes) if isinstance(item, _Accepted) else item for item in checked]
 
     def _check(
         self, institution_id: int, items: Sequence[tuple[IssueRequest, str | None]], now: datetime
     ) -> tuple[_Issuer, list[_Accepted | IssueResult]]:
-        """Read what the chunk needs (one read transaction) and sort its requests into replays
-        of earlier ones, refusals and those to sign."""
-        with self._uow(read_only=True) as uow:
-            institution = uow.institutions.by_id(institution_id)
-            assert institution is not None
-            issuer = _Issuer(
-                institution_id,
-                issuer_profile(institution),
-                self._signing_keys.active_signer(uow, institution),
-                institution.profile,
-                RecordedIssuer(institution.did, institution.name, institution.country),
-            )
-            keys = [key for _, key in items if key]
-            earlier = uow.credentials.by_idempotency_keys(institution_id, keys) if keys else {}
-            replays: dict[str, IssueResult] = {}
-            for request, key in items:
-                if key and key in earlier:
-                    replays[key] = self._replay(earlier[key], request)
-            specs = {}
-            for achievement_id in {request.achievement_id for request, _ in items}:
-                found = uow.achievements.get(institution_id, achievement_id)
-                specs[achievement_id] = to_spec(found) if found is not None else None
+        """Sort the chunk's requests into replays of earlier ones, refusals and those to sign,
+        with what they need (from the cache, else one read transaction)."""
+        issuer = self._cache.issuer(institution_id)
+        achievement_ids = {request.achievement_id for request, _ in items}
+        specs: dict[str, AchievementSpec | None] = {}
+        for achievement_id in achievement_ids:
+            specs[achievement_id] = self._cache.spec(institution_id, achievement_id)
+        keys = [key for _, key in items if key]
+        replays: dict[str, IssueResult] = {}
+        if issuer is None or keys or None in specs.values():
+            with self._uow(read_only=True) as uow:
+                if issuer is None:
+                    issuer = self._read_issuer(uow, institution_id)
+                earlier = uow.credentials.by_idempotency_keys(institution_id, keys) if keys else {}
+                for request, key in items:
+                    if key and key in earlier:
+                        replays[key] = self._replay(earlier[key], request)
+                for achievement_id in [a for a, spec in specs.items() if spec is None]:
+                    found = uow.achievements.get(institution_id, achievement_id)
+                    if found is not None:
+                        specs[achievement_id] = spec = to_spec(found)
+                        self._cache.keep_spec(institution_id, achievement_id, spec)
         checked: list[_Accepted | IssueResult] = []
         for request, key in items:
             if key and key in replays:
@@ -224,6 +257,22 @@ class IssuanceService:
             else:
                 checked.append(_Accepted(request, key, spec, awarded_on, edc))
         return issuer, checked
+
+    def _read_issuer(self, uow: UnitOfWork, institution_id: int) -> _Issuer:
+        institution = uow.institutions.by_id(institution_id)
+        assert institution is not None
+        key_id, signer = self._signing_keys.active_key(uow, institution)
+        issuer = _Issuer(
+            institution_id,
+            issuer_profile(institution),
+            key_id,
+            signer,
+            institution.profile,
+            RecordedIssuer(institution.did, institution.name, institution.country),
+            fingerprint(institution),
+        )
+        self._cache.keep_issuer(issuer)
+        return issuer
 
     def _replay(self, earlier: Credential, request: IssueRequest) -> IssueResult:
         try:

@@ -20,6 +20,7 @@ import keys
 from app.errors import Conflict, NotFound, ServiceUnavailable
 from app.persistence.models import Institution, SigningKey, utcnow
 from app.persistence.uow import UnitOfWork, UowFactory
+from app.services.issuing_cache import IssuingCache
 from app.services.lookups import require_institution
 
 __all__ = ["KEY_TYPES", "KeyInfo", "SealedKeysDoNotOpen", "SigningKeyService"]
@@ -75,10 +76,12 @@ class SigningKeyService:
         *,
         master_key: bytes,
         clock: Callable[[], datetime] = utcnow,
+        cache: IssuingCache | None = None,
     ) -> None:
         self._uow = uow_factory
         self._master_key = master_key
         self._clock = clock
+        self._cache = cache or IssuingCache()
         self._signers: dict[str, keys.Signer] = {}
         self._opened: set[str] = set()
         self._lock = threading.Lock()
@@ -148,6 +151,7 @@ class SigningKeyService:
                 )
             new = self._rotate(uow, institution, actor)
             uow.commit()
+        self._cache.forget_institution(institution.id)
         log.info(
             "signing key rotated",
             extra={"institution": slug, "key_id": new.id, "fragment": new.fragment},
@@ -178,6 +182,7 @@ class SigningKeyService:
             uow.events.record(institution.id, "key.withdrawn", key.id, actor, self._clock())
             uow.flush()
             uow.commit()
+        self._cache.forget_institution(institution.id)
         with self._lock:
             self._signers.pop(key.id, None)
         log.warning(
@@ -213,6 +218,10 @@ class SigningKeyService:
         The key row is read every time (a rotation or withdrawal applies at once); the opened
         key is kept per key id, since a sealed key never changes.
         """
+        return self.active_key(uow, institution)[1]
+
+    def active_key(self, uow: UnitOfWork, institution: Institution) -> tuple[str, keys.Signer]:
+        """The id of ``institution``'s active key and its signer (see :meth:`active_signer`)."""
         key = uow.signing_keys.active_for(institution.id)
         if key is None:
             raise Conflict(f"institution {institution.slug!r} has no active signing key")
@@ -229,4 +238,4 @@ class SigningKeyService:
                 if len(self._signers) >= _SIGNER_CACHE_SIZE:
                     self._signers.clear()
                 self._signers[key.id] = signer
-        return signer
+        return key.id, signer

@@ -4,9 +4,14 @@
   list (an EDC-profile credential only the first: the EDC shapes allow one status entry, so
   suspending one is a 409 ``suspension_not_available``). The n-th allocation of a list
   takes the n-th value of a keyed pseudorandom permutation, so indexes reveal nothing about
-  issuance order and never repeat; the list row is locked while its counter moves (``FOR
-  UPDATE`` on PostgreSQL, the write lock on SQLite), and a unique constraint on (list, index)
-  backs that up.
+  issuance order and never repeat. A process reserves a block of counter values at a time
+  with one atomic ``UPDATE status_list SET allocated = allocated + n ... RETURNING`` and
+  hands them out from memory (under a lock: threads share the block), so most issuances
+  cost the database nothing here. ``allocated`` therefore counts the values reserved, not
+  the values used: a block a process did not use up before it stopped (a restart, a crash)
+  only leaves indexes no credential carries, which is harmless. Opening a list (the first, or
+  the next when one is full) locks the institution row, so racing processes share one list;
+  a unique constraint on (list, index) backs it all up.
 - Changes: revoke (final), suspend, reinstate. One transaction locks the credential and the
   list, flips the bit, bumps the list's version and records the event.
 - Publication: the signed list credential is kept with the version it was signed at; a read
@@ -19,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +44,10 @@ from issuer.status_list import bitstring_status_list_credential, permuted_index
 from issuer.vc_jose import encode_vc_jwt
 from verifier.jsonld import DocumentLoader
 from verifier.status_list import MIN_LIST_SIZE, PURPOSES, get_bit, set_bit, status_entry
+
+#: Counter values reserved per list at a time by one process (a chunk reserves at least as
+#: many as it needs at once).
+DEFAULT_BLOCK_SIZE = 64
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,24 @@ class StatusSlot:
         return status_entry(self.list_url, self.index, self.purpose)
 
 
+@dataclass
+class _Block:
+    """Counter values ``next`` to ``end`` (excluded) of one list, reserved by this process."""
+
+    list_id: int
+    list_url: str
+    permutation_key: bytes
+    size: int
+    next: int
+    end: int
+
+    def take(self, count: int) -> list[int]:
+        """Up to ``count`` indexes from the block (fewer when it runs out)."""
+        counters = range(self.next, min(self.end, self.next + count))
+        self.next = counters.stop
+        return [permuted_index(self.permutation_key, c, self.size) for c in counters]
+
+
 @dataclass(frozen=True)
 class PublishedList:
     """A signed list to send; ``body`` is None when the client's ETag matches (304)."""
@@ -112,6 +140,7 @@ class StatusService:
         metrics: Metrics,
         document_loader: DocumentLoader,
         list_size: int = MIN_LIST_SIZE,
+        block_size: int = DEFAULT_BLOCK_SIZE,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._uow = uow_factory
@@ -120,7 +149,10 @@ class StatusService:
         self._metrics = metrics
         self._loader = document_loader
         self._list_size = list_size
+        self._block_size = max(1, block_size)
         self._clock = clock
+        self._blocks: dict[tuple[int, str], _Block] = {}
+        self._blocks_lock = threading.Lock()
 
     # -- allocation ----------------------------------------------------------------------
 
@@ -135,51 +167,97 @@ class StatusService:
         *,
         purposes: Sequence[Sequence[str]] | None = None,
     ) -> list[tuple[StatusSlot, ...]]:
-        """``count`` credentials' worth of indexes, in one transaction: one per purpose each,
-        or per credential those of ``purposes`` (an EDC credential has a revocation entry
-        only, the one ``credentialStatus`` the EDC shapes allow)."""
+        """``count`` credentials' worth of indexes: one per purpose each, or per credential
+        those of ``purposes`` (an EDC credential has a revocation entry only, the one
+        ``credentialStatus`` the EDC shapes allow). They come from this process's reserved
+        blocks; the database is asked only when a block runs out (one ``UPDATE ... RETURNING``,
+        no read-modify-write cycle and no lock held afterwards)."""
         wanted = [tuple(p) for p in purposes] if purposes is not None else [PURPOSES] * count
         slots: list[list[StatusSlot]] = [[] for _ in wanted]
+        for purpose in PURPOSES:
+            numbers = [n for n, item in enumerate(wanted) if purpose in item]
+            if not numbers:
+                continue
+            taken = self._take(institution_id, purpose, len(numbers))
+            for number, slot in zip(numbers, taken, strict=True):
+                slots[number].append(slot)
+        return [tuple(s) for s in slots]
+
+    def _take(self, institution_id: int, purpose: str, count: int) -> list[StatusSlot]:
+        """``count`` slots of ``purpose``, in order, reserving blocks as needed."""
+        taken: list[StatusSlot] = []
+        with self._blocks_lock:
+            while len(taken) < count:
+                block = self._blocks.get((institution_id, purpose))
+                if block is None or block.next >= block.end:
+                    block = self._reserve(institution_id, purpose, count - len(taken), block)
+                    self._blocks[(institution_id, purpose)] = block
+                taken += [
+                    StatusSlot(block.list_id, purpose, index, block.list_url)
+                    for index in block.take(count - len(taken))
+                ]
+        return taken
+
+    def _reserve(
+        self, institution_id: int, purpose: str, needed: int, spent: _Block | None
+    ) -> _Block:
+        """A new block of at least ``needed`` values (fewer only at the end of a list): first
+        from the list this process used last, with one atomic statement; else from the open
+        list, or a new one, with the institution locked."""
+        wanted = max(needed, self._block_size)
+        if spent is not None:
+            with self._uow() as uow:
+                for n in (wanted, needed):
+                    reserved = uow.status_lists.reserve(spent.list_id, n)
+                    if reserved is not None:
+                        uow.commit()
+                        return _Block(
+                            spent.list_id,
+                            spent.list_url,
+                            spent.permutation_key,
+                            spent.size,
+                            reserved - n,
+                            reserved,
+                        )
         with self._uow() as uow:
             # The institution row is the lock: without it, two first allocations (or two at a
             # full list) would each open a list, and a list with one member protects no one.
             institution = uow.institutions.by_id(institution_id, for_update=True)
             assert institution is not None
-            for purpose in PURPOSES:
-                for number, item in enumerate(wanted):
-                    if purpose in item:
-                        slots[number].append(self._allocate(uow, institution, purpose))
-            uow.commit()
-        return [tuple(s) for s in slots]
-
-    def _allocate(self, uow: UnitOfWork, institution: Institution, purpose: str) -> StatusSlot:
-        status_list = uow.status_lists.open_list(institution.id, purpose)
-        if status_list is None:
-            now = self._clock()
-            status_list = StatusList(
-                public_id=STATUS_LIST_ID.new(),
-                institution_id=institution.id,
-                purpose=purpose,
-                size=self._list_size,
-                allocated=0,
-                permutation_key=secrets.token_bytes(32),
-                bits=bytes(self._list_size // 8),
-                version=0,
-                created_at=now,
-                updated_at=now,
+            status_list = uow.status_lists.open_list(institution.id, purpose)
+            if status_list is None:
+                status_list = self._new_list(uow, institution, purpose)
+            start = status_list.allocated
+            end = min(status_list.size, start + wanted)
+            status_list.allocated = end
+            block = _Block(
+                status_list.id,
+                self._urls.status_list(institution.slug, status_list.public_id),
+                status_list.permutation_key,
+                status_list.size,
+                start,
+                end,
             )
-            uow.status_lists.add(status_list)
-            uow.flush()
-        counter = status_list.allocated
-        status_list.allocated = counter + 1
-        index = permuted_index(status_list.permutation_key, counter, status_list.size)
-        uow.flush()
-        return StatusSlot(
-            status_list.id,
-            purpose,
-            index,
-            self._urls.status_list(institution.slug, status_list.public_id),
+            uow.commit()
+        return block
+
+    def _new_list(self, uow: UnitOfWork, institution: Institution, purpose: str) -> StatusList:
+        now = self._clock()
+        status_list = StatusList(
+            public_id=STATUS_LIST_ID.new(),
+            institution_id=institution.id,
+            purpose=purpose,
+            size=self._list_size,
+            allocated=0,
+            permutation_key=secrets.token_bytes(32),
+            bits=bytes(self._list_size // 8),
+            version=0,
+            created_at=now,
+            updated_at=now,
         )
+        uow.status_lists.add(status_list)
+        uow.flush()
+        return status_list
 
     # -- changes -------------------------------------------------------------------------
 

@@ -21,12 +21,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from app.errors import AppError, Unprocessable
+from app.errors import AppError, ServiceUnavailable, Unprocessable
 from app.http.text_input import json_text_problems, printable
 from app.persistence.models import utcnow
-from app.persistence.uow import UowFactory
+from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.credential_store import CredentialStore, IssuanceFailed
+from app.services.issuance import ISSUE_ATTEMPTS as _ATTEMPTS
 from app.services.issuance import dump_json
+from app.services.issuing_cache import StaleIssuer
 from app.services.limits import InputLimits, check_credential_size
 from app.services.principal import Principal
 from app.services.signing_keys import SigningKeyService
@@ -113,12 +115,30 @@ class VcApiIssuer:
             raise Unprocessable.fields(text_problems, code="invalid_credential")
         limit = self._limits.max_credential_bytes
         check_credential_size(dump_json(credential), credential, limit, name_the_part=True)
+        for _ in range(_ATTEMPTS):
+            try:
+                return self._issue(principal, credential, options, format)
+            except StaleIssuer:
+                continue  # the key was rotated or withdrawn meanwhile: sign with the new one
+        raise ServiceUnavailable(
+            "the institution's keys kept changing while issuing: try again",
+            code="issuer_changing",
+        )
+
+    def _issue(
+        self,
+        principal: Principal,
+        credential: Mapping[str, Any],
+        options: Mapping[str, Any],
+        format: str,
+    ) -> bytes:
+        limit = self._limits.max_credential_bytes
         institution_id = principal.institution()
         with self._uow(read_only=True) as uow:
             institution = uow.institutions.by_id(institution_id)
             assert institution is not None
             did = institution.did
-            signer = self._signing_keys.active_signer(uow, institution)
+            key_id, signer = self._signing_keys.active_key(uow, institution)
         problems = _problems(credential, did, format)
         if problems:
             raise Unprocessable.fields(problems, code="invalid_credential")
@@ -147,7 +167,13 @@ class VcApiIssuer:
             achievement_id=None,
             credential_jwt=jwt,
         )
-        [result] = self._store.store([row], principal, key_type=signer.algorithm)
+
+        def validate(uow: UnitOfWork) -> None:
+            state = uow.institutions.issuing_state(institution_id, ())
+            if state is None or state.key_id != key_id:
+                raise StaleIssuer(f"institution {institution_id}'s key changed while issuing")
+
+        [result] = self._store.store([row], principal, key_type=signer.algorithm, validate=validate)
         if isinstance(result, IssuanceFailed):
             raise result.cause
         if isinstance(result, AppError):

@@ -67,7 +67,10 @@ def test_parallel_issuing_and_revoking_lose_no_bit_and_reuse_no_index(
             assert r.status == (
                 "revoked" if r.id in revoked else "suspended" if r.id in suspended else "active"
             )
-        assert sum(sl.allocated for sl in lists.values()) == 72
+        # The counters count reserved blocks, at least what was handed out.
+        for purpose in ("revocation", "suspension"):
+            used = Counter(getattr(r, f"{purpose}_list_id") for r in rows)
+            assert all(lists[list_id].allocated >= n for list_id, n in used.items())
 
 
 def test_a_full_list_opens_a_new_one(committed: Container) -> None:
@@ -131,4 +134,87 @@ def test_first_allocations_at_once_open_one_list_per_purpose(committed: Containe
     with committed.uow() as uow:
         lists = uow.session.scalars(select(StatusList)).all()
         assert sorted(sl.purpose for sl in lists) == ["revocation", "suspension"]
-        assert all(sl.allocated == 8 for sl in lists)
+        assert all(8 <= sl.allocated <= sl.size for sl in lists)
+
+
+def _allocator(container: Container, *, list_size: int, block_size: int) -> StatusService:
+    """Another process's status service on the same database: its own reserved blocks."""
+    return StatusService(
+        container.uow,
+        container.signing_keys,
+        urls=container.urls,
+        metrics=container.metrics,
+        document_loader=bundled_document_loader(),
+        list_size=list_size,
+        block_size=block_size,
+    )
+
+
+def test_block_allocators_in_threads_never_hand_out_an_index_twice(committed: Container) -> None:
+    """Three services (as three processes would) with four threads each, small blocks and
+    small lists: every slot is unique, lists fill up and the next one opens, and each list's
+    counter covers what was handed out of it without passing its size."""
+    principal, _ = setup_institution(committed)
+    assert principal.institution_id is not None
+    institution_id = principal.institution_id
+    services = [_allocator(committed, list_size=64, block_size=5) for _ in range(3)]
+    barrier = threading.Barrier(12)
+    errors: list[BaseException] = []
+    handed: list[tuple[int, str, int]] = []
+    lock = threading.Lock()
+
+    def allocate(service: StatusService, n: int) -> None:
+        barrier.wait()
+        try:
+            for i in range(20):
+                chunk = 1 + (n + i) % 3
+                for slots in service.allocate_many(institution_id, chunk):
+                    with lock:
+                        handed.extend((s.list_id, s.purpose, s.index) for s in slots)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=allocate, args=(services[n % 3], n)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert (
+        len(handed)
+        == len(set(handed))
+        == 2 * sum(1 + (n + i) % 3 for n in range(12) for i in range(20))
+    )
+    with committed.uow() as uow:
+        lists = {
+            list_id: (allocated, size)
+            for list_id, allocated, size in uow.session.execute(
+                select(StatusList.id, StatusList.allocated, StatusList.size)
+            )
+        }
+    per_list = Counter(list_id for list_id, _, _ in handed)
+    assert len(lists) > 2  # 480 slots per purpose in lists of 64
+    for list_id, n in per_list.items():
+        assert n <= lists[list_id][0] <= lists[list_id][1] == 64
+    assert all(0 <= index < 64 for _, _, index in handed)
+
+
+def test_a_service_reserves_a_block_once_and_hands_it_out_from_memory(
+    committed: Container,
+) -> None:
+    principal, _ = setup_institution(committed)
+    assert principal.institution_id is not None
+    service = _allocator(committed, list_size=1024, block_size=10)
+    first = [service.allocate(principal.institution_id) for _ in range(10)]
+    with committed.uow() as uow:
+        counters = sorted(sl.allocated for sl in uow.session.scalars(select(StatusList)).all())
+    assert counters == [10, 10]  # one block per purpose so far
+    other = _allocator(committed, list_size=1024, block_size=10)
+    second = [other.allocate(principal.institution_id) for _ in range(3)]
+    eleventh = service.allocate(principal.institution_id)
+    with committed.uow() as uow:
+        counters = sorted(sl.allocated for sl in uow.session.scalars(select(StatusList)).all())
+    assert counters == [30, 30]  # the other service's block, then this one's second
+    slots = [slot for group in (*first, *second, eleventh) for slot in group]
+    assert len({(s.list_id, s.index) for s in slots}) == len(slots) == 28
+    assert len({s.list_id for s in slots}) == 2  # both services share the open lists
