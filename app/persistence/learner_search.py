@@ -3,7 +3,7 @@
 SQLite's ``lower()`` and ``LIKE`` fold ASCII letters only, and PostgreSQL's ``lower()`` folds
 what the database's ``LC_CTYPE`` says (all of Unicode under ``C.UTF-8``, ASCII only under
 ``C``): ``?learner=Šćepanović`` found the credential on one and not on the other. So the folding
-happens here, once, for the stored column (``credential.learner_search``) and for the query,
+happens here, once, for the stored text (table ``learner_search``) and for the query,
 and the database only does a plain ``LIKE`` over the folded text.
 
 Folding is NFKC, Unicode case folding and single spaces: ``ŠĆEPANOVIĆ``, ``šćepanović`` and a
