@@ -33,7 +33,7 @@ from app.persistence.uow import UowFactory
 from app.services.admission import Ticket, VerificationSlots
 from app.services.did_documents import DidDocuments
 from app.services.institutions import InstitutionService
-from app.services.status import StatusService, list_format
+from app.services.status import ACTIONS, StatusService, list_format
 from verifier.did_resolution import DidResolver
 from verifier.fetch import BudgetedFetcher, FetchBudget, Fetched, Fetcher, FetchError
 from verifier.jsonld import DocumentLoader
@@ -54,8 +54,8 @@ class PublicState:
     note: str | None = None
 
 
-#: The event that put a credential in each state (app.services.status.ACTIONS).
-_STATE_EVENTS = {"revoked": "credential.revoked", "suspended": "credential.suspended"}
+#: The event that put a credential in each state it can be changed to (revoked, suspended).
+_STATE_EVENTS = {action.status: action.event for action in ACTIONS.values() if action.bit}
 
 
 @dataclass(frozen=True)
