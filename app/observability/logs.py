@@ -46,8 +46,10 @@ _SECRETS = (
     (re.compile(r"\bmcadm_[A-Za-z0-9_-]+"), "mcadm_***"),
     (re.compile(r"/wallet/[A-Za-z0-9_-]{8,}"), "/wallet/***"),
 )
-# Libraries whose INFO lines repeat every URL they fetch: warnings and errors only.
-_QUIET = ("httpx", "httpcore", "multipart", "python_multipart")
+# Libraries whose INFO lines repeat every URL they fetch or every glyph they subset (a pipe a
+# supervisor does not drain fills up, and a learner's letters have no place in the log):
+# warnings and errors only.
+_QUIET = ("httpx", "httpcore", "multipart", "python_multipart", "fontTools", "pypdf")
 _HANDLER_NAME = "microcred"
 
 
