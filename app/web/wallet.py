@@ -93,12 +93,13 @@ def wallet_page(token: str, request: Request, container: ContainerDep) -> Respon
     verdict_code, verdict = page_verdict(view.result)
     summary = summarize(view.credential, lang, recorded=view.issuer)
     base = f"/wallet/{view.record.wallet_token}"
+    # a revoked or suspended credential: its state first, and nothing offers to share it
+    sharing = verdict_code not in ("revoked", "suspended")
     context: dict[str, Any] = {
         **page_context(container.clock()),
         "record": view.record,
         "verdict": verdict,
-        # a revoked or suspended credential: its state first, and nothing offers to share it
-        "sharing": verdict_code not in ("revoked", "suspended"),
+        "sharing": sharing,
         "state": view.state
         if view.state is not None and view.state.status == verdict_code
         else None,
@@ -115,9 +116,7 @@ def wallet_page(token: str, request: Request, container: ContainerDep) -> Respon
                 "kind": kind,
                 "href": f"{base}/{path}?lang={lang.tag}",
                 "title": title,
-                "text": text
-                if verdict_code not in ("revoked", "suspended")
-                else _NO_SHARING.get(fmt, text),
+                "text": text if sharing else _NO_SHARING.get(fmt, text),
             }
             for fmt, kind, path, title, text in _FILES
             if fmt != "jwt" or view.record.jwt
