@@ -32,6 +32,7 @@ from app.services.institutions import InstitutionService
 from app.services.issuance import IssuanceService
 from app.services.issuing_cache import IssuingCache
 from app.services.limits import InputLimits
+from app.services.openid4vci import Openid4vciService
 from app.services.signing_keys import SigningKeyService
 from app.services.status import StatusService
 from app.services.vc_api import VcApiIssuer
@@ -74,6 +75,7 @@ class Container:
     verification: VerificationService = field(init=False)
     wallet_tokens: WalletTokens = field(init=False)
     wallet: WalletService = field(init=False)
+    openid4vci: Openid4vciService = field(init=False)
     batches: BatchService = field(init=False)
     microcred_context: bytes = field(init=False)
     document_loader: DocumentLoader = field(init=False)
@@ -176,6 +178,17 @@ class Container:
         )
         self.wallet = WalletService(
             uow, self.verification, tokens=self.wallet_tokens, urls=urls, clock=clock
+        )
+        self.openid4vci = Openid4vciService(
+            uow,
+            self.signing_keys,
+            urls=urls,
+            master_key=self.secrets.master_key,
+            document_loader=loader,
+            offer_ttl=timedelta(seconds=settings.offer_ttl_seconds),
+            access_token_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+            nonce_ttl=timedelta(seconds=settings.nonce_ttl_seconds),
+            clock=clock,
         )
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:

@@ -12,6 +12,7 @@ from app.api.routes import (
     achievements,
     batches,
     credentials,
+    openid4vci,
     docs,
     institutions,
     public,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(wallet_router)
     app.include_router(verification.router)
     app.include_router(public.router)
+    app.include_router(openid4vci.router)
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=container.settings.max_body_bytes, html=error_page
     )

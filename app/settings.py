@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     # EDC-profile credentials add EBSI's VerifiableAttestation to their type (EBSI's VC 2.0
     # EDC JSON Schema wants it; a non-EBSI reader does not need it).
     edc_ebsi: bool = False
+    # OpenID4VCI: how long a credential offer stays open (an e-mailed one must outlive a
+    # holiday), an access token and a c_nonce live.
+    offer_ttl_seconds: int = Field(default=14 * 86400, ge=60, le=366 * 86400)
+    access_token_ttl_seconds: int = Field(default=600, ge=30, le=86400)
+    nonce_ttl_seconds: int = Field(default=300, ge=30, le=3600)
 
     @field_validator("base_url")
     @classmethod

@@ -12,7 +12,12 @@ token               random bits  where
 ``public_id``       128          ``/v/<public_id>``: the verification page (QR code)
 ``wallet_token``    192          ``/wallet/<token>``: the learner's private page
 ``status_list_id``  96           ``/status/<slug>/<id>``: a status list credential
+``offer_id``        192          ``.../openid4vci/offers/<id>``: a credential offer
 ==================  ===========  ==============================================
+
+OpenID4VCI: each institution is a credential issuer of its own, identified by
+``<base-url>/institutions/<slug>``; its metadata sits at the well-known URLs with the issuer's
+path after the well-known part (OpenID4VCI 1.0 section 12.2.2, RFC 8414 section 3.1).
 
 A wallet token is never stored in clear (:mod:`app.services.wallet_tokens`).
 """
@@ -29,9 +34,16 @@ __all__ = [
     "API_BATCH_RESULTS_PATH",
     "API_CREDENTIAL_PATH",
     "AUTHENTICATED_PATHS",
+    "AUTHORIZATION_SERVER_METADATA_PATH",
     "CONTEXT_PATH",
+    "CREDENTIAL_ISSUER_METADATA_PATH",
     "DID_DOCUMENT_PATH",
     "JWKS_PATH",
+    "OFFER_ID",
+    "OPENID4VCI_CREDENTIAL_PATH",
+    "OPENID4VCI_NONCE_PATH",
+    "OPENID4VCI_OFFER_PATH",
+    "OPENID4VCI_TOKEN_PATH",
     "PUBLIC_ID",
     "STATUS_LIST_ID",
     "STATUS_LIST_PATH",
@@ -64,6 +76,7 @@ class TokenFormat:
 PUBLIC_ID = TokenFormat(16, r"[A-Za-z0-9_-]{16,64}")
 WALLET_TOKEN = TokenFormat(24, r"[A-Za-z0-9_-]{16,64}")
 STATUS_LIST_ID = TokenFormat(12, r"[A-Za-z0-9_-]{8,64}")
+OFFER_ID = TokenFormat(24, r"[A-Za-z0-9_-]{16,64}")
 
 # Route templates (FastAPI path syntax).
 VERIFICATION_PATH = "/v/{public_id}"
@@ -75,6 +88,13 @@ CONTEXT_PATH = "/contexts/microcred/v1"
 API_CREDENTIAL_PATH = "/api/v1/credentials/{credential_id}"
 API_BATCH_PATH = "/api/v1/batches/{batch_id}"
 API_BATCH_RESULTS_PATH = "/api/v1/batches/{batch_id}/results"
+CREDENTIAL_ISSUER_PATH = "/institutions/{slug}"
+CREDENTIAL_ISSUER_METADATA_PATH = "/.well-known/openid-credential-issuer/institutions/{slug}"
+AUTHORIZATION_SERVER_METADATA_PATH = "/.well-known/oauth-authorization-server/institutions/{slug}"
+OPENID4VCI_TOKEN_PATH = "/institutions/{slug}/openid4vci/token"
+OPENID4VCI_NONCE_PATH = "/institutions/{slug}/openid4vci/nonce"
+OPENID4VCI_CREDENTIAL_PATH = "/institutions/{slug}/openid4vci/credential"
+OPENID4VCI_OFFER_PATH = "/institutions/{slug}/openid4vci/offers/{offer_id}"
 #: Where the authenticated API lives (path prefixes): its answers are never stored by caches.
 AUTHENTICATED_PATHS = ("/api/v1/", "/credentials/issue", "/credentials/status")
 
@@ -118,6 +138,25 @@ class PublicUrls:
 
     def did_document(self, slug: str) -> str:
         return self._url(DID_DOCUMENT_PATH, slug=slug)
+
+    def credential_issuer(self, slug: str) -> str:
+        """The OpenID4VCI credential issuer identifier of an institution."""
+        return self._url(CREDENTIAL_ISSUER_PATH, slug=slug)
+
+    def credential_issuer_metadata(self, slug: str) -> str:
+        return self._url(CREDENTIAL_ISSUER_METADATA_PATH, slug=slug)
+
+    def openid4vci(self, endpoint: str, slug: str) -> str:
+        """An OpenID4VCI endpoint of an institution: ``token``, ``nonce`` or ``credential``."""
+        paths = {
+            "token": OPENID4VCI_TOKEN_PATH,
+            "nonce": OPENID4VCI_NONCE_PATH,
+            "credential": OPENID4VCI_CREDENTIAL_PATH,
+        }
+        return self._url(paths[endpoint], slug=slug)
+
+    def credential_offer(self, slug: str, offer_id: str) -> str:
+        return self._url(OPENID4VCI_OFFER_PATH, slug=slug, offer_id=offer_id)
 
     def context(self) -> str:
         return self._url(CONTEXT_PATH)

@@ -330,3 +330,49 @@ class BatchRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     credential_id: Mapped[str | None] = mapped_column(ForeignKey("credential.id"), unique=True)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class CredentialOffer(Base):
+    """An OpenID4VCI credential offer of one credential: a one-time, expiring grant.
+
+    Only digests of its secrets are kept: of the offer id in its ``credential_offer_uri``, of
+    the pre-authorized code (derived from the offer id with a key of the service, so the
+    offer can be served while it is open), of the transaction code and of the access token.
+    ``state``: ``offered`` -> ``redeemed`` (the code was exchanged for an access token) or
+    ``superseded`` (a newer offer of the same credential), ``failed`` (too many wrong
+    transaction codes); an open offer past ``expires_at`` is expired.
+    """
+
+    __tablename__ = "credential_offer"
+    __table_args__ = (Index("ix_credential_offer_credential", "credential_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credential.id"))
+    offer_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    tx_code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16), default="offered")
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HolderCredential(Base):
+    """A holder-bound form of a credential, issued through OpenID4VCI: the artefact exactly
+    as it was signed and returned (a JSON-LD credential, a vc+jwt or an SD-JWT VC)."""
+
+    __tablename__ = "holder_credential"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credential.id"), index=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("credential_offer.id"), index=True)
+    format: Mapped[str] = mapped_column(String(16))
+    holder: Mapped[str] = mapped_column(Text)
+    artefact: Mapped[bytes] = mapped_column(LargeBinary)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

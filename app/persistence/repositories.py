@@ -23,7 +23,9 @@ from app.persistence.models import (
     Batch,
     BatchRow,
     Credential,
+    CredentialOffer,
     Event,
+    HolderCredential,
     Institution,
     InstitutionImage,
     LearnerSearch,
@@ -621,3 +623,56 @@ class BatchRepository:
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+class OfferRepository:
+    """OpenID4VCI credential offers and the holder-bound credentials issued through them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, offer: CredentialOffer) -> None:
+        self.session.add(offer)
+
+    def add_holder_credential(self, issued: HolderCredential) -> None:
+        self.session.add(issued)
+
+    def supersede_open(self, credential_id: str) -> int:
+        """Close the credential's offers that were not redeemed yet; how many there were."""
+        result = self.session.execute(
+            update(CredentialOffer)
+            .where(CredentialOffer.credential_id == credential_id)
+            .where(CredentialOffer.state == "offered")
+            .values(state="superseded")
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def _by(self, column: Any, digest: str, for_update: bool) -> CredentialOffer | None:
+        query = select(CredentialOffer).where(column == digest)
+        if for_update:
+            query = query.with_for_update(key_share=True)
+        return self.session.scalars(query).one_or_none()
+
+    def by_offer_hash(self, digest: str) -> CredentialOffer | None:
+        return self._by(CredentialOffer.offer_hash, digest, False)
+
+    def by_code_hash(self, digest: str) -> CredentialOffer | None:
+        return self._by(CredentialOffer.code_hash, digest, True)
+
+    def by_token_hash(self, digest: str) -> CredentialOffer | None:
+        return self._by(CredentialOffer.token_hash, digest, True)
+
+    def latest(self, credential_id: str) -> CredentialOffer | None:
+        return self.session.scalars(
+            select(CredentialOffer)
+            .where(CredentialOffer.credential_id == credential_id)
+            .order_by(CredentialOffer.created_at.desc(), CredentialOffer.id)
+            .limit(1)
+        ).one_or_none()
+
+    def holder_credentials(self, credential_id: str) -> Sequence[HolderCredential]:
+        return self.session.scalars(
+            select(HolderCredential)
+            .where(HolderCredential.credential_id == credential_id)
+            .order_by(HolderCredential.id)
+        ).all()
