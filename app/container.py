@@ -129,7 +129,7 @@ class Container:
             urls=urls, metrics=metrics, document_loader=loader, limits=limits, clock=clock,
             edc_ebsi=settings.edc_ebsi, cache=cache,
         )  # fmt: skip
-        self.credentials = CredentialQueries(uow, store)
+        self.credentials = CredentialQueries(uow, store, clock=clock)
         self.vc_api = VcApiIssuer(
             uow, self.signing_keys, self.status, store,
             document_loader=loader, limits=limits, clock=clock,

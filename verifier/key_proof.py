@@ -24,8 +24,7 @@ from typing import Any, ClassVar
 
 import jwt
 
-from keys import PublicKey, did_key, did_key_public_key, public_jwk, public_key_from_jwk
-from keys import KeysError
+from keys import KeysError, PublicKey, did_key, did_key_public_key, public_jwk, public_key_from_jwk
 from verifier.errors import VerifierError
 from verifier.vc_jwt import JWS_COMPACT, check_algorithm
 

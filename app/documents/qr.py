@@ -7,11 +7,12 @@ PNG (a 33-module symbol is 410 px: about 35 mm at 300 dpi).
 
 from __future__ import annotations
 
+import base64
 import io
 
 import segno
 
-__all__ = ["qr_modules", "qr_png", "qr_svg"]
+__all__ = ["qr_data_url", "qr_modules", "qr_png", "qr_svg"]
 
 _ERROR = "q"
 _BORDER = 4
@@ -42,6 +43,11 @@ def qr_svg(url: str, *, title: str | None = None) -> bytes:
         lineclass=None,
     )
     return buffer.getvalue()
+
+
+def qr_data_url(text: str) -> str:
+    """The QR code of ``text`` as an SVG ``data:`` URL (for a JSON answer or an ``<img>``)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(text)).decode("ascii")
 
 
 def qr_modules(url: str) -> list[list[bool]]:

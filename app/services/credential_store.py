@@ -62,6 +62,8 @@ class IssuedCredential:
     credential_json: bytes
     jwt: str | None
     events: tuple[dict[str, Any], ...] = ()
+    #: The latest OpenID4VCI offer (:func:`app.services.openid4vci.describe_offer`), if any.
+    offer: dict[str, Any] | None = None
 
 
 class IssuanceFailed(AppError):

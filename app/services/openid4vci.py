@@ -47,13 +47,18 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from app.documents.i18n import LANGUAGES, translations
 from app.errors import Conflict, NotFound
 from app.http.urls import OFFER_ID, PublicUrls
-from app.persistence.models import Credential, CredentialOffer, HolderCredential, Institution
-from app.persistence.models import utcnow
+from app.persistence.models import (
+    Credential,
+    CredentialOffer,
+    HolderCredential,
+    Institution,
+    utcnow,
+)
 from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.issuance import dump_json
 from app.services.lookups import require_credential
 from app.services.principal import Principal
-from app.services.signing_keys import SigningKeyService
+from app.services.signing_keys import KEY_TYPES, SigningKeyService
 from issuer.data_integrity import add_proof
 from issuer.vc_jose import JWS_ALGORITHMS, encode_vc_jwt
 from keys import ED25519, P256, P384
@@ -65,9 +70,9 @@ __all__ = [
     "PRE_AUTHORIZED_GRANT",
     "OAuthError",
     "OfferCreated",
-    "OfferState",
     "Openid4vciService",
     "SdJwtVcSigner",
+    "describe_offer",
 ]
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -128,17 +133,24 @@ class OfferCreated:
     configuration_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class OfferState:
-    """What the API shows of a credential's latest offer (never a secret)."""
-
-    state: str
-    source: str
-    created_at: datetime
-    expires_at: datetime
-    tx_code_required: bool
-    redeemed_at: datetime | None
-    delivered: int
+def describe_offer(offer: CredentialOffer | None, now: datetime) -> dict[str, Any] | None:
+    """What the API shows of a credential's latest offer, never a secret: ``state``
+    (``offered``, ``expired``, ``redeemed``, ``superseded``, ``failed``), who made it, when it
+    closes, whether it needs a transaction code, and how many credentials it delivered."""
+    if offer is None:
+        return None
+    state = offer.state
+    if state == "offered" and offer.expires_at <= now:
+        state = "expired"
+    return {
+        "state": state,
+        "source": offer.source,
+        "created_at": offer.created_at.isoformat(),
+        "expires_at": offer.expires_at.isoformat(),
+        "tx_code_required": offer.tx_code_hash is not None,
+        "redeemed_at": offer.redeemed_at.isoformat() if offer.redeemed_at else None,
+        "delivered": offer.delivered,
+    }
 
 
 def _digest(value: str) -> str:
@@ -203,10 +215,12 @@ class Openid4vciService:
         """The Credential Issuer Metadata of an institution (section 12.2.4)."""
         with self._uow(read_only=True) as uow:
             institution = self._institution(uow, slug)
+            key_type = KEY_TYPES[institution.key_type]
+            name, language = institution.name, institution.language
         issuer = self._urls.credential_issuer(slug)
-        alg = JWS_ALGORITHMS[institution.key_type]
+        alg = JWS_ALGORITHMS[key_type]
         proof_types = {"jwt": {"proof_signing_alg_values_supported": list(KEY_PROOF_ALGORITHMS)}}
-        display = _display(institution)
+        display = _display(name)
         supported: dict[str, Any] = {}
         for cid, fmt in self.configurations.items():
             entry: dict[str, Any] = {"format": fmt}
@@ -217,7 +231,7 @@ class Openid4vciService:
                 }
                 entry["cryptographic_binding_methods_supported"] = ["did:key", "did:jwk"]
                 entry["credential_signing_alg_values_supported"] = [
-                    _CRYPTOSUITES[institution.key_type]
+                    _CRYPTOSUITES[key_type]
                 ]
             elif fmt == "jwt_vc_json":
                 entry["credential_definition"] = {"type": ["VerifiableCredential"]}
@@ -235,7 +249,7 @@ class Openid4vciService:
             "credential_endpoint": self._urls.openid4vci("credential", slug),
             "nonce_endpoint": self._urls.openid4vci("nonce", slug),
             "display": [
-                {"name": institution.name, "locale": institution.language or "en"},
+                {"name": name, "locale": language or "en"},
             ],
             "credential_configurations_supported": supported,
         }
@@ -294,7 +308,11 @@ class Openid4vciService:
         now = self._clock()
         offer_id = OFFER_ID.new()
         code = self._code(offer_id)
-        pin = "".join(secrets.choice("0123456789") for _ in range(TX_CODE_LENGTH)) if tx_code else None
+        pin = (
+            "".join(secrets.choice("0123456789") for _ in range(TX_CODE_LENGTH))
+            if tx_code
+            else None
+        )
         uow.offers.supersede_open(row.id)
         offer = CredentialOffer(
             id=str(uuid.uuid4()),
@@ -329,24 +347,6 @@ class Openid4vciService:
             configuration_ids=tuple(self.configurations),
         )
 
-    def offer_state(self, uow: UnitOfWork, credential_id: str) -> OfferState | None:
-        """The credential's latest offer, as the API shows it."""
-        offer = uow.offers.latest(credential_id)
-        if offer is None:
-            return None
-        state = offer.state
-        if state == "offered" and offer.expires_at <= self._clock():
-            state = "expired"
-        return OfferState(
-            state=state,
-            source=offer.source,
-            created_at=offer.created_at,
-            expires_at=offer.expires_at,
-            tx_code_required=offer.tx_code_hash is not None,
-            redeemed_at=offer.redeemed_at,
-            delivered=offer.delivered,
-        )
-
     def credential_offer(self, slug: str, offer_id: str) -> dict[str, Any]:
         """The Credential Offer object at its ``credential_offer_uri`` (section 4.1.1), while
         the offer is open; :class:`NotFound` otherwise (unknown, used, closed, expired)."""
@@ -355,16 +355,17 @@ class Openid4vciService:
         with self._uow(read_only=True) as uow:
             offer = uow.offers.by_offer_hash(_digest(offer_id))
             institution = None if offer is None else uow.institutions.by_id(offer.institution_id)
-        if (
-            offer is None
-            or institution is None
-            or institution.slug != slug
-            or offer.state != "offered"
-            or offer.expires_at <= self._clock()
-        ):
-            raise NotFound("no open credential offer at this address")
+            if (
+                offer is None
+                or institution is None
+                or institution.slug != slug
+                or offer.state != "offered"
+                or offer.expires_at <= self._clock()
+            ):
+                raise NotFound("no open credential offer at this address")
+            tx_code_required = offer.tx_code_hash is not None
         grant: dict[str, Any] = {"pre-authorized_code": self._code(offer_id)}
-        if offer.tx_code_hash is not None:
+        if tx_code_required:
             grant["tx_code"] = {
                 "input_mode": "numeric",
                 "length": TX_CODE_LENGTH,
@@ -382,9 +383,7 @@ class Openid4vciService:
         """Exchange a pre-authorized code (and transaction code) for an access token."""
         grant_type = form.get("grant_type")
         if grant_type != PRE_AUTHORIZED_GRANT:
-            raise OAuthError(
-                "unsupported_grant_type", f"grant_type must be {PRE_AUTHORIZED_GRANT}"
-            )
+            raise OAuthError("unsupported_grant_type", f"grant_type must be {PRE_AUTHORIZED_GRANT}")
         code = form.get("pre-authorized_code")
         if not code:
             raise OAuthError("invalid_request", "pre-authorized_code is missing")
@@ -436,9 +435,12 @@ class Openid4vciService:
         """A fresh ``c_nonce`` for key proofs to this institution's credential endpoint."""
         with self._uow(read_only=True) as uow:
             self._institution(uow, slug)
+        return {"c_nonce": self._new_nonce(slug)}
+
+    def _new_nonce(self, slug: str) -> str:
         expires = int((self._clock() + self._nonce_ttl).timestamp())
         raw = expires.to_bytes(8, "big") + secrets.token_bytes(16)
-        return {"c_nonce": _b64url(raw + self._nonce_mac(slug, raw))}
+        return _b64url(raw + self._nonce_mac(slug, raw))
 
     def _nonce_mac(self, slug: str, raw: bytes) -> bytes:
         return hmac.new(self._key, b"nonce\x00" + slug.encode() + b"\x00" + raw, "sha256").digest()[
@@ -457,8 +459,6 @@ class Openid4vciService:
             return False
         return int.from_bytes(raw[:8], "big") > self._clock().timestamp()
 
-    def _fresh_nonce_error(self, slug: str, exc: KeyProofError) -> OAuthError:
-        return OAuthError(exc.code, exc.detail, extra=self.nonce(slug))
 
     # -- credential endpoint (section 8) --------------------------------------------------
 
@@ -485,16 +485,21 @@ class Openid4vciService:
                     headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
                 )
             configuration = self._configuration(request)
-            proof = _proof_jwt(request)
             try:
                 holder = verify_key_proof(
-                    proof,
+                    _proof_jwt(request),
                     audience=self._urls.credential_issuer(slug),
                     nonce_valid=lambda nonce: self.nonce_valid(slug, nonce),
                     now=now,
                 )
             except KeyProofError as exc:
-                raise self._fresh_nonce_error(slug, exc) from exc
+                # A wallet signs its next proof over a fresh nonce (section 8.3.1.2).
+                raise OAuthError(
+                    exc.code, exc.detail, extra={"c_nonce": self._new_nonce(slug)}
+                ) from exc
+            except OAuthError as exc:
+                exc.extra["c_nonce"] = self._new_nonce(slug)
+                raise
             row = uow.session.get(Credential, offer.credential_id)
             assert row is not None
             if row.status != "active":
@@ -561,9 +566,7 @@ class Openid4vciService:
                 f"format {fmt!r} is not one of {', '.join(sorted(set(configurations.values())))}",
             )
         if not isinstance(cid, str):
-            raise OAuthError(
-                "invalid_credential_request", "credential_configuration_id is missing"
-            )
+            raise OAuthError("invalid_credential_request", "credential_configuration_id is missing")
         if cid not in configurations:
             raise OAuthError(
                 "unknown_credential_configuration",
@@ -619,7 +622,7 @@ def _proof_jwt(request: Mapping[str, Any]) -> str:
 def _holder_bound(credential_json: bytes, holder_did: str) -> dict[str, Any]:
     """The record's credential, unsecured, with the holder's DID as its subject: every
     reference to the learner's old node id follows it."""
-    document = json.loads(credential_json)
+    document: dict[str, Any] = json.loads(credential_json)
     document.pop("proof", None)
     subject = document.get("credentialSubject")
     old = subject.get("id") if isinstance(subject, dict) else None
@@ -638,13 +641,13 @@ def _holder_bound(credential_json: bytes, holder_did: str) -> dict[str, Any]:
     return bound
 
 
-def _display(institution: Institution) -> list[dict[str, Any]]:
+def _display(institution_name: str) -> list[dict[str, Any]]:
     """The configuration's display in each interface language (section 12.2.4)."""
     return [
         {
             "name": translations(lang).gettext("Micro-credential"),
             "locale": lang.tag,
-            "description": institution.name,
+            "description": institution_name,
         }
         for lang in LANGUAGES
     ]

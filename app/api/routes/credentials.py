@@ -8,6 +8,7 @@ re-serialisation of them.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
@@ -25,6 +26,7 @@ from app.api.schemas import (
 from app.dependencies import ContainerDep, CurrentInstitution
 from app.documents.i18n import negotiate
 from app.documents.messages import PUBLIC_REASONS
+from app.documents.qr import qr_data_url
 from app.http.downloads import download_response
 from app.http.text_input import Paragraph, SingleLine
 from app.services.credential_store import IssuedCredential
@@ -64,6 +66,7 @@ def credential_body(issued: IssuedCredential) -> bytes:
     }
     if issued.events:
         head["events"] = list(issued.events)
+        head["offer"] = issued.offer
     encoded = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode()
     return encoded[:-1] + b',"credential":' + issued.credential_json + b"}"
 
@@ -180,6 +183,50 @@ def regenerate_wallet_link(
     """Give the learner a new private wallet link; the old one stops working at once."""
     record = container.wallet.regenerate(principal, credential_id)
     return WalletLink(id=record.id, wallet_url=record.wallet_url)
+
+
+class OfferCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tx_code: bool = Field(
+        default=False,
+        strict=True,
+        description="Protect the offer with a transaction code (a PIN) the response shows once,"
+        " for the institution to send the learner separately",
+    )
+
+
+class Offer(BaseModel):
+    id: str
+    offer_uri: str = Field(description="openid-credential-offer:// deep link (the QR code's text)")
+    credential_offer_uri: str
+    qr_code: str = Field(description="The deep link as a QR code, an SVG data: URL")
+    expires_at: datetime
+    tx_code: str | None = Field(description="The transaction code, shown this once")
+    credential_configuration_ids: list[str]
+
+
+@router.post("/{credential_id}/offer", status_code=201, response_model=Offer)
+def make_offer(
+    credential_id: str,
+    container: ContainerDep,
+    principal: CurrentInstitution,
+    body: OfferCreate | None = None,
+) -> Offer:
+    """A new OpenID4VCI credential offer of the credential, for a wallet app to scan (pre-
+    authorized code flow): one-time, expiring; it closes the credential's older open offers."""
+    created = container.openid4vci.create_offer(
+        principal, credential_id, tx_code=(body or OfferCreate()).tx_code
+    )
+    return Offer(
+        id=created.id,
+        offer_uri=created.offer_uri,
+        credential_offer_uri=created.credential_offer_uri,
+        qr_code=qr_data_url(created.offer_uri),
+        expires_at=created.expires_at,
+        tx_code=created.tx_code,
+        credential_configuration_ids=list(created.configuration_ids),
+    )
 
 
 _DOWNLOAD: dict[int | str, dict[str, Any]] = {

@@ -38,9 +38,7 @@ _MAX_REQUEST_BYTES = 64 * 1024
 
 
 def _oauth_error(exc: OAuthError) -> JSONResponse:
-    return JSONResponse(
-        exc.body(), status_code=exc.status, headers={**exc.headers, **_NO_STORE}
-    )
+    return JSONResponse(exc.body(), status_code=exc.status, headers={**exc.headers, **_NO_STORE})
 
 
 async def _answer(call: Callable[[], dict[str, Any]]) -> JSONResponse:
@@ -54,7 +52,9 @@ async def _answer(call: Callable[[], dict[str, Any]]) -> JSONResponse:
 async def _body(request: Request) -> bytes:
     body = await request.body()
     if len(body) > _MAX_REQUEST_BYTES:
-        raise OAuthError("invalid_request", f"the request is larger than {_MAX_REQUEST_BYTES} bytes")
+        raise OAuthError(
+            "invalid_request", f"the request is larger than {_MAX_REQUEST_BYTES} bytes"
+        )
     return body
 
 
@@ -90,7 +90,9 @@ async def token(slug: str, request: Request, container: ContainerDep) -> JSONRes
             )
         raw = await _body(request)
         try:
-            form = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
+            form = dict(
+                parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            )
         except (UnicodeDecodeError, ValueError) as exc:
             raise OAuthError("invalid_request", "the form cannot be read") from exc
     except OAuthError as exc:
