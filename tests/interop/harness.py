@@ -13,6 +13,8 @@ imports microcred: the harness is a second opinion on what microcred produces an
 - :func:`node_canonicalize` canonicalizes JSON-LD documents with jsonld.js (RDFC-1.0, safe
   mode, ``rdfDirection`` ``i18n-datatype``, the bundled contexts of ``loader.mjs``).
 - :func:`node_sign` signs an unsigned credential with a did:key (or a given DID) key pair.
+- :func:`node_wallet` runs OpenWallet Foundation's OpenID4VCI client
+  (``wallet_openid4vci.mjs``) through a credential offer's pre-authorized code flow.
 - :func:`node_sign_di` runs a ``sign_di.mjs`` job: the JCS suites, P-384, ES384, proof sets
   and chains; :func:`node_verify_di` verifies with Digital Bazaar's four suites (RDFC, JCS).
 """
@@ -37,6 +39,7 @@ __all__ = [
     "node_verify",
     "node_verify_di",
     "node_verify_many",
+    "node_wallet",
 ]
 
 INTEROP_DIR = Path(__file__).resolve().parent
@@ -257,3 +260,21 @@ def node_canonicalize(documents: Sequence[dict[str, Any]]) -> list[dict[str, str
     if len(outputs) != len(documents):
         raise NodeHarnessError(f"{len(outputs)} results for {len(documents)} documents")
     return outputs
+
+
+def node_wallet(
+    offer_url: str,
+    configurations: Sequence[str],
+    *,
+    tx_code: str | None = None,
+    alg: str = "EdDSA",
+) -> dict[str, Any]:
+    """Take ``offer_url`` into OWF's ``@openid4vc/openid4vci`` client and ask for each of
+    ``configurations`` with a fresh holder key proof; its JSON answer with ``exit_code``."""
+    args = [offer_url, "--alg", alg, *(["--tx-code", tx_code] if tx_code else []), *configurations]
+    result = _run("wallet_openid4vci.mjs", args)
+    if not result.stdout.strip():
+        raise NodeHarnessError(f"wallet_openid4vci.mjs failed:\n{result.stderr}")
+    answer: dict[str, Any] = json.loads(result.stdout)
+    answer["exit_code"] = result.returncode
+    return answer
