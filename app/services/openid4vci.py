@@ -230,9 +230,7 @@ class Openid4vciService:
                     "type": ["VerifiableCredential"],
                 }
                 entry["cryptographic_binding_methods_supported"] = ["did:key", "did:jwk"]
-                entry["credential_signing_alg_values_supported"] = [
-                    _CRYPTOSUITES[key_type]
-                ]
+                entry["credential_signing_alg_values_supported"] = [_CRYPTOSUITES[key_type]]
             elif fmt == "jwt_vc_json":
                 entry["credential_definition"] = {"type": ["VerifiableCredential"]}
                 entry["cryptographic_binding_methods_supported"] = ["did:key", "did:jwk"]
@@ -458,7 +456,6 @@ class Openid4vciService:
         if not hmac.compare_digest(mac, self._nonce_mac(slug, raw)):
             return False
         return int.from_bytes(raw[:8], "big") > self._clock().timestamp()
-
 
     # -- credential endpoint (section 8) --------------------------------------------------
 
