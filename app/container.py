@@ -176,9 +176,6 @@ class Container:
             clock_skew=timedelta(seconds=settings.clock_skew_seconds),
             clock=clock,
         )
-        self.wallet = WalletService(
-            uow, self.verification, tokens=self.wallet_tokens, urls=urls, clock=clock
-        )
         self.openid4vci = Openid4vciService(
             uow,
             self.signing_keys,
@@ -188,6 +185,14 @@ class Container:
             offer_ttl=timedelta(seconds=settings.offer_ttl_seconds),
             access_token_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
             nonce_ttl=timedelta(seconds=settings.nonce_ttl_seconds),
+            clock=clock,
+        )
+        self.wallet = WalletService(
+            uow,
+            self.verification,
+            tokens=self.wallet_tokens,
+            urls=urls,
+            offers=self.openid4vci,
             clock=clock,
         )
 

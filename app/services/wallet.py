@@ -26,8 +26,9 @@ from app.documents.summary import RecordedIssuer, summarize
 from app.errors import NotFound
 from app.http.urls import WALLET_TOKEN, PublicUrls
 from app.persistence.models import Credential, utcnow
-from app.persistence.uow import UowFactory
+from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.lookups import require_credential
+from app.services.openid4vci import OfferCreated, Openid4vciService, describe_offer
 from app.services.principal import Principal
 from app.services.verification import PublicState, VerificationService
 from app.services.wallet_tokens import WalletTokens, wallet_token_digest
@@ -82,6 +83,8 @@ class WalletView:
     issuer: RecordedIssuer | None = None
     #: The revocation or suspension as recorded (date, public reason and note).
     state: PublicState | None = None
+    #: The latest OpenID4VCI offer (:func:`app.services.openid4vci.describe_offer`).
+    offer: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,10 @@ class WalletService:
         *,
         tokens: WalletTokens,
         urls: PublicUrls,
+        offers: Openid4vciService,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        self._offers = offers
         self._uow = uow_factory
         self._verification = verification
         self._tokens = tokens
@@ -118,27 +123,31 @@ class WalletService:
     def by_token(self, token: str) -> WalletCredential:
         """The credential behind ``<base-url>/wallet/<token>``; :class:`NotFound` for a token
         that never existed and for one that was replaced alike."""
-        if not WALLET_TOKEN.valid(token):
-            raise NotFound(_NOT_FOUND)
-        digest = wallet_token_digest(token)
         with self._uow(read_only=True) as uow:
-            row = uow.credentials.by_wallet_token_hash(digest)
-            # The database compared hashes; compare again in constant time all the same.
-            if row is None or not hmac.compare_digest(row.wallet_token_hash, digest):
-                raise NotFound(_NOT_FOUND)
-            return self._record(row, token)
+            return self._record(_row_by_token(uow, token), token)
 
     def open(self, token: str) -> WalletView:
         """The wallet page's content: the credential, verified as an employer would."""
         record = self.by_token(token)
         credential = record.credential
+        with self._uow(read_only=True) as uow:
+            offer = describe_offer(uow.offers.latest(record.id), self._clock())
         return WalletView(
             record,
             credential,
             self._verification.verify(credential),
             self._verification.recorded_issuer(credential),
             self._verification.stored(record.public_id).state,
+            offer,
         )
+
+    def offer(self, token: str) -> OfferCreated:
+        """A new OpenID4VCI offer of the credential, asked for on the wallet page (the
+        learner's "Add to a wallet app"); :class:`NotFound` like :meth:`by_token`."""
+        with self._uow() as uow:
+            created = self._offers.offer_for_wallet(uow, _row_by_token(uow, token))
+            uow.commit()
+        return created
 
     def file(self, token: str, fmt: FileFormat, lang: Language) -> WalletFile:
         """One download of the wallet (the PDF's text and the file names in ``lang``)."""
@@ -217,6 +226,18 @@ class WalletService:
             credential_json=row.credential_json,
             jwt=row.credential_jwt,
         )
+
+
+def _row_by_token(uow: UnitOfWork, token: str) -> Credential:
+    """The credential of a wallet token; :class:`NotFound` for any token that opens none."""
+    if not WALLET_TOKEN.valid(token):
+        raise NotFound(_NOT_FOUND)
+    digest = wallet_token_digest(token)
+    row = uow.credentials.by_wallet_token_hash(digest)
+    # The database compared hashes; compare again in constant time all the same.
+    if row is None or not hmac.compare_digest(row.wallet_token_hash, digest):
+        raise NotFound(_NOT_FOUND)
+    return row
 
 
 def _state_mark(state: PublicState | None) -> tuple[str, datetime] | None:

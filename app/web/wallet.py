@@ -9,18 +9,22 @@ render.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from app.dependencies import ContainerDep
 from app.documents.i18n import N_
 from app.documents.messages import NOTE_LABELS, PARTICIPATION_LABELS, PUBLIC_REASONS, page_verdict
+from app.documents.qr import qr_svg
 from app.documents.summary import summarize
-from app.errors import NotFound, TooManyRequests
+from app.errors import Conflict, NotFound, TooManyRequests
 from app.http.downloads import download_response
 from app.http.urls import WALLET_PATH
+from app.services.openid4vci import OfferCreated
 from app.services.wallet import FileFormat
 from app.web.rendering import page_context, page_language, render_page
 
@@ -79,6 +83,24 @@ def _not_found(request: Request, container: ContainerDep) -> Response:
 @router.get(WALLET_PATH, response_class=Response)
 def wallet_page(token: str, request: Request, container: ContainerDep) -> Response:
     """The learner's page: the credential, its status now, its files, and what to share."""
+    return _wallet(token, request, container)
+
+
+@router.post(WALLET_PATH + "/offer", response_class=Response)
+def wallet_offer(token: str, request: Request, container: ContainerDep) -> Response:
+    """ "Add to a wallet app": a new OpenID4VCI offer, shown as a QR code and a deep link."""
+    try:
+        created = container.wallet.offer(token)
+    except NotFound:
+        return _not_found(request, container)
+    except Conflict:  # revoked or suspended since the page was opened: it says so now
+        created = None
+    return _wallet(token, request, container, created)
+
+
+def _wallet(
+    token: str, request: Request, container: ContainerDep, created: OfferCreated | None = None
+) -> Response:
     try:
         view = container.wallet.open(token)
     except NotFound:
@@ -121,8 +143,28 @@ def wallet_page(token: str, request: Request, container: ContainerDep) -> Respon
             for fmt, kind, path, title, text in _FILES
             if fmt != "jwt" or view.record.jwt
         ],
+        "offer_action": f"{base}/offer?lang={lang.tag}",
+        "offer": _offer_state(view.offer),
+        "new_offer": None
+        if created is None
+        else {
+            "uri": created.offer_uri,
+            "qr": Markup(qr_svg(created.offer_uri).decode("utf-8")),  # noqa: S704 (ours)
+            "expires_at": created.expires_at,
+        },
     }
     return render_page("wallet.html", lang, context)
+
+
+def _offer_state(offer: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the page says of the latest offer: delivered (when), or open (until when)."""
+    if offer is None:
+        return None
+    if offer["delivered"]:
+        return {"delivered": True, "at": datetime.fromisoformat(offer["redeemed_at"])}
+    if offer["state"] == "offered":
+        return {"delivered": False, "until": datetime.fromisoformat(offer["expires_at"])}
+    return None
 
 
 def _file(token: str, fmt: FileFormat, request: Request, container: ContainerDep) -> Response:
