@@ -341,9 +341,14 @@ def document_problems(app: FastAPI) -> None:
             for operation in path_item.values():
                 responses = operation.setdefault("responses", {})
                 for status in ERROR_STATUSES:
+                    # An error a route documents itself (OAuth's, for wallets) stays beside.
+                    declared = responses.get(str(status), {}) if status != 422 else {}
                     responses[str(status)] = {
-                        "description": _TITLES[status],
-                        "content": {PROBLEM_JSON: {"schema": reference}},
+                        "description": declared.get("description", _TITLES[status]),
+                        "content": {
+                            **declared.get("content", {}),
+                            PROBLEM_JSON: {"schema": reference},
+                        },
                     }
         app.openapi_schema = schema
         return schema

@@ -31,6 +31,27 @@ from app.services.openid4vci import OAuthError
 
 router = APIRouter(tags=["openid4vci"])
 
+_OAUTH_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string"},
+        "error_description": {"type": "string"},
+        "c_nonce": {"type": "string", "description": "A fresh nonce, after a proof error"},
+    },
+}
+#: The OAuth 2.0 error responses of the token and credential endpoints.
+_OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": description,
+        "content": {"application/json": {"schema": _OAUTH_ERROR}},
+    }
+    for status, description in (
+        (400, "OAuth 2.0 error response (RFC 6749 section 5.2; OpenID4VCI 8.3.1)"),
+        (401, "The access token is missing, unknown or expired (RFC 6750 section 3.1)"),
+    )
+}
+
 _PUBLIC = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
 _NO_STORE = {"Cache-Control": "no-store", "Access-Control-Allow-Origin": "*"}
 #: Larger than any request a wallet sends here (a proof JWT with its key).
@@ -77,7 +98,7 @@ def credential_offer(slug: str, offer_id: str, container: ContainerDep) -> JSONR
     return JSONResponse(container.openid4vci.credential_offer(slug, offer_id), headers=_NO_STORE)
 
 
-@router.post(OPENID4VCI_TOKEN_PATH)
+@router.post(OPENID4VCI_TOKEN_PATH, responses=_OAUTH_ERRORS)
 async def token(slug: str, request: Request, container: ContainerDep) -> JSONResponse:
     """The token endpoint (section 6): ``application/x-www-form-urlencoded`` with
     ``grant_type`` ``urn:ietf:params:oauth:grant-type:pre-authorized_code``,
@@ -100,13 +121,13 @@ async def token(slug: str, request: Request, container: ContainerDep) -> JSONRes
     return await _answer(lambda: container.openid4vci.token(slug, form))
 
 
-@router.post(OPENID4VCI_NONCE_PATH)
+@router.post(OPENID4VCI_NONCE_PATH, responses=_OAUTH_ERRORS)
 async def nonce(slug: str, container: ContainerDep) -> JSONResponse:
     """The nonce endpoint (section 7): a fresh ``c_nonce`` for key proofs."""
     return await _answer(lambda: container.openid4vci.nonce(slug))
 
 
-@router.post(OPENID4VCI_CREDENTIAL_PATH)
+@router.post(OPENID4VCI_CREDENTIAL_PATH, responses=_OAUTH_ERRORS)
 async def credential(slug: str, request: Request, container: ContainerDep) -> JSONResponse:
     """The credential endpoint (section 8): the access token as a Bearer token, a JSON body
     with ``credential_configuration_id`` and ``proofs.jwt``."""
