@@ -8,6 +8,8 @@ and a :class:`Signer` to sign with.
 
 from keys.did import (
     did_document,
+    did_jwk,
+    did_jwk_document,
     did_key,
     did_key_document,
     did_key_public_key,
@@ -54,6 +56,8 @@ __all__ = [
     "UnsupportedKeyType",
     "decode_base58btc",
     "did_document",
+    "did_jwk",
+    "did_jwk_document",
     "did_key",
     "did_key_document",
     "did_key_public_key",

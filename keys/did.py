@@ -5,17 +5,24 @@
   there is no path.
 - did:key (W3C CCG did:key method v0.7, section 3.1): ``did:key:<Multikey>``; the document is
   derived from the key, and the verification method is ``did:key:<mb>#<mb>``.
+- did:jwk (did:jwk method specification, sections 2.1 and 2.2): ``did:jwk:<base64url of the
+  JWK's JSON>``; the document is derived from the JWK, with the one verification method
+  ``did:jwk:...#0``. Wallets bind credentials to it (OpenID4VCI); holders present with it.
 
 DID documents use Multikey verification methods (W3C Controlled Identifiers 1.0, 2.2.2).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from keys.errors import InvalidKeyEncoding
+from keys.jwk import public_key_from_jwk
 from keys.multikey import PublicKey, public_key_from_multibase
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
@@ -106,3 +113,42 @@ def did_key_document(did: str) -> dict[str, Any]:
     """The DID document of a did:key identifier, derived from the key alone."""
     key = did_key_public_key(did)
     return did_document(did, [(key.multibase, key)])
+
+
+def did_jwk(jwk: Mapping[str, Any]) -> str:
+    """The did:jwk of a public JWK (did:jwk section 2.1): its JSON, compact and in the order
+    of its members as given, base64url-encoded without padding; the JSON a wallet makes of its
+    own JWK gives the same DID."""
+    if "d" in jwk:
+        raise InvalidKeyEncoding("a did:jwk must not hold the private member 'd'")
+    public_key_from_jwk(dict(jwk))  # a key we read, or InvalidKeyEncoding/UnsupportedKeyType
+    text = json.dumps(dict(jwk), separators=(",", ":"), ensure_ascii=False)
+    return "did:jwk:" + base64.urlsafe_b64encode(text.encode("utf-8")).rstrip(b"=").decode()
+
+
+def did_jwk_document(did: str) -> dict[str, Any]:
+    """The DID document of a did:jwk (did:jwk section 2.2 "Read"), derived from the JWK."""
+    if not did.startswith("did:jwk:"):
+        raise InvalidKeyEncoding(f"not a did:jwk identifier: {did!r}")
+    encoded = did[len("did:jwk:") :]
+    try:
+        jwk = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
+        raise InvalidKeyEncoding(f"did:jwk does not hold a JWK: {exc}") from exc
+    if not isinstance(jwk, dict) or "d" in jwk:
+        raise InvalidKeyEncoding("did:jwk must hold a public JWK object")
+    public_key_from_jwk(jwk)
+    method_id = f"{did}#0"
+    document: dict[str, Any] = {
+        "@context": [DID_CONTEXT, "https://w3id.org/security/suites/jws-2020/v1"],
+        "id": did,
+        "verificationMethod": [
+            {"id": method_id, "type": "JsonWebKey2020", "controller": did, "publicKeyJwk": jwk}
+        ],
+    }
+    relationships = ("keyAgreement",) if jwk.get("use") == "enc" else (
+        "assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"
+    )  # fmt: skip
+    for relationship in relationships:
+        document[relationship] = [method_id]
+    return document

@@ -1,8 +1,9 @@
 """Resolving an issuer's DID and finding the public key of a verification method.
 
-- DID Core 1.0, section 7.1 ("DID Resolution") for ``did:key`` and ``did:web`` only:
-  ``did:key`` (W3C CCG did:key v0.7, section 3.1) is derived locally from the key by
-  :func:`keys.did_key_document`, without any network; ``did:web`` (W3C CCG did:web, section
+- DID Core 1.0, section 7.1 ("DID Resolution") for ``did:key``, ``did:jwk`` and ``did:web``
+  only: ``did:key`` (W3C CCG did:key v0.7, section 3.1) and ``did:jwk`` (a wallet's key,
+  did:jwk section 2.2) are derived locally from the key by :func:`keys.did_key_document` and
+  :func:`keys.did_jwk_document`, without any network; ``did:web`` (W3C CCG did:web, section
   3.2 "Read") is fetched through the :class:`verifier.fetch.Fetcher` at
   :func:`keys.did_web_url`, and the document's ``id`` must be the DID.
 - DID Core 1.0, section 5.2 ("Verification Methods") and 5.3 ("Verification
@@ -67,7 +68,7 @@ __all__ = [
     "split_method_url",
 ]
 
-SUPPORTED_METHODS = ("key", "web")
+SUPPORTED_METHODS = ("key", "jwk", "web")
 DID_ACCEPT = "application/did+json, application/did+ld+json;q=0.9, application/json;q=0.8"
 #: CID 1.0 section 5.1 registers ``application/cid``; many controller documents are served as
 #: DID documents or plain JSON.
@@ -148,7 +149,10 @@ def _check_did(did: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _did_key_document(did: str) -> str:
+def _derived_document(did: str) -> str:
+    """The document of a did:key or did:jwk: derived from the key, no network."""
+    if did.startswith("did:jwk:"):
+        return json.dumps(keys.did_jwk_document(did))
     return json.dumps(keys.did_key_document(did))
 
 
@@ -187,11 +191,12 @@ class DidResolver:
         method = _check_did(did)
         if method not in SUPPORTED_METHODS:
             raise DidResolutionError(
-                "did_unsupported_method", f"did:{method} is not supported (did:key, did:web)"
+                "did_unsupported_method",
+                f"did:{method} is not supported (did:key, did:jwk, did:web)",
             )
-        if method == "key":
+        if method in ("key", "jwk"):
             try:
-                document: dict[str, Any] = json.loads(_did_key_document(did))
+                document: dict[str, Any] = json.loads(_derived_document(did))
             except KeysError as exc:
                 raise DidResolutionError("did_invalid", f"{did}: {exc.detail}") from exc
             return document

@@ -6,7 +6,8 @@ has ``typ`` ``openid4vci-proof+jwt``, an asymmetric ``alg``, and the key as a ``
 ``kid`` that is a DID URL; its claims are ``aud`` (the credential issuer identifier), ``iat``
 and ``nonce`` (a ``c_nonce`` of the issuer's nonce endpoint). :func:`verify_key_proof` checks
 all of it and answers the holder's key and DID: the DID of a ``kid`` (``did:key`` resolves
-offline), or ``did:jwk`` for a bare ``jwk`` (the DID the key itself is).
+offline), or ``did:jwk`` for a bare ``jwk`` (the DID the key itself is: :func:`keys.did_jwk`
+of the JWK as the wallet sent it).
 
 A proof that fails raises :class:`KeyProofError` with the OpenID4VCI error code
 ``invalid_proof``, or ``invalid_nonce`` when only the nonce is wrong or stale (section 8.3.1.2):
@@ -16,7 +17,6 @@ the wallet then fetches a fresh nonce and tries again.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +24,15 @@ from typing import Any, ClassVar
 
 import jwt
 
-from keys import KeysError, PublicKey, did_key, did_key_public_key, public_jwk, public_key_from_jwk
+from keys import (
+    KeysError,
+    PublicKey,
+    did_jwk,
+    did_key,
+    did_key_public_key,
+    public_jwk,
+    public_key_from_jwk,
+)
 from verifier.errors import VerifierError
 from verifier.vc_jwt import JWS_COMPACT, check_algorithm
 
@@ -33,7 +41,6 @@ __all__ = [
     "KEY_PROOF_TYP",
     "HolderKey",
     "KeyProofError",
-    "did_jwk",
     "verify_key_proof",
 ]
 
@@ -67,13 +74,6 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def did_jwk(jwk: Mapping[str, Any]) -> str:
-    """The ``did:jwk`` of a public JWK: its JSON, base64url-encoded (did:jwk method, section
-    2.1); the members of the key alone, in a fixed order, so one key has one DID."""
-    members = {name: jwk[name] for name in ("crv", "kty", "x", "y") if name in jwk}
-    return "did:jwk:" + _b64url(json.dumps(members, separators=(",", ":")).encode("utf-8"))
-
-
 def _invalid(detail: str) -> KeyProofError:
     return KeyProofError("invalid_proof", detail)
 
@@ -90,8 +90,8 @@ def _holder(header: Mapping[str, Any]) -> HolderKey:
             if not isinstance(jwk, dict):
                 raise _invalid("jwk must be a JSON object")
             key = public_key_from_jwk(jwk)
-            clean = public_jwk(key)
-            return HolderKey(key, clean, did_jwk(clean))
+            # The DID of the JWK as the wallet sent it: the one it computes of its own key.
+            return HolderKey(key, public_jwk(key), did_jwk(jwk))
         if not isinstance(kid, str) or not kid.startswith("did:key:") or "#" not in kid:
             raise _invalid("kid must be a did:key DID URL (did:key:<key>#<key>); or send jwk")
         did = kid.split("#", 1)[0]

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from keys import did_jwk
 from tests.interop import harness
 from tests.support.data import INTEROP_ACHIEVEMENT as ACHIEVEMENT
 from tests.support.data import MONTENEGRIN as LEARNER
@@ -52,7 +53,8 @@ def test_an_independent_wallet_receives_each_format(live: Live) -> None:
         credentials = wallet["credentials"]
         ldp = credentials["MicroCredential_ldp_vc"]
         jwt_vc = credentials["MicroCredential_jwt_vc_json"]
-        assert ldp["credentialSubject"]["id"].startswith("did:jwk:")
+        # Bound to the wallet's key: the did:jwk it makes of its own JWK.
+        assert ldp["credentialSubject"]["id"] == did_jwk(wallet["holder_jwk"])
         # Digital Bazaar's verifier (Data Integrity) and jose (vc+jwt) accept both.
         results = harness.node_verify_many([ldp, jwt_vc], allow_hosts=hosts)
         assert all(r["verified"] for r in results), results

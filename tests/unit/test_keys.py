@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 
 import pytest
@@ -173,10 +174,36 @@ def test_public_api_is_pinned() -> None:
         "ED25519", "KEY_TYPES", "MASTER_KEY_BYTES", "P256", "P384", "InvalidKeyEncoding",
         "KeysError", "signature_length",
         "LocalSigner", "PublicKey", "SealError", "SealedKey", "Signer", "UnsupportedKeyType",
-        "decode_base58btc", "did_document", "did_key", "did_key_document", "did_key_public_key",
+        "decode_base58btc", "did_document", "did_jwk", "did_jwk_document", "did_key",
+        "did_key_document", "did_key_public_key",
         "did_web", "did_web_url", "encode_base58btc", "generate_sealed_key", "key_opens",
         "multikey_method", "open_signer", "public_jwk", "public_key_from_jwk",
         "public_key_from_multibase", "seal", "unseal", "verify_signature",
     }  # fmt: skip
     for name in keys.__all__:
         assert getattr(keys, name) is not None
+
+
+def test_did_jwk_is_the_jwk_as_given_and_resolves_offline() -> None:
+    """did:jwk section 2.1: the JWK's JSON as the wallet wrote it; section 2.2: the document."""
+    key = keys.PublicKey(keys.ED25519, bytes(range(32)))
+    jwk = {"crv": "Ed25519", "x": keys.public_jwk(key)["x"], "kty": "OKP"}  # jose's member order
+    did = keys.did_jwk(jwk)
+    assert (
+        did
+        == "did:jwk:"
+        + base64.urlsafe_b64encode(json.dumps(jwk, separators=(",", ":")).encode())
+        .rstrip(b"=")
+        .decode()
+    )
+    document = keys.did_jwk_document(did)
+    [method] = document["verificationMethod"]
+    assert method["id"] == f"{did}#0" and method["controller"] == did
+    assert keys.public_key_from_jwk(method["publicKeyJwk"]) == key
+    assert document["assertionMethod"] == document["authentication"] == [f"{did}#0"]
+    assert "keyAgreement" not in document
+    for bad in ("did:jwk:%%%", "did:jwk:" + base64.urlsafe_b64encode(b'{"kty":"oct"}').decode()):
+        with pytest.raises(keys.KeysError):
+            keys.did_jwk_document(bad)
+    with pytest.raises(keys.InvalidKeyEncoding):
+        keys.did_jwk({**jwk, "d": "secret"})
