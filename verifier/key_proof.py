@@ -3,8 +3,8 @@ Issuance 1.0, section 8.2.1 "Proof Types", appendix F.1 "jwt Proof Type").
 
 A wallet proves that it holds the key the credential is to be bound to with a JWT whose header
 has ``typ`` ``openid4vci-proof+jwt``, an asymmetric ``alg``, and the key as a ``jwk`` or as a
-``kid`` that is a DID URL; its claims are ``aud`` (the credential issuer identifier), ``iat``
-and ``nonce`` (a ``c_nonce`` of the issuer's nonce endpoint). :func:`verify_key_proof` checks
+``kid`` that is a DID URL (did:key, or did:jwk ``#0``); its claims are ``aud`` (the credential
+issuer identifier), ``iat`` and ``nonce`` (a ``c_nonce`` of the issuer's nonce endpoint). :func:`verify_key_proof` checks
 all of it and answers the holder's key and DID: the DID of a ``kid`` (``did:key`` resolves
 offline), or ``did:jwk`` for a bare ``jwk`` (the DID the key itself is: :func:`keys.did_jwk`
 of the JWK as the wallet sent it).
@@ -28,6 +28,7 @@ from keys import (
     KeysError,
     PublicKey,
     did_jwk,
+    did_jwk_document,
     did_key,
     did_key_public_key,
     public_jwk,
@@ -92,14 +93,22 @@ def _holder(header: Mapping[str, Any]) -> HolderKey:
             key = public_key_from_jwk(jwk)
             # The DID of the JWK as the wallet sent it: the one it computes of its own key.
             return HolderKey(key, public_jwk(key), did_jwk(jwk))
-        if not isinstance(kid, str) or not kid.startswith("did:key:") or "#" not in kid:
-            raise _invalid("kid must be a did:key DID URL (did:key:<key>#<key>); or send jwk")
-        did = kid.split("#", 1)[0]
-        key = did_key_public_key(did)
+        if not isinstance(kid, str) or "#" not in kid:
+            raise _invalid("kid must be a did:key or did:jwk DID URL; or send jwk")
+        did, fragment = kid.split("#", 1)
+        if did.startswith("did:jwk:"):
+            if fragment != "0":
+                raise _invalid("the key of a did:jwk is its verification method #0")
+            [method] = did_jwk_document(did)["verificationMethod"]
+            key = public_key_from_jwk(method["publicKeyJwk"])
+        elif did.startswith("did:key:"):
+            key = did_key_public_key(did)
+            if did_key(key) != did or fragment != did.removeprefix("did:key:"):
+                raise _invalid("kid is not a did:key DID URL in its canonical form")
+        else:
+            raise _invalid("kid must be a did:key or did:jwk DID URL; or send jwk")
     except KeysError as exc:
         raise _invalid(f"the holder key cannot be read: {exc}") from exc
-    if did_key(key) != did:
-        raise _invalid("kid is not a did:key identifier in its canonical form")
     return HolderKey(key, public_jwk(key), did)
 
 

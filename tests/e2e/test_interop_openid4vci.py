@@ -53,8 +53,9 @@ def test_an_independent_wallet_receives_each_format(live: Live) -> None:
         credentials = wallet["credentials"]
         ldp = credentials["MicroCredential_ldp_vc"]
         jwt_vc = credentials["MicroCredential_jwt_vc_json"]
-        # Bound to the wallet's key: the did:jwk it makes of its own JWK.
-        assert ldp["credentialSubject"]["id"] == did_jwk(wallet["holder_jwk"])
+        # Bound to the wallet's DID: the did:jwk it made of its own JWK.
+        assert ldp["credentialSubject"]["id"] == wallet["holder_did"]
+        assert wallet["holder_did"] == did_jwk(wallet["holder_jwk"])
         # Digital Bazaar's verifier (Data Integrity) and jose (vc+jwt) accept both.
         results = harness.node_verify_many([ldp, jwt_vc], allow_hosts=hosts)
         assert all(r["verified"] for r in results), results

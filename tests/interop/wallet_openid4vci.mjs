@@ -30,6 +30,8 @@ while(args.length) {
 
 const {publicKey, privateKey} = await jose.generateKeyPair(alg, {extractable: true});
 const publicJwk = await jose.exportJWK(publicKey);
+// did:jwk (did:jwk method, section 2.1): the wallet's JWK as JSON, base64url-encoded.
+const holderDid = `did:jwk:${Buffer.from(JSON.stringify(publicJwk)).toString('base64url')}`;
 
 const callbacks = {
   fetch: (...a) => fetch(...a),
@@ -53,11 +55,19 @@ try {
   const credentials = {};
   for(const credentialConfigurationId of configurations) {
     const {c_nonce: nonce} = await client.requestNonce({issuerMetadata});
+    // Bound to a DID where the configuration binds to DIDs (the wallet's did:jwk), else to
+    // the bare key (SD-JWT VC's cnf).
+    const configuration =
+      issuerMetadata.credentialIssuer.credential_configurations_supported[
+        credentialConfigurationId];
+    const methods = configuration.cryptographic_binding_methods_supported ?? [];
+    const signer = methods.includes('did:jwk') ?
+      {method: 'did', didUrl: `${holderDid}#0`, alg} : {method: 'jwk', alg, publicJwk};
     const {jwt} = await client.createCredentialRequestJwtProof({
       issuerMetadata,
       credentialConfigurationId,
       nonce,
-      signer: {method: 'jwk', alg, publicJwk},
+      signer,
     });
     const {credentialResponse} = await client.retrieveCredentials({
       issuerMetadata,
@@ -69,6 +79,7 @@ try {
   }
   console.log(JSON.stringify({
     holder_jwk: publicJwk,
+    holder_did: holderDid,
     offered: credentialOffer.credential_configuration_ids,
     version: issuerMetadata.originalDraftVersion,
     credentials,
