@@ -4,10 +4,10 @@ Issuance 1.0, section 8.2.1 "Proof Types", appendix F.1 "jwt Proof Type").
 A wallet proves that it holds the key the credential is to be bound to with a JWT whose header
 has ``typ`` ``openid4vci-proof+jwt``, an asymmetric ``alg``, and the key as a ``jwk`` or as a
 ``kid`` that is a DID URL (did:key, or did:jwk ``#0``); its claims are ``aud`` (the credential
-issuer identifier), ``iat`` and ``nonce`` (a ``c_nonce`` of the issuer's nonce endpoint). :func:`verify_key_proof` checks
-all of it and answers the holder's key and DID: the DID of a ``kid`` (``did:key`` resolves
-offline), or ``did:jwk`` for a bare ``jwk`` (the DID the key itself is: :func:`keys.did_jwk`
-of the JWK as the wallet sent it).
+issuer identifier), ``iat`` and ``nonce`` (a ``c_nonce`` of the issuer's nonce endpoint).
+:func:`verify_key_proof` checks all of it and answers the holder's key and DID: the DID of a
+``kid`` (both resolve offline), or for a bare ``jwk`` the did:jwk of the JWK as the wallet sent
+it (:func:`keys.did_jwk`; a wallet that wants its own did:jwk sends it as ``kid``).
 
 A proof that fails raises :class:`KeyProofError` with the OpenID4VCI error code
 ``invalid_proof``, or ``invalid_nonce`` when only the nonce is wrong or stale (section 8.3.1.2):
