@@ -16,7 +16,6 @@ the wallet then fetches a fresh nonce and tries again.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -69,10 +68,6 @@ class HolderKey:
     public_key: PublicKey
     jwk: dict[str, Any]
     did: str
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def _invalid(detail: str) -> KeyProofError:
