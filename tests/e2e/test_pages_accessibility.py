@@ -69,6 +69,11 @@ def test_every_answer_is_accessible_in_three_languages_at_two_sizes(live: Live) 
                           "submit": {"credential": json.dumps(tampered)}, **common})  # fmt: skip
             pages.append({"name": f"unreadable {lang} {size}", "url": verify,
                           "submit": {"credential": "hello"}, **common})  # fmt: skip
+            # The learner's wallet, and the same page with an offer for a wallet app.
+            wallet = f"{issued['valid']['wallet_url']}?lang={lang}"
+            pages.append({"name": f"wallet {lang} {size}", "url": wallet, **common})
+            pages.append({"name": f"wallet_offer {lang} {size}", "url": wallet,
+                          "click": "#add-to-wallet button[type=submit]", **common})  # fmt: skip
     results = run_axe(pages)
     assert len(results) == 2 * len(pages)
     problems = [(r["name"], r["open"], r["violations"]) for r in results if r["violations"]]
@@ -76,6 +81,7 @@ def test_every_answer_is_accessible_in_three_languages_at_two_sizes(live: Live) 
     expected = {
         "valid": "valid", "revoked": "revoked", "suspended": "suspended", "not_found": None,
         "not_genuine": "not_genuine", "unreadable": "unreadable",
+        "wallet": "valid", "wallet_offer": "valid",
     }  # fmt: skip
     for result in results:
         state, lang, _ = result["name"].split()

@@ -6,7 +6,7 @@
 //
 // Usage: node axe_pages.mjs < JOB.json
 //   JOB: {"chromium": "/usr/bin/chromium", "pages": [{"name", "url", "width", "height",
-//          "submit": {"credential": "..."}?}]}
+//          "submit": {"credential": "..."}?, "click": "<selector of a submit button>"?}]}
 // Prints [{"name", "lang", "verdict", "violations": [{"id", "impact", "nodes"}], "open": bool}].
 import puppeteer from 'puppeteer-core';
 import {readFileSync} from 'node:fs';
@@ -39,6 +39,12 @@ try {
       ]);
     } else {
       await page.goto(spec.url, {waitUntil: 'load'});
+    }
+    if(spec.click) {
+      await Promise.all([
+        page.waitForNavigation({waitUntil: 'load'}),
+        page.$eval(spec.click, el => el.click()),
+      ]);
     }
     for(const open of [false, true]) {
       await page.evaluate(o => {
