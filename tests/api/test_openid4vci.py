@@ -14,6 +14,7 @@ import jwt
 import pytest
 
 from keys import did_jwk
+from tests.api.test_edc_profile import edc_credential
 from tests.support.api import b64url_json, institution, issue_some
 from tests.support.clock import FixedClock
 from tests.support.data import BASE_URL
@@ -395,3 +396,28 @@ async def test_only_an_active_credential_is_offered(
         f"/api/v1/credentials/{issued['id']}/offer", json={"tx_code": "yes"}, headers=headers
     )
     assert r.status_code == 422
+
+
+async def test_an_edc_credential_is_bound_to_its_holder_too(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: FixedClock
+) -> None:
+    headers, issued = await edc_credential(client, admin_headers, slug="ts-lj")
+    offer = await make_offer(client, headers, issued["id"])
+    code = (await read_offer(client, offer))["grants"][GRANT]["pre-authorized_code"]
+    access_token = (await token(client, code)).json()["access_token"]
+    holder = Holder()
+    proof = holder.proof(ISSUER, await nonce(client), clock(), as_kid=True)
+    r = await request_credential(
+        client,
+        access_token,
+        {"credential_configuration_id": "MicroCredential_ldp_vc", "proofs": {"jwt": [proof]}},
+    )
+    assert r.status_code == 200, r.text
+    ldp = r.json()["credentials"][0]["credential"]
+    original = json.loads(issued["stored"])
+    old_subject = original["credentialSubject"]["id"]
+    assert ldp["credentialSubject"]["id"] == holder.did
+    assert old_subject not in json.dumps(ldp)  # every reference to the learner follows
+    assert "EuropeanDigitalCredential" in ldp["type"]
+    r = await client.post("/credentials/verify", json={"verifiableCredential": ldp})
+    assert r.json()["verdict"] == "valid", r.text
