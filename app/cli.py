@@ -614,6 +614,41 @@ def _issue_batch_remote(
     return info["issued"], info["failed"], info["errors"], rows
 
 
+@main.command("offer")
+@click.argument("credential_id")
+@click.option("--institution", "slug", help="the institution (default: the only one)")
+@click.option("--tx-code", is_flag=True, help="protect the offer with a transaction code")
+@click.option("--qr/--no-qr", default=True, help="print the offer's QR code (default: on)")
+def offer(credential_id: str, slug: str | None, tx_code: bool, qr: bool) -> None:
+    """Make an OpenID4VCI credential offer of a credential: its deep link, the QR code to
+    scan with a wallet app, and (with --tx-code) the code to send the learner separately."""
+    import segno
+
+    from app.services.principal import Principal
+
+    container = _container()
+    try:
+        institutions = container.institutions.list_institutions()
+        if slug is None:
+            if len(institutions) != 1:
+                raise click.UsageError("name the institution with --institution SLUG")
+            slug = institutions[0].slug
+        with container.uow(read_only=True) as uow:
+            institution = uow.institutions.by_slug(slug)
+            if institution is None:
+                raise click.ClickException(f"no institution {slug!r}")
+            principal = Principal.acting_for(institution.id, slug, "cli")
+        created = container.openid4vci.create_offer(principal, credential_id, tx_code=tx_code)
+    finally:
+        container.close()
+    if qr:
+        segno.make_qr(created.offer_uri, error="l").terminal(compact=True)
+    click.echo(created.offer_uri)
+    click.echo(f"open until {created.expires_at.isoformat()}")
+    if created.tx_code:
+        click.echo(f"transaction code (send it separately): {created.tx_code}")
+
+
 @main.command(
     "verify",
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
