@@ -638,7 +638,9 @@ def offer(credential_id: str, slug: str | None, tx_code: bool, qr: bool) -> None
             if institution is None:
                 raise click.ClickException(f"no institution {slug!r}")
             principal = Principal.acting_for(institution.id, slug, "cli")
-        created = container.openid4vci.create_offer(principal, credential_id, tx_code=tx_code)
+        created = container.openid4vci.create_offer(
+            principal, credential_id, tx_code=tx_code, source="cli"
+        )
     finally:
         container.close()
     if qr:

@@ -185,6 +185,7 @@ class Container:
             offer_ttl=timedelta(seconds=settings.offer_ttl_seconds),
             access_token_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
             nonce_ttl=timedelta(seconds=settings.nonce_ttl_seconds),
+            metrics=metrics,
             clock=clock,
         )
         self.wallet = WalletService(

@@ -45,6 +45,8 @@ _SECRETS = (
     (re.compile(r"\bmc_([0-9a-f]{12})_[A-Za-z0-9_-]+"), r"mc_\1_***"),
     (re.compile(r"\bmcadm_[A-Za-z0-9_-]+"), "mcadm_***"),
     (re.compile(r"/wallet/[A-Za-z0-9_-]{8,}"), "/wallet/***"),
+    (re.compile(r"/openid4vci/offers/[A-Za-z0-9_-]{8,}"), "/openid4vci/offers/***"),
+    (re.compile(r"(?i)\b(pre-authorized_code|tx_code|c_nonce)=[^&\s]+"), r"\1=***"),
 )
 # Libraries whose INFO lines repeat every URL they fetch or every glyph they subset (a pipe a
 # supervisor does not drain fills up, and a learner's letters have no place in the log):

@@ -76,6 +76,18 @@ class Metrics:
             ["path", "reason"],
             registry=registry,
         )
+        self.credential_offers = Counter(
+            "microcred_credential_offers",
+            "OpenID4VCI credential offers made, by who asked (api, wallet, mail, cli)",
+            ["source"],
+            registry=registry,
+        )
+        self.wallet_deliveries = Counter(
+            "microcred_wallet_deliveries",
+            "Holder-bound credentials issued through OpenID4VCI, by format",
+            ["format"],
+            registry=registry,
+        )
         self.issuance_seconds = Histogram(
             "microcred_issuance_seconds",
             "Time to issue: one credential (single) or one chunk of a batch (bulk)",

@@ -47,6 +47,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from app.documents.i18n import LANGUAGES, translations
 from app.errors import Conflict, NotFound
 from app.http.urls import OFFER_ID, PublicUrls
+from app.observability.metrics import Metrics
 from app.persistence.models import (
     Credential,
     CredentialOffer,
@@ -183,9 +184,11 @@ class Openid4vciService:
         offer_ttl: timedelta,
         access_token_ttl: timedelta,
         nonce_ttl: timedelta,
+        metrics: Metrics | None = None,
         sd_jwt_vc: SdJwtVcSigner | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        self._metrics = metrics or Metrics(enabled=False)
         self._uow = uow_factory
         self._signing_keys = signing_keys
         self._urls = urls
@@ -269,15 +272,28 @@ class Openid4vciService:
     # -- offers ---------------------------------------------------------------------------
 
     def create_offer(
-        self, principal: Principal, credential_id: str, *, tx_code: bool = False
+        self,
+        principal: Principal,
+        credential_id: str,
+        *,
+        tx_code: bool = False,
+        source: str = "api",
     ) -> OfferCreated:
-        """A new offer of one of the institution's credentials (``POST .../offer``)."""
+        """A new offer of one of the institution's credentials (``POST .../offer``, or
+        ``microcred offer`` with ``source="cli"``)."""
         institution_id = principal.institution()
         with self._uow() as uow:
             row = require_credential(uow, institution_id, credential_id, for_update=True)
-            created = self.new_offer(uow, row, source="api", tx_code=tx_code, actor=principal.actor)
+            created = self.new_offer(
+                uow, row, source=source, tx_code=tx_code, actor=principal.actor
+            )
             uow.commit()
+        self.offered(source)
         return created
+
+    def offered(self, source: str) -> None:
+        """Count an offer its caller has committed."""
+        self._metrics.credential_offers.labels(source=source).inc()
 
     def offer_for_wallet(self, uow: UnitOfWork, row: Credential) -> OfferCreated:
         """A new offer made by the learner on the wallet page (no transaction code: the
@@ -541,6 +557,7 @@ class Openid4vciService:
                 {"offer": offer.id, "format": fmt},
             )
             uow.commit()
+        self._metrics.wallet_deliveries.labels(format=fmt).inc()
         return {"credentials": [{"credential": artefact}]}
 
     def _configuration(self, request: Mapping[str, Any]) -> str:

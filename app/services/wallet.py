@@ -147,6 +147,7 @@ class WalletService:
         with self._uow() as uow:
             created = self._offers.offer_for_wallet(uow, _row_by_token(uow, token))
             uow.commit()
+        self._offers.offered("wallet")
         return created
 
     def file(self, token: str, fmt: FileFormat, lang: Language) -> WalletFile:

@@ -102,6 +102,10 @@ def test_text_lines_carry_the_ids_and_token_shaped_text_is_masked() -> None:
     assert "rows=3" in line and "batch_id=b-1" in line and "SECRET" not in line
     assert scrub("see /wallet/abcdefghijklmnop1234 now") == "see /wallet/*** now"
     assert scrub("Authorization: Bearer mcadm_abcdefghijkl") == "Authorization: Bearer ***"
+    offer = "GET /institutions/ts-lj/openid4vci/offers/abcdefghijklmnop1234 200"
+    assert scrub(offer) == "GET /institutions/ts-lj/openid4vci/offers/*** 200"
+    form = "grant_type=x&pre-authorized_code=abcdefgh&tx_code=123456"
+    assert scrub(form) == "grant_type=x&pre-authorized_code=***&tx_code=***"
 
 
 def metric(text: str, name: str, **labels: str) -> float:

@@ -15,6 +15,7 @@ import pytest
 
 from keys import did_jwk
 from tests.api.test_edc_profile import edc_credential
+from tests.api.test_observability import metric
 from tests.support.api import b64url_json, institution, issue_some
 from tests.support.clock import FixedClock
 from tests.support.data import BASE_URL
@@ -154,6 +155,10 @@ async def test_the_pre_authorized_flow_issues_a_holder_bound_ldp_vc_and_jwt(
         r = await client.post("/credentials/verify", json={"verifiableCredential": vc})
         assert r.status_code == 200, r.text
         assert r.json()["verdict"] == "valid", r.text
+    metrics = (await client.get("/metrics")).text
+    assert metric(metrics, "microcred_wallet_deliveries_total", format="ldp_vc") == 1
+    assert metric(metrics, "microcred_wallet_deliveries_total", format="jwt_vc_json") == 1
+    assert metric(metrics, "microcred_credential_offers_total", source="api") == 1
     # The record shows the offer; a revocation reaches every copy at once.
     r = await client.get(f"/api/v1/credentials/{issued['id']}", headers=headers)
     offer = r.json()["offer"]
