@@ -74,6 +74,7 @@ __all__ = [
     "Openid4vciService",
     "SdJwtVcSigner",
     "describe_offer",
+    "holder_bound_document",
 ]
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -529,7 +530,7 @@ class Openid4vciService:
                 bound_to = json.dumps(holder.jwk, sort_keys=True)
             else:
                 signer = self._signing_keys.active_signer(uow, institution)
-                document = _holder_bound(row.credential_json, holder.did)
+                document = holder_bound_document(row.credential_json, holder.did)
                 if fmt == "ldp_vc":
                     artefact = add_proof(document, signer, created=now, loader=self._loader)
                     stored = dump_json(artefact)
@@ -633,7 +634,7 @@ def _proof_jwt(request: Mapping[str, Any]) -> str:
     raise OAuthError("invalid_proof", "a key proof is required: proofs.jwt")
 
 
-def _holder_bound(credential_json: bytes, holder_did: str) -> dict[str, Any]:
+def holder_bound_document(credential_json: bytes, holder_did: str) -> dict[str, Any]:
     """The record's credential, unsecured, with the holder's DID as its subject: every
     reference to the learner's old node id follows it."""
     document: dict[str, Any] = json.loads(credential_json)
