@@ -313,6 +313,10 @@ class CredentialRepository:
             stmt = stmt.with_for_update(key_share=True)
         return self.session.scalars(stmt).one_or_none()
 
+    def by_id(self, credential_id: str) -> Credential | None:
+        """A credential by its id alone: for work already scoped to it (its outbox row)."""
+        return self.session.get(Credential, credential_id)
+
     def events(self, credential_id: str) -> Sequence[Event]:
         stmt = (
             select(Event)

@@ -304,7 +304,7 @@ class Openid4vciService:
     def for_mail(self, uow: UnitOfWork, credential_id: str) -> str | None:
         """The deep link of a new offer for the learner's e-mail, in the sender's
         transaction; None when the credential cannot be offered (revoked, suspended)."""
-        row = uow.session.get(Credential, credential_id)
+        row = uow.credentials.by_id(credential_id)
         if row is None or row.status != "active":
             return None
         return self.new_offer(uow, row, source="mail", tx_code=False, actor="mail").offer_uri
@@ -514,7 +514,7 @@ class Openid4vciService:
             except OAuthError as exc:
                 exc.extra["c_nonce"] = self._new_nonce(slug)
                 raise
-            row = uow.session.get(Credential, offer.credential_id)
+            row = uow.credentials.get(offer.institution_id, offer.credential_id)
             assert row is not None
             if row.status != "active":
                 raise OAuthError(
