@@ -366,12 +366,18 @@ def institution_show(slug: str) -> None:
     default=None,
     help="whether the public verification pages show the learner's date of birth",
 )
+@click.option(
+    "--notify-learners/--no-notify-learners",
+    default=None,
+    help="whether learners get their wallet link by e-mail when issued a credential",
+)
 def institution_update(
     slug: str,
     language: str | None,
     profile: str | None,
     contact: str | None,
     show_date_of_birth: bool | None,
+    notify_learners: bool | None,
 ) -> None:
     """Change an institution's language or credential profile (for credentials from now on),
     its public contact, or whether its public pages show the date of birth."""
@@ -383,6 +389,7 @@ def institution_update(
             profile=profile,
             contact=contact,
             show_date_of_birth=show_date_of_birth,
+            notify_learners=notify_learners,
             actor="cli",
         )
         _echo_json(asdict(info))

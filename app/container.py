@@ -32,6 +32,7 @@ from app.services.institutions import InstitutionService
 from app.services.issuance import IssuanceService
 from app.services.issuing_cache import IssuingCache
 from app.services.limits import InputLimits
+from app.services.mail_outbox import MailQueue, mail_domain
 from app.services.signing_keys import SigningKeyService
 from app.services.status import StatusService
 from app.services.vc_api import VcApiIssuer
@@ -69,6 +70,7 @@ class Container:
     status: StatusService = field(init=False)
     issuance: IssuanceService = field(init=False)
     credential_store: CredentialStore = field(init=False)
+    mail_queue: MailQueue = field(init=False)
     credentials: CredentialQueries = field(init=False)
     vc_api: VcApiIssuer = field(init=False)
     verification: VerificationService = field(init=False)
@@ -119,9 +121,15 @@ class Container:
             clock=clock,
         )
         self.wallet_tokens = WalletTokens(self.secrets.master_key)
-        self.credential_store = store = CredentialStore(
-            uow, urls=urls, metrics=metrics, wallet_tokens=self.wallet_tokens
+        self.mail_queue = MailQueue(
+            enabled=settings.smtp is not None,
+            message_domain=mail_domain(settings.mail_from),
+            clock=clock,
         )
+        self.credential_store = store = CredentialStore(
+            uow, urls=urls, metrics=metrics, wallet_tokens=self.wallet_tokens,
+            mail=self.mail_queue,
+        )  # fmt: skip
         self.issuance = IssuanceService(
             uow, self.signing_keys, self.status, store,
             urls=urls, metrics=metrics, document_loader=loader, limits=limits, clock=clock,

@@ -19,6 +19,7 @@ from app.persistence.repositories import (
     CredentialRepository,
     EventRepository,
     InstitutionRepository,
+    MailOutboxRepository,
     SigningKeyRepository,
     StatusListRepository,
 )
@@ -40,6 +41,7 @@ class UnitOfWork:
     credentials: CredentialRepository
     status_lists: StatusListRepository
     batches: BatchRepository
+    mail: MailOutboxRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -57,6 +59,7 @@ class UnitOfWork:
         self.credentials = CredentialRepository(self.session)
         self.status_lists = StatusListRepository(self.session)
         self.batches = BatchRepository(self.session)
+        self.mail = MailOutboxRepository(self.session)
         return self
 
     def __exit__(

@@ -29,6 +29,7 @@ from app.observability.metrics import Metrics
 from app.persistence.models import Credential
 from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.issuing_cache import StaleIssuer
+from app.services.mail_outbox import MailQueue
 from app.services.principal import Principal
 from app.services.status import StatusSlot
 from app.services.wallet_tokens import WalletTokens
@@ -96,8 +97,10 @@ class CredentialStore:
         urls: PublicUrls,
         metrics: Metrics,
         wallet_tokens: WalletTokens,
+        mail: MailQueue | None = None,
     ) -> None:
         self._uow = uow_factory
+        self._mail = mail or MailQueue(enabled=False)
         self._urls = urls
         self._metrics = metrics
         self._wallet_tokens = wallet_tokens
@@ -178,12 +181,16 @@ class CredentialStore:
         *,
         key_type: str,
         validate: Validate | None = None,
+        notify: Sequence[bool] | None = None,
     ) -> list[StoreResult]:
-        """Store ``rows`` (each with its ``credential.issued`` event), signed with a key of
-        ``key_type``; per row the credential and whether it is a replay of one stored
-        before, or the error that row alone failed with. ``validate`` runs first in every
-        write transaction; the :class:`StaleIssuer` it raises stores nothing and is raised."""
-        results = self._store(rows, principal, validate or _valid)
+        """Store ``rows`` (each with its ``credential.issued`` event, and its learner's e-mail
+        queued in the same transaction where ``notify`` allows it: see
+        :mod:`app.services.mail_outbox`), signed with a key of ``key_type``; per row the
+        credential and whether it is a replay of one stored before, or the error that row
+        alone failed with. ``validate`` runs first in every write transaction; the
+        :class:`StaleIssuer` it raises stores nothing and is raised."""
+        flags = list(notify) if notify is not None else [True] * len(rows)
+        results = self._store(rows, flags, principal, validate or _valid)
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, AppError):
                 continue
@@ -200,7 +207,11 @@ class CredentialStore:
         return results
 
     def _store(
-        self, rows: Sequence[Credential], principal: Principal, validate: Validate
+        self,
+        rows: Sequence[Credential],
+        notify: Sequence[bool],
+        principal: Principal,
+        validate: Validate,
     ) -> list[StoreResult]:
         if len(rows) > 1:
             try:
@@ -209,6 +220,7 @@ class CredentialStore:
                     for row in rows:
                         self._add(uow, row, principal)
                     uow.flush()
+                    self._mail.enqueue(uow, zip(rows, notify, strict=True))
                     issued: list[StoreResult] = [(self.issued(row), False) for row in rows]
                     uow.commit()
                 return issued
@@ -221,13 +233,16 @@ class CredentialStore:
                     "storing a chunk failed; storing its rows one by one",
                     extra={"rows": len(rows), "error": type(exc).__name__},
                 )
-        return [self._store_isolated(row, principal, validate) for row in rows]
+        return [
+            self._store_isolated(row, flag, principal, validate)
+            for row, flag in zip(rows, notify, strict=True)
+        ]
 
     def _store_isolated(
-        self, row: Credential, principal: Principal, validate: Validate
+        self, row: Credential, notify: bool, principal: Principal, validate: Validate
     ) -> StoreResult:
         try:
-            return self._store_one(row, principal, validate)
+            return self._store_one(row, notify, principal, validate)
         except AppError as exc:
             return exc
         except (OperationalError, StaleIssuer):
@@ -244,7 +259,7 @@ class CredentialStore:
         )  # fmt: skip
 
     def _store_one(
-        self, row: Credential, principal: Principal, validate: Validate
+        self, row: Credential, notify: bool, principal: Principal, validate: Validate
     ) -> tuple[IssuedCredential, bool]:
         with self._uow() as uow:
             validate(uow)
@@ -261,6 +276,7 @@ class CredentialStore:
                 if earlier is None:
                     raise
                 return self.replay(earlier, row.request_hash or ""), True
+            self._mail.enqueue(uow, [(row, notify)])
             issued = self.issued(row)
             uow.commit()
         return issued, False

@@ -83,7 +83,9 @@ def issue_credential(
     principal: CurrentInstitution,
     idempotency_key: Annotated[SingleLine | None, Header(max_length=255, min_length=1)] = None,
 ) -> Response:
-    request = IssueRequest.of(body.achievement_id, body.learner, body)
+    request = IssueRequest.of(
+        body.achievement_id, body.learner, body, notify=body.notify is not False
+    )
     issued, replayed = container.issuance.issue(principal, request, idempotency_key=idempotency_key)
     headers = {"Location": container.urls.credential(issued.id)}
     if replayed:
