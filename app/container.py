@@ -33,6 +33,7 @@ from app.services.issuance import IssuanceService
 from app.services.issuing_cache import IssuingCache
 from app.services.limits import InputLimits
 from app.services.mail_outbox import MailQueue, mail_domain
+from app.services.mail_sender import MailSender, OfferLinks, SmtpTransport
 from app.services.signing_keys import SigningKeyService
 from app.services.status import StatusService
 from app.services.vc_api import VcApiIssuer
@@ -71,6 +72,8 @@ class Container:
     issuance: IssuanceService = field(init=False)
     credential_store: CredentialStore = field(init=False)
     mail_queue: MailQueue = field(init=False)
+    #: Sends the outbox; None without an SMTP server (MICROCRED_SMTP_URL, MICROCRED_MAIL_FROM).
+    mail_sender: MailSender | None = field(init=False)
     credentials: CredentialQueries = field(init=False)
     vc_api: VcApiIssuer = field(init=False)
     verification: VerificationService = field(init=False)
@@ -136,6 +139,7 @@ class Container:
             edc_ebsi=settings.edc_ebsi, cache=cache,
         )  # fmt: skip
         self.credentials = CredentialQueries(uow, store)
+        self.mail_sender = self._mail_sender(offers=None)
         self.vc_api = VcApiIssuer(
             uow, self.signing_keys, self.status, store,
             document_loader=loader, limits=limits, clock=clock,
@@ -184,6 +188,28 @@ class Container:
         )
         self.wallet = WalletService(
             uow, self.verification, tokens=self.wallet_tokens, urls=urls, clock=clock
+        )
+
+    def _mail_sender(self, *, offers: OfferLinks | None) -> MailSender | None:
+        """The outbox's sender over SMTP, with the "add to wallet" offers of ``offers``."""
+        settings = self.settings
+        smtp = settings.smtp
+        if smtp is None or settings.mail_from is None:
+            return None
+        transport = SmtpTransport(
+            smtp, timeout=settings.smtp_timeout_seconds, ca_file=settings.smtp_ca_file
+        )
+        return MailSender(
+            self.uow,
+            transport,
+            mail_from=settings.mail_from,
+            urls=self.urls,
+            wallet_tokens=self.wallet_tokens,
+            metrics=self.metrics,
+            offers=offers,
+            send_timeout=timedelta(seconds=settings.smtp_timeout_seconds),
+            max_attempts=settings.mail_max_attempts,
+            clock=self.clock,
         )
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
