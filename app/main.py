@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # The embedded default works batches, and sends the outbox when there is an SMTP
         # server, inside the server process.
-        workers = []
+        workers: list[tuple[threading.Thread, threading.Event]] = []
         if owned and container.settings.worker_in_serve:
             workers.append(
                 start_worker_thread(
@@ -78,9 +79,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                     )
                 )
         yield
-        for _, stop in workers:
+        for _thread, stop in workers:
             stop.set()
-        for thread, _ in workers:
+        for thread, _stop in workers:
             thread.join(timeout=30)
         if owned:
             container.close()
