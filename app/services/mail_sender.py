@@ -47,6 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Protocol
 
@@ -105,8 +106,8 @@ class MailDeliveryError(Exception):
 
 class MailTransport(Protocol):
     def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
-        """Hand ``message`` to the mail server for ``recipient``; :class:`MailDeliveryError`
-        when it was not accepted."""
+        """Hand ``message`` to the mail server for ``recipient``, from the bare address
+        ``sender`` (the envelope); :class:`MailDeliveryError` when it was not accepted."""
         ...
 
 
@@ -214,6 +215,8 @@ class MailSender:
         self._uow = uow_factory
         self._transport = transport
         self._from = mail_from
+        # The envelope's sender (MAIL FROM): the bare address of the From header.
+        self._envelope_from = parseaddr(mail_from)[1]
         self._urls = urls
         self._wallet_tokens = wallet_tokens
         self._metrics = metrics
@@ -266,7 +269,7 @@ class MailSender:
             self._finish(worker, mail_id, "failed", error=prepared.cancelled)
             return "failed"
         try:
-            self._transport.send(prepared.message, self._from, prepared.recipient)
+            self._transport.send(prepared.message, self._envelope_from, prepared.recipient)
         except MailDeliveryError as exc:
             return self._failed_attempt(worker, mail_id, prepared.attempts, exc)
         self._finish(worker, mail_id, "sent")
