@@ -352,6 +352,17 @@ class CredentialCreate(NotifyIn, AwardIn):
     learner: LearnerIn
 
 
+class NotificationPublic(BaseModel):
+    """The learner's e-mail with the wallet link: its delivery, never its address."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    state: Literal["queued", "sending", "sent", "failed"]
+    attempts: int
+    sent_at: datetime | None
+    last_error: str | None = Field(description="An SMTP reply code or an error class")
+
+
 class CredentialSummary(BaseModel):
     id: str
     achievement_id: str | None
@@ -363,6 +374,9 @@ class CredentialSummary(BaseModel):
     learner_email: str | None
     verification_url: str
     wallet_url: str
+    notification: NotificationPublic | None = Field(
+        default=None, description="The learner's e-mail with the wallet link; null: none"
+    )
 
 
 def achievement_public(info: AchievementInfo) -> AchievementPublic:

@@ -29,7 +29,7 @@ from app.observability.metrics import Metrics
 from app.persistence.models import Credential
 from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.issuing_cache import StaleIssuer
-from app.services.mail_outbox import MailQueue
+from app.services.mail_outbox import MailQueue, Notification
 from app.services.principal import Principal
 from app.services.status import StatusSlot
 from app.services.wallet_tokens import WalletTokens
@@ -63,6 +63,10 @@ class IssuedCredential:
     credential_json: bytes
     jwt: str | None
     events: tuple[dict[str, Any], ...] = ()
+    #: The learner's e-mail about it (None: no message), when it was read
+    #: (``with_notification``): the API's reads show it, an issuance's answer does not.
+    notification: Notification | None = None
+    with_notification: bool = False
 
 
 class IssuanceFailed(AppError):
@@ -78,6 +82,12 @@ class IssuanceFailed(AppError):
         )
         self.cause = cause
 
+
+class _Unread:
+    """The learner's e-mail was not read (an issuance's answer)."""
+
+
+UNREAD = _Unread()
 
 #: Per row: the credential and whether it replays one stored before, or why it failed.
 StoreResult = tuple[IssuedCredential, bool] | AppError
@@ -145,7 +155,13 @@ class CredentialStore:
         """The learner's wallet URL of ``row``, its token opened from the sealed form."""
         return self._urls.wallet(self._wallet_tokens.reveal(row.id, row.wallet_token_sealed))
 
-    def issued(self, row: Credential, events: tuple[dict[str, Any], ...] = ()) -> IssuedCredential:
+    def issued(
+        self,
+        row: Credential,
+        events: tuple[dict[str, Any], ...] = (),
+        *,
+        notification: Notification | _Unread | None = UNREAD,
+    ) -> IssuedCredential:
         return IssuedCredential(
             id=row.id,
             achievement_id=row.achievement_id,
@@ -162,6 +178,8 @@ class CredentialStore:
             credential_json=row.credential_json,
             jwt=row.credential_jwt,
             events=events,
+            notification=None if isinstance(notification, _Unread) else notification,
+            with_notification=not isinstance(notification, _Unread),
         )
 
     def replay(self, earlier: Credential, fingerprint: str) -> IssuedCredential:

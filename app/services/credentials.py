@@ -7,6 +7,7 @@ from app.persistence.repositories import CredentialFilter
 from app.persistence.uow import UowFactory
 from app.services.credential_store import CredentialStore, IssuedCredential
 from app.services.lookups import require_credential
+from app.services.mail_outbox import notification
 from app.services.principal import Principal
 
 __all__ = ["CredentialFilter", "CredentialQueries"]
@@ -29,11 +30,15 @@ class CredentialQueries:
                 }
                 for e in uow.credentials.events(row.id)
             )
-            return self._store.issued(row, events)
+            mail = uow.mail.for_credentials([row.id]).get(row.id)
+            return self._store.issued(row, events, notification=notification(mail))
 
     def page(
         self, principal: Principal, where: CredentialFilter, limit: int, offset: int
     ) -> tuple[list[IssuedCredential], int]:
         with self._uow(read_only=True) as uow:
             rows, total = uow.credentials.page(principal.institution(), where, limit, offset)
-            return [self._store.issued(r) for r in rows], total
+            mail = uow.mail.for_credentials([r.id for r in rows])
+            return [
+                self._store.issued(r, notification=notification(mail.get(r.id))) for r in rows
+            ], total

@@ -69,10 +69,16 @@ async def test_one_message_per_credential_with_an_address(
     assert (row["state"], row["attempts"]) == ("pending", 0)
     assert row["message_id"].startswith("<") and row["message_id"].endswith("@school.example>")
 
+    assert "notification" not in issued  # issuing does not read it back
+    r = await client.get(f"/api/v1/credentials/{issued['id']}", headers=headers)
+    assert r.json()["notification"]["state"] == "queued"
+
     no_address = {k: v for k, v in LEARNER.items() if k != "email"}
-    await credential(client, headers, achievement_id, learner=no_address)
+    quiet = await credential(client, headers, achievement_id, learner=no_address)
     await credential(client, headers, achievement_id, notify=False)
     assert len(queued(connection)) == 1
+    r = await client.get(f"/api/v1/credentials/{quiet['id']}", headers=headers)
+    assert r.json()["notification"] is None
 
 
 async def test_an_idempotent_retry_queues_nothing_more(

@@ -130,10 +130,21 @@ async def test_the_learner_receives_the_message_in_the_institutions_language(
     clock: FixedClock,
 ) -> None:
     box, _ = mailbox
-    issued, _ = await issue(client, admin_headers)
+    issued, headers = await issue(client, admin_headers)
     offers = Offers()
     sender(container).offers = offers
+    r = await client.get(f"/api/v1/credentials/{issued['id']}", headers=headers)
+    assert r.json()["notification"] == {
+        "state": "queued", "attempts": 0, "sent_at": None, "last_error": None
+    }  # fmt: skip
     assert sender(container).work_once("worker-a") == 1
+    r = await client.get(f"/api/v1/credentials/{issued['id']}", headers=headers)
+    assert r.json()["notification"] == {
+        "state": "sent", "attempts": 1, "sent_at": clock.now.isoformat(), "last_error": None
+    }  # fmt: skip
+    [listed] = (await client.get("/api/v1/credentials", headers=headers)).json()["items"]
+    assert listed["notification"]["state"] == "sent"
+    assert LEARNER["email"] not in str(listed["notification"])
 
     [arrived] = box.arrived
     assert arrived.recipients == [LEARNER["email"]]
@@ -227,11 +238,15 @@ async def test_a_permanent_refusal_fails_at_once_and_names_no_address(
 ) -> None:
     box, _ = mailbox
     box.refuse_with = "550 5.1.1 <ana@example.org>: no such user"
-    await issue(client, admin_headers)
+    issued, headers = await issue(client, admin_headers)
     sender(container).work_once("worker-a")
     [row] = rows(connection)
     assert (row.state, row.attempts, row.last_error) == ("failed", 1, "smtp 550")
     assert box.arrived == []
+    r = await client.get(f"/api/v1/credentials/{issued['id']}", headers=headers)
+    assert r.json()["notification"] == {
+        "state": "failed", "attempts": 1, "sent_at": None, "last_error": "smtp 550"
+    }  # fmt: skip
 
 
 async def test_an_unreachable_server_is_tried_max_attempts_times(
