@@ -16,9 +16,9 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from app.documents.i18n import N_, Language, long_date, translations
+from app.documents.i18n import N_, Language, translations
 
-__all__ = ["LearnerMail", "compose", "masked_address", "sent_line"]
+__all__ = ["LearnerMail", "compose", "masked_address"]
 
 SUBJECT = N_("Your micro-credential: %(course)s")
 SUBJECT_NO_COURSE = N_("Your micro-credential from %(institution)s")
@@ -35,7 +35,6 @@ OFFER_INTRO = N_("To add the credential to a wallet app on your phone, open this
 OFFER_BUTTON = N_("Add to wallet")
 AUTOMATIC = N_("This message was sent automatically; please do not reply to it.")
 CONTACT = N_("Questions: %(contact)s")
-SENT_TO = N_("Sent to %(address)s on %(date)s.")
 
 
 @dataclass(frozen=True)
@@ -124,9 +123,3 @@ def masked_address(address: str) -> str:
     if not at:
         return "***"
     return f"{local[:1]}***@{domain}"
-
-
-def sent_line(address: str, when: datetime, lang: Language) -> str:
-    """``Sent to a***@example.org on 1 December 2026.`` in ``lang``."""
-    text = translations(lang).gettext(SENT_TO)
-    return text % {"address": masked_address(address), "date": long_date(when.date(), lang)}

@@ -30,13 +30,14 @@ from app.services.mail_sender import (
     backoff,
 )
 from app.settings import Settings, SmtpServer
-from tests.support.api import achievement, credential, institution
+from tests.support.api import achievement, credential, institution, wallet_path
 from tests.support.clock import FixedClock
 from tests.support.data import BASE_URL, LEARNER
 from tests.support.smtp import Mailbox, free_port, self_signed_certificate, smtp_server
 
 pytestmark = pytest.mark.anyio
 
+HTML = {"Accept": "text/html"}
 FROM = "Tehniški šolski center <noreply@school.example>"
 OFFER = "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fissuer.example%2Fo%2F1"
 
@@ -174,6 +175,26 @@ async def test_the_learner_receives_the_message_in_the_institutions_language(
         "sent", 1, clock.now, None
     )  # fmt: skip
     assert sender(container).work_once("worker-a") == 0  # nothing sent twice
+
+
+async def test_the_wallet_page_says_where_and_when_the_link_was_sent(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    container: Container,
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    issued, _ = await issue(client, admin_headers)
+    page = await client.get(wallet_path(issued), params={"lang": "sl"}, headers=HTML)
+    assert "mail-sent" not in page.text  # queued, not sent yet
+    sender(container).work_once("worker-a")
+    for lang, line in (
+        ("sl", "Poslano na a***@example.org dne 5. marca 2026."),
+        ("en", "Sent to a***@example.org on 5 March 2026."),
+        ("sr-Cyrl", "Послато на a***@example.org дана 5. март 2026."),
+    ):
+        page = await client.get(wallet_path(issued), params={"lang": lang}, headers=HTML)
+        assert line in page.text, lang
+        assert "ana@example.org" not in page.text
 
 
 async def test_the_subject_is_rfc_2047_and_no_offer_means_no_offer_line(
