@@ -60,7 +60,7 @@ class Metrics:
         )
         self.mail = Counter(
             "microcred_mail",
-            "E-mails to learners, by outcome: queued, sent, retried, failed",
+            "E-mails to learners, by outcome: sent, retried (a temporary failure), failed",
             ["outcome"],
             registry=registry,
         )

@@ -240,6 +240,9 @@ async def test_a_temporary_refusal_is_retried_after_a_back_off(
     [row] = rows(connection)
     assert (row.state, row.attempts, row.last_error) == ("sent", 2, None)
     assert len(box.arrived) == 1
+    metrics = (await client.get("/metrics")).text
+    assert 'microcred_mail_total{outcome="retried"} 1.0' in metrics
+    assert 'microcred_mail_total{outcome="sent"} 1.0' in metrics
 
 
 def test_back_off_doubles_is_capped_and_jittered() -> None:
