@@ -139,6 +139,7 @@ class SmtpTransport:
         timer = threading.Timer(self.timeout, cut)
         timer.daemon = True
         timer.start()
+        step = "connect"
         try:
             if server.security == "tls":
                 client = smtplib.SMTP_SSL(
@@ -149,18 +150,21 @@ class SmtpTransport:
             with client:
                 client.ehlo()
                 if server.security == "starttls":
+                    step = "starttls"
                     client.starttls(context=self._context)
                     client.ehlo()
                 if server.username:
+                    step = "auth"
                     client.login(server.username, server.password or "")
+                step = "send"
                 client.send_message(message, from_addr=sender, to_addrs=[recipient])
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             raise _refused(codes[0] if codes else 550) from None
         except smtplib.SMTPResponseException as exc:
             raise _refused(exc.smtp_code) from None
-        except smtplib.SMTPNotSupportedError:
-            raise MailDeliveryError("starttls not offered") from None
+        except smtplib.SMTPNotSupportedError:  # the server lacks what the URL asks for
+            raise MailDeliveryError(f"{step} not offered") from None
         except ssl.SSLError as exc:
             raise MailDeliveryError(f"tls {type(exc).__name__}") from None
         except TimeoutError:

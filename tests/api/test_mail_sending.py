@@ -398,14 +398,17 @@ def test_starttls_with_a_checked_certificate_and_a_login(tmp_path: Path) -> None
         assert len(box.arrived) == 1
 
 
-def test_starttls_is_required_when_the_url_says_so() -> None:
-    with smtp_server() as (box, port):  # offers no STARTTLS
-        server = SmtpServer("127.0.0.1", port, "starttls")
-        with pytest.raises(MailDeliveryError) as refused:
-            SmtpTransport(server, timeout=5).send(
-                message_to("ivana@example.org"), "noreply@school.example", "ivana@example.org"
-            )
-        assert refused.value.reason == "starttls not offered"
+def test_starttls_and_auth_are_required_when_the_url_says_so() -> None:
+    with smtp_server() as (box, port):  # offers neither STARTTLS nor AUTH
+        for server, reason in (
+            (SmtpServer("127.0.0.1", port, "starttls"), "starttls not offered"),
+            (SmtpServer("127.0.0.1", port, "plain", "registrar", "hunter2"), "auth not offered"),
+        ):
+            with pytest.raises(MailDeliveryError) as refused:
+                SmtpTransport(server, timeout=5).send(
+                    message_to("ivana@example.org"), "noreply@school.example", "ivana@example.org"
+                )
+            assert refused.value.reason == reason and not refused.value.permanent
         assert box.arrived == []
 
 

@@ -86,7 +86,13 @@ def smtp_server(
     if tls is not None:
         kwargs.update(tls_context=tls, require_starttls=True)
     if require_auth:
-        kwargs.update(authenticator=box.authenticate, auth_required=True)
+        # Offered over plain SMTP too (the tests' server is on 127.0.0.1, as smtp:// allows),
+        # and then not required: aiosmtpd warns about AUTH required without TLS.
+        kwargs.update(
+            authenticator=box.authenticate,
+            auth_required=tls is not None,
+            auth_require_tls=tls is not None,
+        )
     controller = Controller(box, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     try:
