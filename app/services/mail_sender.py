@@ -55,6 +55,7 @@ from app.documents.i18n import DEFAULT_LANGUAGE, language
 from app.documents.mail import LearnerMail, compose
 from app.documents.summary import pick_text
 from app.http.urls import PublicUrls
+from app.observability.logs import redacted
 from app.observability.metrics import Metrics
 from app.persistence.models import Credential, MailOutbox, utcnow
 from app.persistence.uow import UnitOfWork, UowFactory
@@ -283,7 +284,8 @@ class MailSender:
         """The message of a claim that still holds long enough for one send, composed now
         (with a fresh offer, committed with the check), or None."""
         now = self._clock()
-        with self._uow() as uow:
+        # Only an offer writes (on SQLite a writer takes the database's write lock).
+        with self._uow(read_only=self.offers is None) as uow:
             row = uow.mail.held_by(mail_id, worker, now + self._send_timeout)
             if row is None:
                 return None
@@ -373,13 +375,14 @@ def run_mail_worker(
     sender: MailSender, worker: str, stop: threading.Event, *, poll_seconds: float = 5.0
 ) -> None:
     """Send until ``stop`` is set; an unexpected error is logged (its type and traceback, not
-    its message) and the loop goes on (the claim's lease runs out and it is tried again)."""
+    its message, which may quote a learner) and the loop goes on (the claim's lease runs out
+    and the message is tried again)."""
     log.info("mail worker %s started", worker)
     while not stop.is_set():
         try:
             worked = sender.work_once(worker)
         except Exception as exc:
-            log.error("mail worker %s: unexpected %s", worker, type(exc).__name__)
+            log.error("mail worker %s: unexpected error", worker, exc_info=redacted(exc))
             worked = 0
         if not worked:
             stop.wait(poll_seconds)

@@ -398,6 +398,16 @@ def test_starttls_with_a_checked_certificate_and_a_login(tmp_path: Path) -> None
         assert len(box.arrived) == 1
 
 
+def test_implicit_tls(tmp_path: Path) -> None:
+    ca_file, context = self_signed_certificate(tmp_path)
+    with smtp_server(implicit_tls=context) as (box, port):
+        server = SmtpServer("127.0.0.1", port, "tls")
+        SmtpTransport(server, timeout=5, ca_file=ca_file).send(
+            message_to("ivana@example.org"), "noreply@school.example", "ivana@example.org"
+        )
+        assert [a.recipients for a in box.arrived] == [["ivana@example.org"]]
+
+
 def test_starttls_and_auth_are_required_when_the_url_says_so() -> None:
     with smtp_server() as (box, port):  # offers neither STARTTLS nor AUTH
         for server, reason in (

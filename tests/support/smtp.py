@@ -76,15 +76,20 @@ def free_port() -> int:
 
 @contextmanager
 def smtp_server(
-    *, tls: ssl.SSLContext | None = None, require_auth: bool = False
+    *,
+    tls: ssl.SSLContext | None = None,
+    implicit_tls: ssl.SSLContext | None = None,
+    require_auth: bool = False,
 ) -> Iterator[tuple[Mailbox, int]]:
     """A running SMTP server on 127.0.0.1: its mailbox and port. ``tls``: it offers STARTTLS
-    with this context and requires it."""
+    with this context and requires it; ``implicit_tls``: it speaks TLS from the start."""
     box = Mailbox()
     port = free_port()
     kwargs: dict[str, Any] = {"decode_data": False}
     if tls is not None:
         kwargs.update(tls_context=tls, require_starttls=True)
+    if implicit_tls is not None:
+        kwargs.update(ssl_context=implicit_tls)
     if require_auth:
         # Offered over plain SMTP too (the tests' server is on 127.0.0.1, as smtp:// allows),
         # and then not required: aiosmtpd warns about AUTH required without TLS.
