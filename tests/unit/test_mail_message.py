@@ -56,7 +56,7 @@ def test_serbian_cyrillic_words_keep_the_links_and_names_as_they_are() -> None:
 
 def test_without_a_course_or_a_name() -> None:
     message = compose(mail("hr", course=None, learner_name=None))
-    assert message["Subject"] == "Vaša mikrokvalifikacija – Tehnička škola"
+    assert message["Subject"] == "Vaša mikrokvalifikacija \u2013 Tehnička škola"
     assert message["To"] == "djurdjica@example.org"
     assert message.get_body(("plain",)).get_content().startswith("Poštovani,\n")
 
