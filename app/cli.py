@@ -366,12 +366,18 @@ def institution_show(slug: str) -> None:
     default=None,
     help="whether the public verification pages show the learner's date of birth",
 )
+@click.option(
+    "--notify-learners/--no-notify-learners",
+    default=None,
+    help="whether learners get their wallet link by e-mail when issued a credential",
+)
 def institution_update(
     slug: str,
     language: str | None,
     profile: str | None,
     contact: str | None,
     show_date_of_birth: bool | None,
+    notify_learners: bool | None,
 ) -> None:
     """Change an institution's language or credential profile (for credentials from now on),
     its public contact, or whether its public pages show the date of birth."""
@@ -383,6 +389,7 @@ def institution_update(
             profile=profile,
             contact=contact,
             show_date_of_birth=show_date_of_birth,
+            notify_learners=notify_learners,
             actor="cli",
         )
         _echo_json(asdict(info))
@@ -443,17 +450,26 @@ def institution_revoke_api_key(slug: str, api_key_id: str) -> None:
 @main.command("worker")
 @click.option("--claim-size", default=25, show_default=True, type=click.IntRange(1, 500))
 def worker(claim_size: int) -> None:
-    """Work batches from the database until interrupted (run any number, on any host)."""
+    """Work batches from the database, and send the learners' e-mail when an SMTP server is
+    configured, until interrupted (run any number, on any host)."""
     import signal
     import threading
 
     from app.services.batch_worker import run_worker
     from app.services.batches import default_worker_id
+    from app.services.mail_sender import start_mail_worker_thread
 
     container = _container()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    mail = None
+    if container.mail_sender is not None:
+        mail = start_mail_worker_thread(
+            container.mail_sender,
+            default_worker_id(),
+            poll_seconds=container.settings.worker_poll_seconds,
+        )
     try:
         run_worker(
             container.batches,
@@ -463,6 +479,10 @@ def worker(claim_size: int) -> None:
             claim_size=claim_size,
         )
     finally:
+        if mail is not None:
+            thread, mail_stop = mail
+            mail_stop.set()
+            thread.join(timeout=60)
         container.close()
 
 

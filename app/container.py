@@ -32,6 +32,8 @@ from app.services.institutions import InstitutionService
 from app.services.issuance import IssuanceService
 from app.services.issuing_cache import IssuingCache
 from app.services.limits import InputLimits
+from app.services.mail_outbox import MailQueue, mail_domain
+from app.services.mail_sender import MailSender, OfferLinks, SmtpTransport
 from app.services.openid4vci import Openid4vciService
 from app.services.signing_keys import SigningKeyService
 from app.services.status import StatusService
@@ -70,6 +72,9 @@ class Container:
     status: StatusService = field(init=False)
     issuance: IssuanceService = field(init=False)
     credential_store: CredentialStore = field(init=False)
+    mail_queue: MailQueue = field(init=False)
+    #: Sends the outbox; None without an SMTP server (MICROCRED_SMTP_URL, MICROCRED_MAIL_FROM).
+    mail_sender: MailSender | None = field(init=False)
     credentials: CredentialQueries = field(init=False)
     vc_api: VcApiIssuer = field(init=False)
     verification: VerificationService = field(init=False)
@@ -121,9 +126,15 @@ class Container:
             clock=clock,
         )
         self.wallet_tokens = WalletTokens(self.secrets.master_key)
-        self.credential_store = store = CredentialStore(
-            uow, urls=urls, metrics=metrics, wallet_tokens=self.wallet_tokens
+        self.mail_queue = MailQueue(
+            enabled=settings.smtp is not None,
+            message_domain=mail_domain(settings.mail_from),
+            clock=clock,
         )
+        self.credential_store = store = CredentialStore(
+            uow, urls=urls, metrics=metrics, wallet_tokens=self.wallet_tokens,
+            mail=self.mail_queue,
+        )  # fmt: skip
         self.issuance = IssuanceService(
             uow, self.signing_keys, self.status, store,
             urls=urls, metrics=metrics, document_loader=loader, limits=limits, clock=clock,
@@ -188,6 +199,7 @@ class Container:
             metrics=metrics,
             clock=clock,
         )
+        self.mail_sender = self._mail_sender(offers=self.openid4vci)
         self.wallet = WalletService(
             uow,
             self.verification,
@@ -195,6 +207,28 @@ class Container:
             urls=urls,
             offers=self.openid4vci,
             clock=clock,
+        )
+
+    def _mail_sender(self, *, offers: OfferLinks | None) -> MailSender | None:
+        """The outbox's sender over SMTP, with the "add to wallet" offers of ``offers``."""
+        settings = self.settings
+        smtp = settings.smtp
+        if smtp is None or settings.mail_from is None:
+            return None
+        transport = SmtpTransport(
+            smtp, timeout=settings.smtp_timeout_seconds, ca_file=settings.smtp_ca_file
+        )
+        return MailSender(
+            self.uow,
+            transport,
+            mail_from=settings.mail_from,
+            urls=self.urls,
+            wallet_tokens=self.wallet_tokens,
+            metrics=self.metrics,
+            offers=offers,
+            send_timeout=timedelta(seconds=settings.smtp_timeout_seconds),
+            max_attempts=settings.mail_max_attempts,
+            clock=self.clock,
         )
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -34,6 +35,7 @@ from app.observability.logs import configure_logging
 from app.persistence.db import sealed_key_count
 from app.services.batch_worker import start_worker_thread
 from app.services.batches import default_worker_id
+from app.services.mail_sender import start_mail_worker_thread
 from app.settings import Settings, resolve_secrets, secure_data_dir
 from app.web.errors import error_page
 from app.web.routes import router as pages_router
@@ -58,18 +60,29 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # The embedded default works batches inside the server process.
-        worker = None
+        # The embedded default works batches, and sends the outbox when there is an SMTP
+        # server, inside the server process.
+        workers: list[tuple[threading.Thread, threading.Event]] = []
         if owned and container.settings.worker_in_serve:
-            worker = start_worker_thread(
-                container.batches,
-                default_worker_id(),
-                poll_seconds=container.settings.worker_poll_seconds,
+            workers.append(
+                start_worker_thread(
+                    container.batches,
+                    default_worker_id(),
+                    poll_seconds=container.settings.worker_poll_seconds,
+                )
             )
+            if container.mail_sender is not None:
+                workers.append(
+                    start_mail_worker_thread(
+                        container.mail_sender,
+                        default_worker_id(),
+                        poll_seconds=container.settings.worker_poll_seconds,
+                    )
+                )
         yield
-        if worker is not None:
-            thread, stop = worker
+        for _thread, stop in workers:
             stop.set()
+        for thread, _stop in workers:
             thread.join(timeout=30)
         if owned:
             container.close()

@@ -12,9 +12,11 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,7 +45,10 @@ class MasterKeyMissing(SettingsError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MICROCRED_", extra="ignore")
+    # Errors never quote what was given: a URL may carry a password.
+    model_config = SettingsConfigDict(
+        env_prefix="MICROCRED_", extra="ignore", hide_input_in_errors=True
+    )
 
     env: Literal["development", "production"] = "development"
     data_dir: Path = Path("./var")
@@ -97,6 +102,42 @@ class Settings(BaseSettings):
     offer_ttl_seconds: int = Field(default=14 * 86400, ge=60, le=366 * 86400)
     access_token_ttl_seconds: int = Field(default=600, ge=30, le=86400)
     nonce_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    # E-mail to learners (app/services/mail_sender.py): the SMTP server as a URL
+    # (smtp+starttls://user:password@host:587, smtps://…:465, smtp://localhost:25 for a relay on
+    # this host) and the From address. Without both, no message is queued or sent.
+    smtp_url: SecretStr | None = None
+    mail_from: str | None = None
+    # A CA bundle (PEM) to trust for the SMTP server's certificate besides the system's.
+    smtp_ca_file: Path | None = None
+    # One delivery attempt, connecting included, may take this long.
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # Temporary failures are retried with back-off; after this many attempts a message fails.
+    mail_max_attempts: int = Field(default=8, ge=1, le=100)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip():
+            parse_smtp_url(value.get_secret_value())  # refuses what it cannot use
+            return value
+        return None
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        _, address = parseaddr(value)
+        if "@" not in address or any(c in value for c in "\r\n"):
+            raise ValueError("must be an e-mail address, e.g. Credentials <noreply@school.example>")
+        return value.strip()
+
+    @property
+    def smtp(self) -> SmtpServer | None:
+        """The SMTP server to send through, when both it and the From address are set."""
+        if self.smtp_url is None or self.mail_from is None:
+            return None
+        return parse_smtp_url(self.smtp_url.get_secret_value())
 
     @field_validator("base_url")
     @classmethod
@@ -128,6 +169,55 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+
+#: The SMTP URL schemes: how the connection is secured, and the default port.
+SMTP_SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where and how to send e-mail; its repr leaves the password out."""
+
+    host: str
+    port: int
+    security: Literal["plain", "starttls", "tls"]
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        user = f"{self.username}:***@" if self.username else ""
+        return f"SmtpServer({self.security} {user}{self.host}:{self.port})"
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    """``MICROCRED_SMTP_URL`` as a :class:`SmtpServer`. ``smtp+starttls://`` upgrades the
+    connection with STARTTLS (and refuses a server that does not offer it), ``smtps://`` speaks
+    TLS from the start; plain ``smtp://`` only reaches this host (a local relay), as it would
+    send the password and the learners' mail in clear. The user name and password are
+    percent-decoded. Raises ValueError naming what is wrong, never quoting the password."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in SMTP_SCHEMES:
+        raise ValueError(f"must begin with one of {', '.join(s + '://' for s in SMTP_SCHEMES)}")
+    security, default_port = SMTP_SCHEMES[scheme]
+    try:
+        host, port = parts.hostname, parts.port or default_port
+    except ValueError:
+        raise ValueError("has a port that is not a number from 1 to 65535") from None
+    if not host:
+        raise ValueError("names no host")
+    if security == "plain" and host not in _LOOPBACK:
+        raise ValueError(
+            "smtp:// sends in clear and only reaches this host (localhost): use "
+            "smtp+starttls:// or smtps:// for another host"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError("must be scheme://[user:password@]host[:port], with nothing after")
+    username = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password is not None else None
+    return SmtpServer(host, port, security, username, password)  # type: ignore[arg-type]
 
 
 def operator_contexts(settings: Settings) -> dict[str, dict[str, Any]]:

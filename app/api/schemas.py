@@ -26,7 +26,7 @@ from pydantic_core import PydanticCustomError
 from app.http.text_input import MAX_NAME, Line, SingleLine, Text
 from app.services.achievements import AchievementInfo, achievement_fields
 from app.services.institutions import SLUG_PATTERN
-from app.services.issue_requests import AwardIn, LearnerIn
+from app.services.issue_requests import AwardIn, LearnerIn, NotifyIn
 
 T = TypeVar("T")
 
@@ -38,6 +38,12 @@ _CONTACT_DOC = (
 _BIRTH_DOC = (
     "Whether the public verification pages show the learner's date of birth (default: no; the "
     "wallet and the certificate PDF always do)"
+)
+
+
+_NOTIFY_DOC = (
+    "Whether a learner with an e-mail address gets the wallet link by e-mail when a credential "
+    "is issued (when the service has an SMTP server; a request may say notify: false)"
 )
 
 
@@ -77,6 +83,7 @@ class InstitutionUpdate(BaseModel):
     profile: Literal["compact", "edc"] | None = None
     contact: SingleLine | None = Field(default=None, max_length=2048, description=_CONTACT_DOC)
     show_date_of_birth: bool | None = Field(default=None, description=_BIRTH_DOC)
+    notify_learners: bool | None = Field(default=None, description=_NOTIFY_DOC)
     signatory_name: SingleLine | None = Field(
         default=None, max_length=255, description='Who signs the certificates ("" removes)'
     )
@@ -116,6 +123,7 @@ class InstitutionPublic(BaseModel):
     profile: str
     contact: str | None
     show_date_of_birth: bool
+    notify_learners: bool = Field(description=_NOTIFY_DOC)
     signatory_name: str | None
     signatory_title: str | None
     place: str | None
@@ -336,11 +344,23 @@ class Page(BaseModel, Generic[T]):
 # -- credentials -------------------------------------------------------------------------
 
 
-class CredentialCreate(AwardIn):
-    """Issue one credential: the course, the learner and what they were awarded."""
+class CredentialCreate(NotifyIn, AwardIn):
+    """Issue one credential: the course, the learner and what they were awarded (and whether
+    the learner is sent the wallet link by e-mail)."""
 
     achievement_id: SingleLine = Field(min_length=1, max_length=64)
     learner: LearnerIn
+
+
+class NotificationPublic(BaseModel):
+    """The learner's e-mail with the wallet link: its delivery, never its address."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    state: Literal["queued", "sending", "sent", "failed"]
+    attempts: int
+    sent_at: datetime | None
+    last_error: str | None = Field(description="An SMTP reply code or an error class")
 
 
 class CredentialSummary(BaseModel):
@@ -354,6 +374,9 @@ class CredentialSummary(BaseModel):
     learner_email: str | None
     verification_url: str
     wallet_url: str
+    notification: NotificationPublic | None = Field(
+        default=None, description="The learner's e-mail with the wallet link; null: none"
+    )
 
 
 def achievement_public(info: AchievementInfo) -> AchievementPublic:

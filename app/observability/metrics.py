@@ -58,6 +58,12 @@ class Metrics:
             ["outcome"],
             registry=registry,
         )
+        self.mail = Counter(
+            "microcred_mail",
+            "E-mails to learners, by outcome: sent, retried (a temporary failure), failed",
+            ["outcome"],
+            registry=registry,
+        )
         self.outbound_fetches = Counter(
             "microcred_outbound_fetches",
             "Outbound fetches (DID documents, status lists, credentials), by outcome",

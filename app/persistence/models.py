@@ -28,6 +28,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -97,6 +98,8 @@ class Institution(Base):
     signatory_name: Mapped[str | None] = mapped_column(String(255))
     signatory_title: Mapped[str | None] = mapped_column(String(255))
     place: Mapped[str | None] = mapped_column(String(255))
+    # Whether learners get their wallet link by e-mail when a credential is issued to them.
+    notify_learners: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -376,3 +379,34 @@ class HolderCredential(Base):
     holder: Mapped[str] = mapped_column(Text)
     artefact: Mapped[bytes] = mapped_column(LargeBinary)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MailOutbox(Base):
+    """One e-mail to a learner about a credential, written in the transaction that issued it
+    (:mod:`app.services.mail_outbox`) and sent by a worker (:mod:`app.services.mail_sender`).
+
+    ``state``: ``pending`` -> ``sending`` (claimed by ``claimed_by`` until ``claimed_until``)
+    -> ``sent``, or back to ``pending`` with a later ``next_attempt_at`` after a temporary
+    failure, or ``failed`` (a permanent refusal, or too many attempts). A ``sending`` row whose
+    lease ran out is claimed again. ``message_id`` stays the same on every attempt, so a
+    message sent twice (a crash between the server's acceptance and the commit) is
+    recognisable as one. ``last_error`` names an SMTP code or an error class, never an address.
+    """
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_work", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credential.id"), unique=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(35))
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

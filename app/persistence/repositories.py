@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, load_only
 
 from app.persistence.learner_search import fold, learner_search_text
@@ -29,8 +40,10 @@ from app.persistence.models import (
     Institution,
     InstitutionImage,
     LearnerSearch,
+    MailOutbox,
     SigningKey,
     StatusList,
+    UTCDateTime,
 )
 
 #: The institution's columns that go into the credentials it issues.
@@ -680,3 +693,90 @@ class OfferRepository:
             .where(HolderCredential.credential_id == credential_id)
             .order_by(HolderCredential.id)
         ).all()
+
+
+#: A message to a credential's learner, queued only when the institution has notify_learners
+#: on: one INSERT ... SELECT (executed once for a whole chunk), which reads the setting in the
+#: issuing transaction itself, so a change to it applies from the next issuance on.
+_MAIL_NOW = bindparam("m_now", type_=UTCDateTime())
+_ENQUEUE_MAIL = insert(MailOutbox.__table__).from_select(  # type: ignore[arg-type]
+    [
+        "credential_id", "institution_id", "recipient", "language", "message_id", "state",
+        "attempts", "next_attempt_at", "created_at",
+    ],
+    select(
+        bindparam("m_credential_id", type_=String()),
+        Institution.id,
+        bindparam("m_recipient", type_=String()),
+        Institution.language,
+        bindparam("m_message_id", type_=String()),
+        literal("pending", String()),
+        literal(0, Integer()),
+        _MAIL_NOW,
+        _MAIL_NOW,
+    ).where(Institution.id == bindparam("m_institution_id"), Institution.notify_learners),
+)  # fmt: skip
+
+
+class MailOutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def enqueue(self, messages: Sequence[dict[str, Any]]) -> None:
+        """Queue a message per dict (``credential_id``, ``institution_id``, ``recipient``,
+        ``message_id``, ``now``) whose institution has ``notify_learners`` on."""
+        if not messages:
+            return
+        self.session.connection().execute(
+            _ENQUEUE_MAIL, [{f"m_{name}": value for name, value in m.items()} for m in messages]
+        )
+
+    def for_credentials(self, credential_ids: Sequence[str]) -> dict[str, MailOutbox]:
+        if not credential_ids:
+            return {}
+        stmt = select(MailOutbox).where(MailOutbox.credential_id.in_(list(credential_ids)))
+        return {row.credential_id: row for row in self.session.scalars(stmt).all()}
+
+    def get(self, message_id: int) -> MailOutbox | None:
+        return self.session.get(MailOutbox, message_id)
+
+    def claimable(self, now: datetime, limit: int) -> Sequence[MailOutbox]:
+        """Messages due: pending whose time has come, or being sent by a worker whose lease
+        ran out (it died, or hangs); oldest first. ``SKIP LOCKED`` on PostgreSQL lets many
+        workers claim at once without waiting on each other or taking the same message."""
+        stmt = (
+            select(MailOutbox)
+            .where(
+                or_(
+                    (MailOutbox.state == "pending") & (MailOutbox.next_attempt_at <= now),
+                    (MailOutbox.state == "sending") & (MailOutbox.claimed_until < now),
+                )
+            )
+            .order_by(MailOutbox.next_attempt_at, MailOutbox.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, key_share=True)
+        )
+        return self.session.scalars(stmt).all()
+
+    def held_by(self, message_id: int, worker: str, now: datetime) -> MailOutbox | None:
+        """The message, if ``worker``'s claim on it still holds at ``now``."""
+        stmt = select(MailOutbox).where(
+            MailOutbox.id == message_id,
+            MailOutbox.state == "sending",
+            MailOutbox.claimed_by == worker,
+            MailOutbox.claimed_until > now,
+        )
+        return self.session.scalars(stmt).one_or_none()
+
+    def finish(self, message_id: int, worker: str, **values: Any) -> bool:
+        """Record the outcome of ``worker``'s attempt, unless another worker took it over."""
+        result = self.session.execute(
+            update(MailOutbox)
+            .where(
+                MailOutbox.id == message_id,
+                MailOutbox.state == "sending",
+                MailOutbox.claimed_by == worker,
+            )
+            .values(claimed_until=None, **values)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from app.persistence.repositories import (
     CredentialRepository,
     EventRepository,
     InstitutionRepository,
+    MailOutboxRepository,
     OfferRepository,
     SigningKeyRepository,
     StatusListRepository,
@@ -42,6 +43,7 @@ class UnitOfWork:
     status_lists: StatusListRepository
     batches: BatchRepository
     offers: OfferRepository
+    mail: MailOutboxRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -60,6 +62,7 @@ class UnitOfWork:
         self.status_lists = StatusListRepository(self.session)
         self.batches = BatchRepository(self.session)
         self.offers = OfferRepository(self.session)
+        self.mail = MailOutboxRepository(self.session)
         return self
 
     def __exit__(

@@ -118,8 +118,12 @@ class BatchService:
 
     # -- the institution's side ------------------------------------------------------------
 
-    def create(self, principal: Principal, achievement_id: str, roster: Roster) -> BatchInfo:
-        """Store the batch and its rows; bad rows are stored as failed with their reason."""
+    def create(
+        self, principal: Principal, achievement_id: str, roster: Roster, *, notify: bool = True
+    ) -> BatchInfo:
+        """Store the batch and its rows; bad rows are stored as failed with their reason.
+        ``notify`` False: no learner of the batch is sent the wallet link by e-mail (each row
+        says so, as a row's own ``notify`` column would)."""
         institution_id = principal.institution()
         batch_id = str(uuid.uuid4())
         reason = control_character(achievement_id)  # a form field or a CLI argument
@@ -144,7 +148,12 @@ class BatchService:
             uow.flush()
             base = {"batch_id": batch_id, "attempts": 0, "error": None}
             rows: list[dict[str, Any]] = [
-                {**base, "row_number": number, "data": data, "state": "pending"}
+                {
+                    **base,
+                    "row_number": number,
+                    "data": data if notify else {**data, "notify": False},
+                    "state": "pending",
+                }
                 for number, data in roster.rows
             ]
             rows += [

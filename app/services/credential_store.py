@@ -29,6 +29,7 @@ from app.observability.metrics import Metrics
 from app.persistence.models import Credential
 from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.issuing_cache import StaleIssuer
+from app.services.mail_outbox import MailQueue, Notification
 from app.services.principal import Principal
 from app.services.status import StatusSlot
 from app.services.wallet_tokens import WalletTokens
@@ -65,6 +66,11 @@ class IssuedCredential:
     #: The latest OpenID4VCI offer (:func:`app.services.openid4vci.describe_offer`), if any.
     offer: dict[str, Any] | None = None
 
+    #: The learner's e-mail about it (None: no message), when it was read
+    #: (``with_notification``): the API's reads show it, an issuance's answer does not.
+    notification: Notification | None = None
+    with_notification: bool = False
+
 
 class IssuanceFailed(AppError):
     """One request of a chunk could not be issued because of an unexpected error (a bug, or a
@@ -79,6 +85,12 @@ class IssuanceFailed(AppError):
         )
         self.cause = cause
 
+
+class _Unread:
+    """The learner's e-mail was not read (an issuance's answer)."""
+
+
+UNREAD = _Unread()
 
 #: Per row: the credential and whether it replays one stored before, or why it failed.
 StoreResult = tuple[IssuedCredential, bool] | AppError
@@ -98,8 +110,10 @@ class CredentialStore:
         urls: PublicUrls,
         metrics: Metrics,
         wallet_tokens: WalletTokens,
+        mail: MailQueue | None = None,
     ) -> None:
         self._uow = uow_factory
+        self._mail = mail or MailQueue(enabled=False)
         self._urls = urls
         self._metrics = metrics
         self._wallet_tokens = wallet_tokens
@@ -144,7 +158,13 @@ class CredentialStore:
         """The learner's wallet URL of ``row``, its token opened from the sealed form."""
         return self._urls.wallet(self._wallet_tokens.reveal(row.id, row.wallet_token_sealed))
 
-    def issued(self, row: Credential, events: tuple[dict[str, Any], ...] = ()) -> IssuedCredential:
+    def issued(
+        self,
+        row: Credential,
+        events: tuple[dict[str, Any], ...] = (),
+        *,
+        notification: Notification | _Unread | None = UNREAD,
+    ) -> IssuedCredential:
         return IssuedCredential(
             id=row.id,
             achievement_id=row.achievement_id,
@@ -161,6 +181,8 @@ class CredentialStore:
             credential_json=row.credential_json,
             jwt=row.credential_jwt,
             events=events,
+            notification=None if isinstance(notification, _Unread) else notification,
+            with_notification=not isinstance(notification, _Unread),
         )
 
     def replay(self, earlier: Credential, fingerprint: str) -> IssuedCredential:
@@ -180,12 +202,16 @@ class CredentialStore:
         *,
         key_type: str,
         validate: Validate | None = None,
+        notify: Sequence[bool] | None = None,
     ) -> list[StoreResult]:
-        """Store ``rows`` (each with its ``credential.issued`` event), signed with a key of
-        ``key_type``; per row the credential and whether it is a replay of one stored
-        before, or the error that row alone failed with. ``validate`` runs first in every
-        write transaction; the :class:`StaleIssuer` it raises stores nothing and is raised."""
-        results = self._store(rows, principal, validate or _valid)
+        """Store ``rows`` (each with its ``credential.issued`` event, and its learner's e-mail
+        queued in the same transaction where ``notify`` allows it: see
+        :mod:`app.services.mail_outbox`), signed with a key of ``key_type``; per row the
+        credential and whether it is a replay of one stored before, or the error that row
+        alone failed with. ``validate`` runs first in every write transaction; the
+        :class:`StaleIssuer` it raises stores nothing and is raised."""
+        flags = list(notify) if notify is not None else [True] * len(rows)
+        results = self._store(rows, flags, principal, validate or _valid)
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, AppError):
                 continue
@@ -202,7 +228,11 @@ class CredentialStore:
         return results
 
     def _store(
-        self, rows: Sequence[Credential], principal: Principal, validate: Validate
+        self,
+        rows: Sequence[Credential],
+        notify: Sequence[bool],
+        principal: Principal,
+        validate: Validate,
     ) -> list[StoreResult]:
         if len(rows) > 1:
             try:
@@ -211,6 +241,7 @@ class CredentialStore:
                     for row in rows:
                         self._add(uow, row, principal)
                     uow.flush()
+                    self._mail.enqueue(uow, zip(rows, notify, strict=True))
                     issued: list[StoreResult] = [(self.issued(row), False) for row in rows]
                     uow.commit()
                 return issued
@@ -223,13 +254,16 @@ class CredentialStore:
                     "storing a chunk failed; storing its rows one by one",
                     extra={"rows": len(rows), "error": type(exc).__name__},
                 )
-        return [self._store_isolated(row, principal, validate) for row in rows]
+        return [
+            self._store_isolated(row, flag, principal, validate)
+            for row, flag in zip(rows, notify, strict=True)
+        ]
 
     def _store_isolated(
-        self, row: Credential, principal: Principal, validate: Validate
+        self, row: Credential, notify: bool, principal: Principal, validate: Validate
     ) -> StoreResult:
         try:
-            return self._store_one(row, principal, validate)
+            return self._store_one(row, notify, principal, validate)
         except AppError as exc:
             return exc
         except (OperationalError, StaleIssuer):
@@ -246,7 +280,7 @@ class CredentialStore:
         )  # fmt: skip
 
     def _store_one(
-        self, row: Credential, principal: Principal, validate: Validate
+        self, row: Credential, notify: bool, principal: Principal, validate: Validate
     ) -> tuple[IssuedCredential, bool]:
         with self._uow() as uow:
             validate(uow)
@@ -263,6 +297,7 @@ class CredentialStore:
                 if earlier is None:
                     raise
                 return self.replay(earlier, row.request_hash or ""), True
+            self._mail.enqueue(uow, [(row, notify)])
             issued = self.issued(row)
             uow.commit()
         return issued, False

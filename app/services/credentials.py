@@ -12,6 +12,7 @@ from app.persistence.repositories import CredentialFilter
 from app.persistence.uow import UowFactory
 from app.services.credential_store import CredentialStore, IssuedCredential
 from app.services.lookups import require_credential
+from app.services.mail_outbox import notification
 from app.services.openid4vci import describe_offer
 from app.services.principal import Principal
 
@@ -42,12 +43,17 @@ class CredentialQueries:
                 }
                 for e in uow.credentials.events(row.id)
             )
+            mail = uow.mail.for_credentials([row.id]).get(row.id)
             offer = describe_offer(uow.offers.latest(row.id), self._clock())
-            return dataclasses.replace(self._store.issued(row, events), offer=offer)
+            issued = self._store.issued(row, events, notification=notification(mail))
+            return dataclasses.replace(issued, offer=offer)
 
     def page(
         self, principal: Principal, where: CredentialFilter, limit: int, offset: int
     ) -> tuple[list[IssuedCredential], int]:
         with self._uow(read_only=True) as uow:
             rows, total = uow.credentials.page(principal.institution(), where, limit, offset)
-            return [self._store.issued(r) for r in rows], total
+            mail = uow.mail.for_credentials([r.id for r in rows])
+            return [
+                self._store.issued(r, notification=notification(mail.get(r.id))) for r in rows
+            ], total

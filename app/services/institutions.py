@@ -80,6 +80,8 @@ class InstitutionInfo:
     profile: str
     contact: str | None
     show_date_of_birth: bool
+    #: Whether learners get their wallet link by e-mail when issued a credential.
+    notify_learners: bool
     signatory_name: str | None
     signatory_title: str | None
     place: str | None
@@ -163,6 +165,7 @@ class InstitutionService:
         profile: str | None = None,
         contact: str | None = None,
         show_date_of_birth: bool | None = None,
+        notify_learners: bool | None = None,
         signatory_name: str | None = None,
         signatory_title: str | None = None,
         place: str | None = None,
@@ -177,6 +180,8 @@ class InstitutionService:
             changes["contact"] = _contact(contact) if contact.strip() else None
         if show_date_of_birth is not None:
             changes["show_date_of_birth"] = show_date_of_birth
+        if notify_learners is not None:
+            changes["notify_learners"] = notify_learners
         for name, text in (("signatory_name", signatory_name),
                            ("signatory_title", signatory_title), ("place", place)):  # fmt: skip
             if text is not None:
@@ -312,6 +317,7 @@ class InstitutionService:
             profile=institution.profile,
             contact=institution.contact,
             show_date_of_birth=institution.show_date_of_birth,
+            notify_learners=institution.notify_learners,
             signatory_name=institution.signatory_name,
             signatory_title=institution.signatory_title,
             place=institution.place,

@@ -199,6 +199,11 @@ class IssuanceService:
             for item, item_slots in zip(accepted, slots, strict=True)
         ]
         rows = [row for row in signed if isinstance(row, Credential)]
+        notify = [
+            item.request.notify
+            for item, row in zip(accepted, signed, strict=True)
+            if isinstance(row, Credential)
+        ]
         revisions = {item.request.achievement_id: item.spec.revision for item in accepted}
         achievement_ids = sorted(revisions)
 
@@ -208,7 +213,9 @@ class IssuanceService:
 
         key_type = issuer.signer.algorithm
         stored = iter(
-            self._store.store(rows, principal, key_type=key_type, validate=validate) if rows else []
+            self._store.store(rows, principal, key_type=key_type, validate=validate, notify=notify)
+            if rows
+            else []
         )
         outcomes = iter([next(stored) if isinstance(s, Credential) else s for s in signed])
         return [next(outcomes) if isinstance(item, _Accepted) else item for item in checked]

@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from app.http.text_input import MAX_NAME, SingleLine
 from issuer.credential import Learner
 
-__all__ = ["AwardIn", "IssueRequest", "LearnerIn", "RosterRow"]
+__all__ = ["AwardIn", "IssueRequest", "LearnerIn", "NotifyIn", "RosterRow"]
 
 EmailLike = Annotated[SingleLine, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 
@@ -65,11 +65,25 @@ class AwardIn(BaseModel):
         return value
 
 
-class RosterRow(AwardIn, LearnerIn):
-    """One row of a roster: the learner's and the award's fields side by side."""
+class NotifyIn(BaseModel):
+    """Whether the learner gets the wallet link by e-mail (``false``: not for this one; unset:
+    as the institution's ``notify_learners`` says)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notify: bool | None = Field(
+        default=None,
+        description="false: no e-mail to the learner about this credential (default: the "
+        "institution's notify_learners setting)",
+    )
+
+
+class RosterRow(NotifyIn, AwardIn, LearnerIn):
+    """One row of a roster: the learner's and the award's fields side by side (and whether
+    this learner is sent the wallet link)."""
 
     def request(self, achievement_id: str) -> IssueRequest:
-        return IssueRequest.of(achievement_id, self, self)
+        return IssueRequest.of(achievement_id, self, self, notify=self.notify is not False)
 
 
 @dataclass(frozen=True)
@@ -80,9 +94,13 @@ class IssueRequest:
     grade: str | None = None
     awarded_on: date | None = None
     valid_until: datetime | None = None
+    #: False: the learner is not sent the wallet link by e-mail.
+    notify: bool = True
 
     @classmethod
-    def of(cls, achievement_id: str, learner: LearnerIn, award: AwardIn) -> IssueRequest:
+    def of(
+        cls, achievement_id: str, learner: LearnerIn, award: AwardIn, *, notify: bool = True
+    ) -> IssueRequest:
         return cls(
             achievement_id=achievement_id,
             learner=learner.learner(),
@@ -90,6 +108,7 @@ class IssueRequest:
             grade=award.grade,
             awarded_on=award.awarded_on,
             valid_until=award.valid_until,
+            notify=notify,
         )
 
     def fingerprint(self) -> str:
@@ -108,6 +127,8 @@ class IssueRequest:
             "awarded_on": _iso(self.awarded_on),
             "valid_until": _iso(self.valid_until),
         }
+        if not self.notify:  # only then: the digests of earlier requests stay what they were
+            body["notify"] = False
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 

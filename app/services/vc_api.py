@@ -11,18 +11,22 @@ data model (a ``relatedResource`` the verifier holds, a bundled context, must ma
 digest) and define every term (safe mode); no string in it may hold a control character
 other than tab, LF and CR, and the secured credential must fit in
 ``MICROCRED_MAX_CREDENTIAL_BYTES``. With ``options.credentialStatus`` of type
-``BitstringStatusListEntry`` it gets our revocation and suspension entries.
+``BitstringStatusListEntry`` it gets our revocation and suspension entries. Our own options:
+``learnerEmail`` (kept in the issuance record, never in the credential) sends the learner the
+wallet link by e-mail as an issuance through the institution API does, unless ``notify`` is
+``false`` (:mod:`app.services.mail_outbox`).
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from app.errors import AppError, ServiceUnavailable, Unprocessable
-from app.http.text_input import json_text_problems, printable
+from app.http.text_input import control_character, json_text_problems, printable
 from app.persistence.models import utcnow
 from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.credential_store import CredentialStore, IssuanceFailed
@@ -39,7 +43,25 @@ from verifier.jsonld import DocumentLoader
 from verifier.related_resource import related_resource_mismatches
 from verifier.vc_model import data_model_problems, version_of
 
-__all__ = ["VcApiIssuer"]
+__all__ = ["VcApiIssuer", "mail_options"]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def mail_options(options: Mapping[str, Any]) -> tuple[str | None, bool]:
+    """The learner's e-mail address (``options.learnerEmail``) and whether to send them the
+    wallet link (``options.notify``, default true); 422 naming the option otherwise."""
+    email, notify = options.get("learnerEmail"), options.get("notify", True)
+    if email is not None and (
+        not isinstance(email, str)
+        or len(email) > 320
+        or control_character(email)
+        or not _EMAIL.match(email.strip())
+    ):
+        raise Unprocessable.field("options.learnerEmail", "must be an e-mail address")
+    if not isinstance(notify, bool):
+        raise Unprocessable.field("options.notify", "must be true or false")
+    return (email.strip() if email is not None else None), notify
 
 
 FORMAT_LDP_VC = "ldp_vc"
@@ -134,6 +156,7 @@ class VcApiIssuer:
     ) -> bytes:
         limit = self._limits.max_credential_bytes
         institution_id = principal.institution()
+        learner_email, notify = mail_options(options)
         with self._uow(read_only=True) as uow:
             institution = uow.institutions.by_id(institution_id)
             assert institution is not None
@@ -166,6 +189,7 @@ class VcApiIssuer:
             slots=slots,
             achievement_id=None,
             credential_jwt=jwt,
+            learner_email=learner_email,
         )
 
         def validate(uow: UnitOfWork) -> None:
@@ -173,7 +197,9 @@ class VcApiIssuer:
             if state is None or state.key_id != key_id:
                 raise StaleIssuer(f"institution {institution_id}'s key changed while issuing")
 
-        [result] = self._store.store([row], principal, key_type=signer.algorithm, validate=validate)
+        [result] = self._store.store(
+            [row], principal, key_type=signer.algorithm, validate=validate, notify=[notify]
+        )
         if isinstance(result, IssuanceFailed):
             raise result.cause
         if isinstance(result, AppError):

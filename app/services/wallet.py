@@ -22,6 +22,7 @@ from typing import Any, Literal
 from app.documents.certificate import render_certificate
 from app.documents.filenames import DownloadName, download_name
 from app.documents.i18n import Language
+from app.documents.mail import masked_address
 from app.documents.summary import RecordedIssuer, summarize
 from app.errors import NotFound
 from app.http.urls import WALLET_TOKEN, PublicUrls
@@ -37,6 +38,7 @@ from verifier.result import VerificationResult
 __all__ = [
     "FORMATS",
     "FileFormat",
+    "SentMail",
     "WalletCredential",
     "WalletFile",
     "WalletService",
@@ -85,6 +87,16 @@ class WalletView:
     state: PublicState | None = None
     #: The latest OpenID4VCI offer (:func:`app.services.openid4vci.describe_offer`).
     offer: dict[str, Any] | None = None
+    #: The e-mail that brought the link, once sent: to whom (masked) and when.
+    mail_sent: SentMail | None = None
+
+
+@dataclass(frozen=True)
+class SentMail:
+    """The learner's e-mail as the wallet page mentions it: ``a***@example.org`` and when."""
+
+    address: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -139,7 +151,15 @@ class WalletService:
             self._verification.recorded_issuer(credential),
             self._verification.stored(record.public_id).state,
             offer,
+            self._mail_sent(record.id),
         )
+
+    def _mail_sent(self, credential_id: str) -> SentMail | None:
+        with self._uow(read_only=True) as uow:
+            mail = uow.mail.for_credentials([credential_id]).get(credential_id)
+            if mail is None or mail.state != "sent" or mail.sent_at is None:
+                return None
+            return SentMail(masked_address(mail.recipient), mail.sent_at)
 
     def offer(self, token: str) -> OfferCreated:
         """A new OpenID4VCI offer of the credential, asked for on the wallet page (the

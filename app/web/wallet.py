@@ -126,6 +126,7 @@ def _wallet(
         if view.state is not None and view.state.status == verdict_code
         else None,
         "contact": view.issuer.contact if view.issuer is not None else None,
+        "mail_sent": view.mail_sent,
         "public_reasons": PUBLIC_REASONS,
         "verdict_code": verdict_code,
         "summary": summary if summary is not None and summary.says_anything else None,

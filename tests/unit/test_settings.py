@@ -171,3 +171,44 @@ def test_the_verification_limits_and_their_defaults(
     monkeypatch.setenv("MICROCRED_VERIFY_CONCURRENCY", "0")
     with pytest.raises(ValueError):
         Settings(data_dir=tmp_path)
+
+
+# -- e-mail ------------------------------------------------------------------------------
+
+
+def test_smtp_url_schemes_ports_and_a_hidden_password() -> None:
+    from app.settings import parse_smtp_url
+
+    server = parse_smtp_url("smtp+starttls://reg%40school.example:p%3Ass%2Fw@mail.example")
+    assert (server.host, server.port, server.security) == ("mail.example", 587, "starttls")
+    assert (server.username, server.password) == ("reg@school.example", "p:ss/w")
+    assert "p:ss/w" not in repr(server) and "ss" not in repr(server).split("@")[-1]
+    assert parse_smtp_url("smtps://mail.example").port == 465
+    assert parse_smtp_url("smtp://localhost:2525").security == "plain"
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://mail.example", "must begin with one of"),
+        ("smtp://mail.example", "only reaches this host"),
+        ("smtps://mail.example:99999", "port"),
+        ("smtps://mail.example/inbox", "nothing after"),
+        ("smtps://", "names no host"),
+    ],
+)
+def test_smtp_url_refused_without_quoting_the_password(url: str, says: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        Settings(smtp_url=url.replace("://", "://u:hunter2@", 1) if "@" not in url else url)
+    assert says in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_mail_needs_both_the_server_and_the_from_address() -> None:
+    assert Settings(smtp_url="smtps://mail.example").smtp is None
+    assert Settings(mail_from="noreply@school.example").smtp is None
+    both = Settings(smtp_url="smtps://u:hunter2@mail.example", mail_from="noreply@school.example")
+    assert both.smtp is not None and both.smtp.password == "hunter2"
+    assert "hunter2" not in repr(both)

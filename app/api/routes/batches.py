@@ -93,13 +93,18 @@ async def create_batch(
     container: ContainerDep,
     principal: CurrentInstitution,
     achievement_id: str | None = None,
+    notify: bool = True,
 ) -> JSONResponse:
-    """Queue a roster: 202 with the batch; rows with errors are reported and skipped."""
+    """Queue a roster: 202 with the batch; rows with errors are reported and skipped.
+    ``notify=false``: no learner of the roster gets the wallet link by e-mail (a row's own
+    ``notify`` column says it for that row)."""
     roster, form_achievement = await _roster(request)
     achievement = achievement_id or form_achievement
     if not achievement:
         raise Unprocessable.field("achievement_id", "name the achievement to issue")
-    info = await run_in_threadpool(container.batches.create, principal, achievement, roster)
+    info = await run_in_threadpool(
+        container.batches.create, principal, achievement, roster, notify=notify
+    )
     body = batch_json(container.urls, info)
     return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
 

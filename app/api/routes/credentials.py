@@ -32,6 +32,7 @@ from app.http.text_input import Paragraph, SingleLine
 from app.services.credential_store import IssuedCredential
 from app.services.credentials import CredentialFilter
 from app.services.issue_requests import IssueRequest
+from app.services.mail_outbox import Notification
 from app.services.status import ACTIONS
 from app.services.wallet import FORMATS, FileFormat
 
@@ -45,11 +46,33 @@ _CREDENTIAL_SCHEMA = {
         "jwt": {"type": "string", "description": "the same credential as a vc+jwt"},
         "verification_url": {"type": "string"},
         "wallet_url": {"type": "string"},
+        "notification": {
+            "type": ["object", "null"],
+            "description": "The learner's e-mail with the wallet link (null: none was queued)",
+            "properties": {
+                "state": {"enum": ["queued", "sending", "sent", "failed"]},
+                "attempts": {"type": "integer"},
+                "sent_at": {"type": ["string", "null"], "format": "date-time"},
+                "last_error": {"type": ["string", "null"]},
+            },
+        },
     },
 }
 _DETAIL: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/json": {"schema": _CREDENTIAL_SCHEMA}}}
 }
+
+
+def notification_json(found: Notification | None) -> dict[str, Any] | None:
+    """The learner's e-mail about a credential as the API shows it (no address)."""
+    if found is None:
+        return None
+    return {
+        "state": found.state,
+        "attempts": found.attempts,
+        "sent_at": found.sent_at.isoformat() if found.sent_at else None,
+        "last_error": found.last_error,
+    }
 
 
 def credential_body(issued: IssuedCredential) -> bytes:
@@ -67,6 +90,8 @@ def credential_body(issued: IssuedCredential) -> bytes:
     if issued.events:
         head["events"] = list(issued.events)
         head["offer"] = issued.offer
+    if issued.with_notification:
+        head["notification"] = notification_json(issued.notification)
     encoded = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode()
     return encoded[:-1] + b',"credential":' + issued.credential_json + b"}"
 
@@ -86,7 +111,9 @@ def issue_credential(
     principal: CurrentInstitution,
     idempotency_key: Annotated[SingleLine | None, Header(max_length=255, min_length=1)] = None,
 ) -> Response:
-    request = IssueRequest.of(body.achievement_id, body.learner, body)
+    request = IssueRequest.of(
+        body.achievement_id, body.learner, body, notify=body.notify is not False
+    )
     issued, replayed = container.issuance.issue(principal, request, idempotency_key=idempotency_key)
     headers = {"Location": container.urls.credential(issued.id)}
     if replayed:

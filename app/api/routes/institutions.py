@@ -56,6 +56,7 @@ def update_institution(
         profile=body.profile,
         contact=body.contact,
         show_date_of_birth=body.show_date_of_birth,
+        notify_learners=body.notify_learners,
         signatory_name=body.signatory_name,
         signatory_title=body.signatory_title,
         place=body.place,
