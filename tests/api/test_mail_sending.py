@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -205,6 +206,7 @@ async def test_the_subject_is_rfc_2047_and_no_offer_means_no_offer_line(
 ) -> None:
     box, _ = mailbox
     issued, _ = await issue(client, admin_headers)
+    sender(container).offers = None  # a sender without OpenID4VCI offers
     sender(container).work_once("worker-a")
     [arrived] = box.arrived
     assert b"\r\nSubject: =?utf-8?" in arrived.raw  # encoded-words: the header is ASCII
@@ -442,3 +444,26 @@ def test_a_server_that_never_answers_is_cut_off_at_the_deadline() -> None:
         for conn in held:
             conn.close()
         listener.close()
+
+
+async def test_the_offer_in_the_message_is_a_real_open_offer(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    container: Container,
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    """The service's own sender: the message's "add to wallet" link is an offer of this
+    credential that a wallet can open, recorded as made for the mail."""
+    box, _ = mailbox
+    issued, headers = await issue(client, admin_headers)
+    assert sender(container).work_once("worker-a") == 1
+    [arrived] = box.arrived
+    text = arrived.message.get_body(("plain",)).get_content()
+    [link] = [w for w in text.split() if w.startswith("openid-credential-offer://")]
+    [uri] = parse_qs(urlsplit(link).query)["credential_offer_uri"]
+    offer = await client.get(uri.removeprefix(BASE_URL))
+    assert offer.status_code == 200, offer.text
+    assert offer.json()["credential_issuer"] == f"{BASE_URL}/institutions/ts-lj"
+    r = await client.get(f"/api/v1/credentials/{issued['id']}", headers=headers)
+    assert r.json()["offer"]["source"] == "mail"
+    assert r.json()["offer"]["tx_code_required"] is False
