@@ -32,6 +32,7 @@ from app.services.institutions import InstitutionService
 from app.services.issuance import IssuanceService
 from app.services.issuing_cache import IssuingCache
 from app.services.limits import InputLimits
+from app.services.sd_jwt_vc import SdJwtVcService
 from app.services.signing_keys import SigningKeyService
 from app.services.status import StatusService
 from app.services.vc_api import VcApiIssuer
@@ -67,6 +68,7 @@ class Container:
     did_documents: DidDocuments = field(init=False)
     achievements: AchievementService = field(init=False)
     status: StatusService = field(init=False)
+    sd_jwt_vc: SdJwtVcService = field(init=False)
     issuance: IssuanceService = field(init=False)
     credential_store: CredentialStore = field(init=False)
     credentials: CredentialQueries = field(init=False)
@@ -116,7 +118,11 @@ class Container:
             metrics=metrics,
             document_loader=loader,
             list_size=settings.status_list_size,
+            token_ttl=settings.status_max_age,
             clock=clock,
+        )
+        self.sd_jwt_vc = SdJwtVcService(
+            uow, self.signing_keys, self.did_documents, urls=urls, clock=clock
         )
         self.wallet_tokens = WalletTokens(self.secrets.master_key)
         self.credential_store = store = CredentialStore(

@@ -145,6 +145,17 @@ class LocalFetcher:
                 )
                 assert published.body is not None
                 return Fetched(url, 200, published.media_type, published.body)
+            if found.kind == "token_status_list":
+                published = self._status.published_token(
+                    found.params["slug"], found.params["list_id"]
+                )
+                assert published.body is not None
+                return Fetched(url, 200, published.media_type, published.body)
+            if found.kind == "jwt_vc_issuer":
+                slug = found.params["slug"]
+                metadata = {"issuer": self._urls.institution(slug),
+                            "jwks": self._did_documents.jwks(slug)}  # fmt: skip
+                return Fetched(url, 200, "application/json", json.dumps(metadata).encode())
         except NotFound as exc:
             raise FetchError("fetch_failed", f"{url}: 404 {exc.detail}") from exc
         raise FetchError("fetch_failed", f"{url}: 404 not served by this service")

@@ -32,6 +32,7 @@ from app.services.credentials import CredentialFilter
 from app.services.issue_requests import IssueRequest
 from app.services.status import ACTIONS
 from app.services.wallet import FORMATS, FileFormat
+from issuer.sd_jwt import SD_JWT_VC_MEDIA_TYPE
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
 
@@ -188,6 +189,20 @@ _DOWNLOAD: dict[int | str, dict[str, Any]] = {
         "description": "The file, as an attachment named after the learner and the course",
     }
 }
+
+
+@router.get(
+    "/{credential_id}/sd-jwt",
+    response_class=Response,
+    responses={200: {"content": {SD_JWT_VC_MEDIA_TYPE: {}}, "description": "The SD-JWT VC"}},
+)
+def sd_jwt_vc(
+    credential_id: str, container: ContainerDep, principal: CurrentInstitution
+) -> Response:
+    """The credential as an SD-JWT VC (``application/dc+sd-jwt``) with every disclosure and
+    no holder binding, signed now; wallets get the holder-bound form through OpenID4VCI."""
+    token = container.sd_jwt_vc.for_institution(principal, credential_id)
+    return Response(token, media_type=SD_JWT_VC_MEDIA_TYPE, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/{credential_id}/download", response_class=Response, responses=_DOWNLOAD)
