@@ -1,0 +1,162 @@
+"""Verifying SD-JWT VCs and their presentations (draft-ietf-oauth-sd-jwt-vc, RFC 9901) with the
+Token Status List, through :func:`verifier.verify_credential`: real crypto, a did:key issuer
+and a fake fetcher behind the Fetcher protocol for the status list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+import keys
+from issuer.credential import build_credential
+from issuer.sd_jwt import issue_sd_jwt_vc, sd_jwt_vc_claims
+from issuer.sd_jwt_vc import SELECTIVELY_DISCLOSABLE, micro_credential_claims
+from issuer.token_status_list import pack_statuses, status_list_token
+from issuer.vc_jose import sign_compact_jws
+from tests.support.corpus import NOW, FakeFetcher, signer
+from tests.unit.test_credential_model import AWARD, ISSUER, LEARNER, SPEC
+from verifier.base64url import b64url_encode, compact_json
+from verifier.did_resolution import DidResolver
+from verifier.result import VerificationResult
+from verifier.sd_jwt import parse_disclosure, sd_hash
+from verifier.verify import verify_credential
+
+STATUS_URI = "https://school.example/status/ts/abc/token"
+AUD, NONCE = "https://employer.example", "n-0S6_WzA2Mj"
+
+
+class World:
+    def __init__(self) -> None:
+        probe = signer(keys.ED25519, "did:x#k")
+        self.did = keys.did_key(probe.public_key)
+        method = keys.did_key_document(self.did)["verificationMethod"][0]["id"]
+        self.issuer = keys.LocalSigner(method, probe._private, probe.public_key)
+        self.holder = signer(keys.P256, "holder")
+        self.fetcher = FakeFetcher()
+        self.statuses: dict[int, int] = {}
+        self.publish()
+
+    def publish(self, **change: Any) -> None:
+        token = status_list_token(
+            uri=change.pop("uri", STATUS_URI), data=pack_statuses(1024, self.statuses),
+            signer=change.pop("by", self.issuer), issued_at=NOW, issuer=self.did,
+            valid_for=timedelta(days=1),
+        )  # fmt: skip
+        self.fetcher.put(STATUS_URI, token, "application/statuslist+jwt")
+
+    def credential(self, *, holder: bool = True, **registered: Any) -> str:
+        claims = micro_credential_claims(build_credential(SPEC, ISSUER, LEARNER, AWARD))
+        base = sd_jwt_vc_claims(
+            issuer=self.did, vct="https://school.example/vct/micro-credential", issued_at=NOW,
+            valid_from=NOW - timedelta(days=1), valid_until=NOW + timedelta(days=365),
+            holder_jwk=keys.public_jwk(self.holder.public_key) if holder else None,
+            status_uri=STATUS_URI, status_index=7,
+        )  # fmt: skip
+        return issue_sd_jwt_vc({**base, **registered}, claims, SELECTIVELY_DISCLOSABLE,
+                               self.issuer)  # fmt: skip
+
+    def present(
+        self, text: str, keep: tuple[str, ...], by: keys.Signer | None = None, **kb: Any
+    ) -> str:
+        jwt, *disclosures = text.split("~")[:-1]
+        kept = [d for d in disclosures if parse_disclosure(d).name in keep]
+        presented = "~".join([jwt, *kept]) + "~"
+        claims = {"iat": int(NOW.timestamp()), "aud": AUD, "nonce": NONCE,
+                  "sd_hash": sd_hash(presented), **kb}  # fmt: skip
+        return presented + sign_compact_jws({"typ": "kb+jwt"}, claims, by or self.holder)
+
+    def verify(self, text: str, **options: Any) -> VerificationResult:
+        return verify_credential(text, resolver=DidResolver(), fetcher=self.fetcher, now=NOW,
+                                 **options)  # fmt: skip
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def failed(result: VerificationResult) -> dict[str, str | None]:
+    return {c.name: c.code for c in result.checks if c.failed}
+
+
+def test_an_issued_sd_jwt_vc_verifies(world: World) -> None:
+    result = world.verify(world.credential())
+    assert result.verified and result.verdict == "valid", failed(result)
+    assert result.format == "dc+sd-jwt" and result.issuer == world.did
+    data = result.checks[0].data
+    assert set(data["disclosed"]) == SELECTIVELY_DISCLOSABLE and data["withheld"] == 0
+    assert result.credential is not None and result.credential["given_name"] == "Ana"
+    assert result.check("completeness").passed  # type: ignore[union-attr]
+    assert world.fetcher.requests == [(STATUS_URI, "application/statuslist+jwt")]
+
+
+def test_a_presentation_with_key_binding_and_a_subset(world: World) -> None:
+    presented = world.present(world.credential(), ("given_name", "family_name"))
+    result = world.verify(presented, audience=AUD, nonce=NONCE)
+    assert result.verified, failed(result)
+    data = result.checks[0].data
+    assert sorted(data["disclosed"]) == ["family_name", "given_name"]
+    assert data["withheld"] == 2 and data["keyBinding"] is True
+    assert "birthdate" not in (result.credential or {})
+    assert result.check("proof").data["keyBinding"]["nonce"] == NONCE  # type: ignore[union-attr]
+    for options, code in (({"nonce": "other"}, "key_binding_invalid"),
+                          ({"audience": "https://other"}, "key_binding_invalid")):  # fmt: skip
+        result = world.verify(presented, **options)
+        assert result.verdict == "not_genuine" and failed(result) == {"proof": code}
+    assert failed(world.verify(world.credential(), require_key_binding=True)) == {
+        "proof": "key_binding_missing"
+    }
+    no_cnf = world.present(world.credential(holder=False), ("given_name",))
+    assert failed(world.verify(no_cnf)) == {"proof": "cnf_missing"}
+    other_key = world.present(world.credential(), (), by=signer(keys.P256, "someone"))
+    assert failed(world.verify(other_key)) == {"proof": "signature_invalid"}
+
+
+def test_tampering_is_not_genuine(world: World) -> None:
+    text = world.credential()
+    jwt, first, *rest = text.split("~")
+    forged = b64url_encode(compact_json(["salt", "given_name", "Eve"]))
+    result = world.verify("~".join([jwt, forged, *rest]))
+    assert result.verdict == "not_genuine" and failed(result) == {
+        "format": "disclosure_unreferenced"
+    }
+    assert (
+        failed(world.verify("~".join([jwt, first, first, *rest])))["format"]
+        == "disclosure_duplicate"
+    )
+    head, _, signature = jwt.split(".")
+    other = world.credential(vct="https://evil.example/vct").split("~")[0].split(".")[1]
+    result = world.verify(f"{head}.{other}.{signature}~")
+    assert failed(result) == {"proof": "signature_invalid"}
+    for bad in ("x~", "a.b.c~", "~~~", "eyJhbGciOiJFZERTQSJ9.e30.~"):
+        assert world.verify(bad).verdict == "not_genuine"
+
+
+def test_status_from_the_token_status_list(world: World) -> None:
+    text = world.credential()
+    world.statuses[7] = 1
+    world.publish()
+    result = world.verify(text)
+    assert result.verdict == "revoked" and failed(result) == {"revocation": "revoked"}
+    world.statuses[7] = 2
+    world.publish()
+    assert world.verify(text).verdict == "suspended"
+    world.statuses[7] = 0
+    world.publish(by=signer(keys.ED25519, f"{world.did}#other"))
+    assert failed(world.verify(text)) == {"revocation": "status_list_proof_invalid",
+                                          "suspension": "status_list_proof_invalid"}  # fmt: skip
+    world.publish(uri="https://elsewhere.example/list")
+    assert world.verify(text).verdict == "status_unknown"
+    world.fetcher.documents.clear()
+    result = world.verify(text)
+    assert result.verdict == "status_unknown"
+    assert failed(result)["revocation"] == "status_list_unavailable"
+
+
+def test_validity_window(world: World) -> None:
+    text = world.credential(exp=int((NOW - timedelta(days=1)).timestamp()))
+    assert world.verify(text).verdict == "expired"
+    text = world.credential(nbf=int((NOW + timedelta(days=1)).timestamp()))
+    assert world.verify(text).verdict == "not_yet_valid"
