@@ -4,15 +4,12 @@ binding JWT, into the same :class:`VerificationResult` as the other formats.
 The checks (:data:`verifier.result.CHECK_NAMES`) and what each means here:
 
 ``format``
-    The input is an SD-JWT (RFC 9901 section 4) whose issuer-signed JWT has ``typ``
-    ``dc+sd-jwt`` (``vc+sd-jwt``, the draft's earlier value, is read too), the registered
-    claims have their types (``iss`` and ``vct`` strings; ``iat``/``nbf``/``exp`` NumericDates;
-    ``cnf`` an object with a ``jwk``; ``status`` per the Token Status List), and the
-    disclosures match the digests (:func:`verifier.sd_jwt.process_disclosures`: no
-    duplicates, none unreferenced, ``_sd_alg`` ``sha-256``, no reserved or present name) and
-    disclose none of the claims the draft keeps in the clear (section 3.2.2.2: ``iss``,
-    ``nbf``, ``exp``, ``cnf``, ``vct``, ``vct#integrity``, ``status``). Its data lists the
-    ``disclosed`` claim paths and how many digests were ``withheld`` (or decoys).
+    The input is an SD-JWT (RFC 9901 section 4; readable disclosures, none given twice)
+    whose issuer-signed JWT has ``typ`` ``dc+sd-jwt`` (``vc+sd-jwt``, the draft's earlier
+    value, is read too) and whose registered claims have their types (``iss`` and ``vct``
+    strings; ``iat``/``nbf``/``exp`` NumericDates; ``cnf`` an object with a ``jwk``;
+    ``status`` per the Token Status List). Its data lists the ``disclosed`` claim paths and
+    how many digests were ``withheld`` (or decoys).
 ``issuer_key``
     The key comes from ``iss`` (draft section 3.5 "Issuer Key Resolution"): an https ``iss``
     has JWT VC Issuer Metadata at ``/.well-known/jwt-vc-issuer<path>`` whose ``issuer`` is
@@ -20,7 +17,11 @@ The checks (:data:`verifier.result.CHECK_NAMES`) and what each means here:
     (:meth:`DidResolver.jwt_issuer_key`); a DID ``iss`` has the ``kid`` as a verification
     method of its DID document, listed for ``assertionMethod``.
 ``proof``
-    The issuer's JWS signature (allow-listed ``alg`` matching the key), then the key binding:
+    The issuer's JWS signature (allow-listed ``alg`` matching the key); then the disclosures
+    must match the signed digests (:func:`verifier.sd_jwt.process_disclosures`: none
+    unreferenced, no digest twice, ``_sd_alg`` ``sha-256``, no reserved or present name) and
+    disclose none of the claims the draft keeps in the clear (section 3.2.2.2: ``iss``,
+    ``nbf``, ``exp``, ``cnf``, ``vct``, ``vct#integrity``, ``status``); then the key binding:
     with a KB-JWT (or when ``require_key_binding``), ``cnf.jwk`` must be present
     (``cnf_missing``) and the KB-JWT must verify (:func:`verifier.sd_jwt.verify_key_binding`:
     ``typ`` ``kb+jwt``, the holder's signature, recent ``iat``, ``aud`` and ``nonce`` equal to
@@ -281,13 +282,25 @@ def verify_sd_jwt_vc(
             raise SdJwtError("typ_unsupported", f"typ {typ!r} is not dc+sd-jwt")
         payload = sd_jwt.jws.payload
         _check_registered(payload)
+    except VerifierError as exc:
+        return _unreadable(_failed("format", exc, {"format": FORMAT_SD_JWT_VC}))
+    # Disclosures that do not match the signed digests are a forgery, not a format problem:
+    # they fail ``proof`` (after the signature), and the claims shown are the signed ones.
+    disclosure_problem: SdJwtError | None = None
+    try:
         processed = process_disclosures(payload, sd_jwt.disclosures)
         forbidden = sorted({p.split(".")[0].split("[")[0] for p in processed.disclosed}
                            & _NEVER_DISCLOSED)  # fmt: skip
         if forbidden:
             raise SdJwtError("claim_conflict", f"{forbidden[0]} must not be selectively disclosed")
-    except VerifierError as exc:
-        return _unreadable(_failed("format", exc, {"format": FORMAT_SD_JWT_VC}))
+    except SdJwtError as exc:
+        disclosure_problem = exc
+        try:  # the signed claims alone
+            processed = process_disclosures(payload, ())
+        except SdJwtError:
+            processed = process_disclosures(
+                {k: v for k, v in payload.items() if k not in ("_sd", "_sd_alg")}, ()
+            )
     iss: str = payload["iss"]
     claims = processed.claims
     format_check = Check("format", "passed", None, FORMAT_SD_JWT_VC, {
@@ -307,6 +320,7 @@ def verify_sd_jwt_vc(
         proof = _proof(
             sd_jwt, key, now=now, skew=clock_skew, algorithms=algorithms,
             audience=audience, nonce=nonce, require_key_binding=require_key_binding,
+            disclosure_problem=disclosure_problem,
         )  # fmt: skip
     if proof.passed and issuer_key.passed:
         revocation, suspension = _status_checks(
@@ -345,10 +359,13 @@ def _proof(
     audience: str | None,
     nonce: str | None,
     require_key_binding: bool,
+    disclosure_problem: SdJwtError | None,
 ) -> Check:
     data: dict[str, Any] = {"alg": sd_jwt.jws.alg}
     try:
         verify_jws_signature(sd_jwt.jws, key.public_key, algorithms, "the issuer-signed JWT")
+        if disclosure_problem is not None:
+            raise disclosure_problem
         if sd_jwt.kb_jwt is None and not require_key_binding:
             return Check("proof", "passed", None, f"{sd_jwt.jws.alg} signature verifies", data)
         cnf = sd_jwt.jws.payload.get("cnf")

@@ -97,6 +97,7 @@ AUTHENTICATED_PATHS = ("/api/v1/", "/credentials/issue", "/credentials/status")
 _MATCHERS = {
     "verification": re.compile(rf"^/v/(?P<public_id>{PUBLIC_ID.pattern})$"),
     "did_document": re.compile(rf"^/institutions/(?P<slug>{SLUG})/did\.json$"),
+    "institution": re.compile(rf"^/institutions/(?P<slug>{SLUG})$"),
     "status_list": re.compile(rf"^/status/(?P<slug>{SLUG})/(?P<list_id>{STATUS_LIST_ID.pattern})$"),
     "token_status_list": re.compile(
         rf"^/status/(?P<slug>{SLUG})/(?P<list_id>{STATUS_LIST_ID.pattern})/token$"

@@ -10,8 +10,18 @@ import httpx
 import pytest
 
 import keys
+from app.container import Container
+from issuer.vc_jose import sign_compact_jws
 from tests.support.api import issue_some
-from verifier.sd_jwt import process_disclosures, split_sd_jwt, verify_jws_signature
+from tests.support.corpus import signer
+from verifier.base64url import b64url_encode, compact_json
+from verifier.sd_jwt import (
+    parse_disclosure,
+    process_disclosures,
+    sd_hash,
+    split_sd_jwt,
+    verify_jws_signature,
+)
 from verifier.token_status_list import parse_status_list_token
 
 pytestmark = pytest.mark.anyio
@@ -118,3 +128,78 @@ async def test_the_type_metadata(client: httpx.AsyncClient) -> None:
     assert labels["given_name"]["sr-Cyrl"] == "Име"
     sd = {c["path"][0]: c["sd"] for c in metadata["claims"]}
     assert sd["birthdate"] == "always" and sd["title"] == "never"
+
+
+def present(sd_jwt_vc: str, holder: keys.Signer, keep: tuple[str, ...], **kb: Any) -> str:
+    """A presentation of ``sd_jwt_vc`` with the disclosures of ``keep`` and a KB-JWT."""
+    jwt, *disclosures = sd_jwt_vc.split("~")[:-1]
+    kept = [d for d in disclosures if parse_disclosure(d).name in keep]
+    presented = "~".join([jwt, *kept]) + "~"
+    claims = {"aud": "https://employer.example", "nonce": "n-1", "sd_hash": sd_hash(presented),
+              **kb}  # fmt: skip
+    return presented + sign_compact_jws({"typ": "kb+jwt"}, claims, holder)
+
+
+async def test_verify_an_sd_jwt_vc_and_a_presentation_over_the_vc_api(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], container: Container
+) -> None:
+    _, headers, [issued] = await issue_some(client, admin_headers)
+    text = await sd_jwt_of(client, headers, issued)
+    r = await client.post("/credentials/verify", json={"verifiableCredential": text})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["verdict"] == "valid" and body["format"] == "dc+sd-jwt"
+    assert body["trusted"] is True and body["credential"]["given_name"]
+    # The holder-bound form the OpenID4VCI credential endpoint makes, presented with a subset.
+    holder = signer(keys.P256, "holder")
+    with container.uow(read_only=True) as uow:
+        row = uow.credentials.get(issued_institution(uow), issued["id"])
+        assert row is not None
+        bound = container.sd_jwt_vc.sign(uow, row, keys.public_jwk(holder.public_key))
+    now = int(container.clock().timestamp())
+    presented = present(bound, holder, ("given_name",), iat=now)
+    options = {"challenge": "n-1", "domain": "https://employer.example"}
+    r = await client.post("/credentials/verify",
+                          json={"verifiableCredential": presented, "options": options})  # fmt: skip
+    assert r.status_code == 200, r.text
+    format_data = r.json()["results"][0]["data"]
+    withheld = bound.count("~") - 2  # every disclosure but given_name's
+    assert format_data["disclosed"] == ["given_name"] and format_data["withheld"] == withheld
+    other = {"verifiableCredential": presented, "options": {**options, "challenge": "other"}}
+    r = await client.post("/credentials/verify", json=other)
+    assert r.status_code == 422 and r.json()["verdict"] == "not_genuine"
+    # Revoked: the same answer for the SD-JWT VC.
+    assert (await client.post(f"/api/v1/credentials/{issued['id']}/revoke",
+                              headers=headers)).status_code == 200  # fmt: skip
+    r = await client.post("/credentials/verify", json={"verifiableCredential": text})
+    assert r.status_code == 422 and r.json()["verdict"] == "revoked"
+    for bad in ("abc~", "a.b.c~d~", "~"):
+        r = await client.post("/credentials/verify", json={"verifiableCredential": bad})
+        assert r.status_code in (400, 422), (bad, r.text)
+
+
+def issued_institution(uow: Any) -> int:
+    institution = uow.institutions.by_slug("ts-lj")
+    assert institution is not None
+    return int(institution.id)
+
+
+async def test_the_verify_page_shows_the_disclosed_claims(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    _, headers, [issued] = await issue_some(client, admin_headers)
+    text = await sd_jwt_of(client, headers, issued)
+    jwt, *disclosures = text.split("~")[:-1]
+    names = [d for d in disclosures if parse_disclosure(d).name in ("given_name", "family_name")]
+    only_names = "~".join([jwt, *names]) + "~"
+    r = await client.post("/verify?lang=sl", data={"credential": only_names})
+    assert r.status_code == 200, r.text
+    assert 'data-verdict="valid"' in r.text
+    assert "3D" in r.text or "Ana" in r.text
+    r = await client.post("/verify", data={"credential": "eyJhbGciOiJFZERTQSJ9.e30.~x~"})
+    assert r.status_code == 200 and 'data-verdict="unreadable"' in r.text
+    jwt, _, *rest = text.split("~")
+    eve = b64url_encode(compact_json(["salt", "given_name", "Eve"]))
+    forged = "~".join([jwt, eve, *rest])
+    r = await client.post("/verify", data={"credential": forged})
+    assert r.status_code == 200 and 'data-verdict="not_genuine"' in r.text
