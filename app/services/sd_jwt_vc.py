@@ -83,11 +83,17 @@ class SdJwtVcService:
         claims = micro_credential_claims(json.loads(row.credential_json))
         return issue_sd_jwt_vc(registered, claims, SELECTIVELY_DISCLOSABLE, signer, salt=self._salt)
 
-    def for_institution(self, principal: Principal, credential_id: str) -> str:
-        """The SD-JWT VC (no holder binding) of one of the principal's credentials."""
+    def for_institution(
+        self,
+        principal: Principal,
+        credential_id: str,
+        holder_jwk: Mapping[str, Any] | None = None,
+    ) -> str:
+        """The SD-JWT VC of one of the principal's credentials, bound to ``holder_jwk`` when
+        given."""
         with self._uow(read_only=True) as uow:
             row = require_credential(uow, principal.institution(), credential_id)
-            return self.sign(uow, row, None)
+            return self.sign(uow, row, holder_jwk)
 
     def issuer_metadata(self, slug: str) -> dict[str, Any]:
         """The JWT VC Issuer Metadata of an institution (SD-JWT VC, "JWT VC Issuer

@@ -205,6 +205,28 @@ def sd_jwt_vc(
     return Response(token, media_type=SD_JWT_VC_MEDIA_TYPE, headers={"Cache-Control": "no-store"})
 
 
+class HolderKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    holder_jwk: dict[str, Any] = Field(
+        description="The holder's public JWK (Ed25519, P-256, P-384): it becomes cnf.jwk"
+    )
+
+
+@router.post(
+    "/{credential_id}/sd-jwt",
+    response_class=Response,
+    responses={200: {"content": {SD_JWT_VC_MEDIA_TYPE: {}}, "description": "The SD-JWT VC"}},
+)
+def holder_bound_sd_jwt_vc(
+    credential_id: str, body: HolderKey, container: ContainerDep, principal: CurrentInstitution
+) -> Response:
+    """The credential as an SD-JWT VC bound to ``holder_jwk`` (``cnf.jwk``): for a wallet
+    whose key the institution already has (OpenID4VCI does this with a key proof)."""
+    token = container.sd_jwt_vc.for_institution(principal, credential_id, body.holder_jwk)
+    return Response(token, media_type=SD_JWT_VC_MEDIA_TYPE, headers={"Cache-Control": "no-store"})
+
+
 @router.get("/{credential_id}/download", response_class=Response, responses=_DOWNLOAD)
 def download(
     credential_id: str,
