@@ -54,6 +54,7 @@ from keys import public_key_from_jwk
 from keys.errors import KeysError
 from verifier.did_resolution import DidResolver, ResolvedKey, is_url_identifier, split_method_url
 from verifier.errors import (
+    CredentialFormatError,
     DidResolutionError,
     FetchError,
     SdJwtError,
@@ -63,6 +64,7 @@ from verifier.errors import (
 from verifier.fetch import Fetcher
 from verifier.result import CHECK_NAMES, Check, VerificationResult
 from verifier.sd_jwt import (
+    ProcessedClaims,
     SdJwt,
     parse_jws,
     process_disclosures,
@@ -97,6 +99,18 @@ ANNEX_I_CLAIMS: dict[str, tuple[str, ...]] = {
     "participation_form": ("participation_form",),
     "quality_assurance": ("quality_assurance",),
 }
+
+
+def _deeper(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests arrays or objects more than ``limit`` levels (no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, Mapping) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, Mapping | list))
+    return False
 
 
 def _skipped(name: str, detail: str) -> Check:
@@ -270,13 +284,22 @@ def verify_sd_jwt_vc(
     audience: str | None = None,
     nonce: str | None = None,
     require_key_binding: bool = False,
+    max_depth: int | None = 64,
 ) -> VerificationResult:
     """Verify an SD-JWT VC or a presentation of it (SD-JWT+KB), with the checks of the
     module docstring. ``audience`` and ``nonce`` are what the KB-JWT must carry (None: any
-    string); ``require_key_binding`` refuses a presentation without one. Never raises for
-    bad input."""
+    string); ``require_key_binding`` refuses a presentation without one; the payload and
+    each disclosed value may nest arrays and objects ``max_depth`` levels at most
+    (``nesting_too_deep``). Never raises for bad input."""
     try:
         sd_jwt: SdJwt = split_sd_jwt(text)
+        if max_depth is not None and any(
+            _deeper(value, max_depth)
+            for value in (sd_jwt.jws.payload, *(d.value for d in sd_jwt.disclosures))
+        ):
+            raise CredentialFormatError(
+                "nesting_too_deep", f"arrays and objects nested deeper than {max_depth} levels"
+            )
         typ = sd_jwt.jws.typ
         if typ not in SD_JWT_VC_TYPS:
             raise SdJwtError("typ_unsupported", f"typ {typ!r} is not dc+sd-jwt")
@@ -297,10 +320,9 @@ def verify_sd_jwt_vc(
         disclosure_problem = exc
         try:  # the signed claims alone
             processed = process_disclosures(payload, ())
-        except SdJwtError:
-            processed = process_disclosures(
-                {k: v for k, v in payload.items() if k not in ("_sd", "_sd_alg")}, ()
-            )
+        except SdJwtError:  # not even the signed digests can be read
+            signed = {k: v for k, v in payload.items() if k not in ("_sd", "_sd_alg")}
+            processed = ProcessedClaims(signed, (), 0)
     iss: str = payload["iss"]
     claims = processed.claims
     format_check = Check("format", "passed", None, FORMAT_SD_JWT_VC, {

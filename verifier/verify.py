@@ -716,7 +716,7 @@ def verify_credential(
         return verify_sd_jwt_vc(
             sd_jwt, resolver=resolver, fetcher=fetcher, now=now, clock_skew=clock_skew,
             algorithms=algorithms, trusted_issuers=trusted_issuers, audience=audience,
-            nonce=nonce, require_key_binding=require_key_binding,
+            nonce=nonce, require_key_binding=require_key_binding, max_depth=max_depth,
         )  # fmt: skip
     run = _Verification(
         resolver,

@@ -159,3 +159,46 @@ def test_validity_window(world: World) -> None:
     assert world.verify(text).verdict == "expired"
     text = world.credential(nbf=int((NOW + timedelta(days=1)).timestamp()))
     assert world.verify(text).verdict == "not_yet_valid"
+
+
+def _jws(payload: Any, header: Any = None) -> str:
+    head = b64url_encode(
+        compact_json(header if header is not None else {"alg": "EdDSA", "typ": "dc+sd-jwt"})
+    )
+    return f"{head}.{b64url_encode(compact_json(payload))}.c2ln"
+
+
+def test_hostile_input_is_a_verdict_never_an_exception(world: World) -> None:
+    deep_text = "[" * 5000 + "]" * 5000
+    good = {"iss": world.did, "vct": "v", "iat": 1}
+    cases = [
+        _jws({**good, "_sd": "nope"}) + "~",
+        _jws({**good, "_sd": [1, 2]}) + "~",
+        _jws({**good, "_sd_alg": "md5", "_sd": []}) + "~",
+        _jws({**good, "status": {"status_list": {"idx": "1", "uri": 5}}}) + "~",
+        _jws({**good, "cnf": "key"}) + "~",
+        _jws({**good, "iss": 5}) + "~",
+        _jws({**good, "exp": 10**30}) + "~",
+        _jws({**good, "nbf": True}) + "~",
+        _jws({**good, "a": [{"...": "x", "b": 1}]}) + "~",
+        _jws(good, {"alg": "none", "typ": "dc+sd-jwt"}) + "~",
+        _jws(good, {"alg": "EdDSA", "typ": "dc+sd-jwt", "kid": 5}) + "~",
+        _jws(good, {"alg": "EdDSA", "typ": "vc+jwt"}) + "~",
+        _jws(good) + "~" + b64url_encode(deep_text.encode()) + "~",
+        _jws(good) + "~" + b64url_encode(compact_json(["s", "n", [[[1]]]])) + "~",
+        _jws({**good, "x": [[[[[[[[1]]]]]]]]}) + "~",
+        _jws(good) + "~" + "~".join(["WyJzIiwibiIsMV0"] * 300) + "~",
+        _jws(good) + "~e30~",
+        _jws(good) + "~not-a-kb",
+        _jws({**good, "cnf": {"jwk": {"kty": "OKP", "crv": "Ed25519", "x": 5}}})
+        + "~"
+        + _jws({"iat": 1}, {"alg": "EdDSA", "typ": "kb+jwt"}),
+    ]
+    nested: Any = 1
+    for _ in range(900):
+        nested = {"a": nested}
+    cases.append(_jws({**good, "deep": nested}) + "~")
+    for case in cases:
+        result = world.verify(case)
+        assert not result.verified, case[:80]
+        assert result.verdict in ("not_genuine", "status_unknown"), (case[:80], result.verdict)
