@@ -4,7 +4,9 @@ and a fake fetcher behind the Fetcher protocol for the status list."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +18,10 @@ from issuer.sd_jwt_vc import SELECTIVELY_DISCLOSABLE, micro_credential_claims
 from issuer.token_status_list import pack_statuses, status_list_token
 from issuer.vc_jose import sign_compact_jws
 from tests.support.corpus import NOW, FakeFetcher, signer
+from tests.support.url_host import DocumentHost
 from tests.unit.test_credential_model import AWARD, ISSUER, LEARNER, SPEC
 from verifier.base64url import b64url_encode, compact_json
+from verifier.cli import main
 from verifier.did_resolution import DidResolver
 from verifier.result import VerificationResult
 from verifier.sd_jwt import parse_disclosure, sd_hash
@@ -28,7 +32,8 @@ AUD, NONCE = "https://employer.example", "n-0S6_WzA2Mj"
 
 
 class World:
-    def __init__(self) -> None:
+    def __init__(self, status_uri: str = STATUS_URI) -> None:
+        self.status_uri = status_uri
         probe = signer(keys.ED25519, "did:x#k")
         self.did = keys.did_key(probe.public_key)
         method = keys.did_key_document(self.did)["verificationMethod"][0]["id"]
@@ -40,11 +45,12 @@ class World:
 
     def publish(self, **change: Any) -> None:
         token = status_list_token(
-            uri=change.pop("uri", STATUS_URI), data=pack_statuses(1024, self.statuses),
+            uri=change.pop("uri", self.status_uri), data=pack_statuses(1024, self.statuses),
             signer=change.pop("by", self.issuer), issued_at=NOW, issuer=self.did,
             valid_for=timedelta(days=1),
         )  # fmt: skip
-        self.fetcher.put(STATUS_URI, token, "application/statuslist+jwt")
+        self.token = token
+        self.fetcher.put(self.status_uri, token, "application/statuslist+jwt")
 
     def credential(self, *, holder: bool = True, **registered: Any) -> str:
         claims = micro_credential_claims(build_credential(SPEC, ISSUER, LEARNER, AWARD))
@@ -52,7 +58,7 @@ class World:
             issuer=self.did, vct="https://school.example/vct/micro-credential", issued_at=NOW,
             valid_from=NOW - timedelta(days=1), valid_until=NOW + timedelta(days=365),
             holder_jwk=keys.public_jwk(self.holder.public_key) if holder else None,
-            status_uri=STATUS_URI, status_index=7,
+            status_uri=self.status_uri, status_index=7,
         )  # fmt: skip
         return issue_sd_jwt_vc({**base, **registered}, claims, SELECTIVELY_DISCLOSABLE,
                                self.issuer)  # fmt: skip
@@ -202,3 +208,25 @@ def test_hostile_input_is_a_verdict_never_an_exception(world: World) -> None:
         result = world.verify(case)
         assert not result.verified, case[:80]
         assert result.verdict in ("not_genuine", "status_unknown"), (case[:80], result.verdict)
+
+
+def test_the_command_line_verifies_an_sd_jwt_vc_and_a_presentation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with DocumentHost() as host:
+        world = World(host.url("/status/list/token"))
+        host.documents["/status/list/token"] = ("application/statuslist+jwt", world.token.encode())
+        credential = tmp_path / "credential.sd-jwt"
+        credential.write_text(world.credential() + "\n")
+        now = ["--now", NOW.isoformat(), "--allow-host", host.host_port]
+        assert main([str(credential), *now]) == 0
+        out = capsys.readouterr().out
+        assert out.splitlines()[0] == "VERIFIED: valid"
+        presented = tmp_path / "presented.sd-jwt"
+        presented.write_text(world.present(credential.read_text().strip(), ("given_name",)))
+        options = ["--challenge", NONCE, "--domain", AUD]
+        assert main([str(presented), *now, *options, "--json"]) == 0
+        result = json.loads(capsys.readouterr().out)
+        assert result["format"] == "dc+sd-jwt" and result["credential"]["given_name"] == "Ana"
+        assert main([str(presented), *now, "--challenge", "wrong"]) == 1
+        assert "key_binding_invalid" in capsys.readouterr().out
