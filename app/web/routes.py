@@ -105,6 +105,7 @@ def _result_context(
         "show_checks": verdict_code not in INPUT_VERDICTS,
         "summary": summary if summary is not None and summary.says_anything else None,
         "checks": _checks_for(result, verdict_code, verdict.tone),
+        "withheld": _withheld(result),
         "participation_labels": PARTICIPATION_LABELS,
         "note_labels": NOTE_LABELS,
         "raw_json": (
@@ -113,6 +114,15 @@ def _result_context(
             else None
         ),
     }
+
+
+def _withheld(result: VerificationResult) -> int:
+    """How many claims of an SD-JWT VC the holder did not disclose (0 for other formats)."""
+    form = result.check("format")
+    if result.format != FORMAT_SD_JWT_VC or form is None or not form.passed:
+        return 0
+    count = form.data.get("withheld")
+    return count if isinstance(count, int) else 0
 
 
 def _without_birth_date(raw: Mapping[str, Any] | None) -> tuple[Mapping[str, Any] | None, bool]:

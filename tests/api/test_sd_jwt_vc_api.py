@@ -196,6 +196,9 @@ async def test_the_verify_page_shows_the_disclosed_claims(
     assert r.status_code == 200, r.text
     assert 'data-verdict="valid"' in r.text
     assert "3D" in r.text or "Ana" in r.text
+    withheld = len(disclosures) - len(names)
+    assert f'data-withheld="{withheld}"' in r.text and "ki jih imetnik ni želel pokazati" in r.text
+    assert "Razkriti podatki (SD-JWT VC)" in r.text
     r = await client.post("/verify", data={"credential": "eyJhbGciOiJFZERTQSJ9.e30.~x~"})
     assert r.status_code == 200 and 'data-verdict="unreadable"' in r.text
     jwt, _, *rest = text.split("~")
