@@ -83,6 +83,7 @@ CLAIMS: tuple[ClaimInfo, ...] = (
     ClaimInfo("further_information", "Further information", "never"),
     ClaimInfo("awarding_date", "Date of issue", "never"),
     ClaimInfo("awarding_body", "Issuer", "never"),
+    ClaimInfo("credential_id", "Credential identifier", "never"),
 )
 #: The claims the holder may withhold: selectively disclosable in every SD-JWT VC we issue.
 SELECTIVELY_DISCLOSABLE = frozenset({"given_name", "family_name", "birthdate", "grade"})

@@ -98,8 +98,7 @@ class SdJwtVcService:
     def issuer_metadata(self, slug: str) -> dict[str, Any]:
         """The JWT VC Issuer Metadata of an institution (SD-JWT VC, "JWT VC Issuer
         Metadata"): ``issuer`` = its https identifier, ``jwks`` = its published keys."""
-        jwks = self._did_documents.jwks(slug)  # NotFound for an unknown institution
-        return {"issuer": self._urls.institution(slug), "jwks": jwks}
+        return self._did_documents.jwt_vc_issuer_metadata(slug, self._urls.institution(slug))
 
     def type_metadata(self) -> dict[str, Any]:
         """The SD-JWT VC Type Metadata of the micro-credential (served at its ``vct``)."""

@@ -153,8 +153,9 @@ class LocalFetcher:
                 return Fetched(url, 200, published.media_type, published.body)
             if found.kind == "jwt_vc_issuer":
                 slug = found.params["slug"]
-                metadata = {"issuer": self._urls.institution(slug),
-                            "jwks": self._did_documents.jwks(slug)}  # fmt: skip
+                metadata = self._did_documents.jwt_vc_issuer_metadata(
+                    slug, self._urls.institution(slug)
+                )
                 return Fetched(url, 200, "application/json", json.dumps(metadata).encode())
         except NotFound as exc:
             raise FetchError("fetch_failed", f"{url}: 404 {exc.detail}") from exc

@@ -191,7 +191,7 @@ def test_micro_credential_claims() -> None:
     assert claims["awarding_date"] == "2026-11-20"
     assert claims["awarding_body"]["country"] == "SVN"
     assert set(claims) >= SELECTIVELY_DISCLOSABLE
-    assert {c.name for c in CLAIMS} - {"nqf_level"} | {"credential_id"} == set(claims)
+    assert {c.name for c in CLAIMS} - {"nqf_level"} == set(claims)
 
 
 def test_type_metadata_lists_every_claim_in_every_language() -> None:
