@@ -80,6 +80,13 @@ async def test_the_sd_jwt_vc_of_a_credential(
     assert (await client.get("/.well-known/jwt-vc-issuer/institutions/nobody")).status_code == 404
     other = await client.get(f"/api/v1/credentials/{issued['id']}/sd-jwt")
     assert other.status_code == 401
+    for bad in ({"kty": "OKP", "crv": "Ed25519", "x": "AAAA"}, {"kty": "RSA"},
+                {**keys.public_jwk(public), "d": "secret"}):  # fmt: skip
+        r = await client.post(f"/api/v1/credentials/{issued['id']}/sd-jwt",
+                              json={"holder_jwk": bad}, headers=headers)  # fmt: skip
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert "jwk" in r.text
 
 
 async def test_one_revocation_or_suspension_shows_in_the_token_status_list(
@@ -94,7 +101,10 @@ async def test_one_revocation_or_suspension_shows_in_the_token_status_list(
     ]
     assert ref1["uri"] == ref2["uri"] and ref1["idx"] != ref2["idx"]
     assert await token_status(client, ref1) == 0
-    etag = (await client.get(ref1["uri"])).headers["etag"]
+    first_fetch = await client.get(ref1["uri"])
+    etag = first_fetch.headers["etag"]
+    assert first_fetch.headers["cache-control"] == "public, max-age=60"
+    assert (await client.get(ref1["uri"])).content == first_fetch.content  # not signed again
     assert (await client.get(ref1["uri"], headers={"If-None-Match": etag})).status_code == 304
 
     base = f"/api/v1/credentials/{first['id']}"
