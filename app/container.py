@@ -35,6 +35,7 @@ from app.services.limits import InputLimits
 from app.services.mail_outbox import MailQueue, mail_domain
 from app.services.mail_sender import MailSender, OfferLinks, SmtpTransport
 from app.services.openid4vci import Openid4vciService
+from app.services.sd_jwt_vc import SdJwtVcService
 from app.services.signing_keys import SigningKeyService
 from app.services.status import StatusService
 from app.services.vc_api import VcApiIssuer
@@ -70,6 +71,7 @@ class Container:
     did_documents: DidDocuments = field(init=False)
     achievements: AchievementService = field(init=False)
     status: StatusService = field(init=False)
+    sd_jwt_vc: SdJwtVcService = field(init=False)
     issuance: IssuanceService = field(init=False)
     credential_store: CredentialStore = field(init=False)
     mail_queue: MailQueue = field(init=False)
@@ -123,7 +125,11 @@ class Container:
             metrics=metrics,
             document_loader=loader,
             list_size=settings.status_list_size,
+            token_ttl=settings.status_max_age,
             clock=clock,
+        )
+        self.sd_jwt_vc = SdJwtVcService(
+            uow, self.signing_keys, self.did_documents, urls=urls, clock=clock
         )
         self.wallet_tokens = WalletTokens(self.secrets.master_key)
         self.mail_queue = MailQueue(
@@ -197,6 +203,7 @@ class Container:
             access_token_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
             nonce_ttl=timedelta(seconds=settings.nonce_ttl_seconds),
             metrics=metrics,
+            sd_jwt_vc=self.sd_jwt_vc,
             clock=clock,
         )
         self.mail_sender = self._mail_sender(offers=self.openid4vci)

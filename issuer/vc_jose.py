@@ -14,25 +14,27 @@ and ``ES384`` (RFC 7518, section 3.4), which is exactly what the JWS signature m
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from keys import ED25519, P256, P384, Signer
+from verifier.base64url import b64url_encode, compact_json
 from verifier.vc_model import parse_datetime
 
 JWS_ALGORITHMS: dict[str, str] = {ED25519: "EdDSA", P256: "ES256", P384: "ES384"}
 MEDIA_TYPE = "application/vc+jwt"
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _json(value: Mapping[str, Any]) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+def sign_compact_jws(header: Mapping[str, Any], payload: Mapping[str, Any], signer: Signer) -> str:
+    """The compact JWS (RFC 7515 section 7.1) of ``payload`` under ``header``, signed by
+    ``signer``; ``header`` gets ``alg`` from the signer's key type (:data:`JWS_ALGORITHMS`)."""
+    protected = {"alg": JWS_ALGORITHMS[signer.algorithm], **header}
+    signing_input = (
+        f"{b64url_encode(compact_json(protected))}.{b64url_encode(compact_json(payload))}"
+    )
+    signature = signer.sign(signing_input.encode("ascii"))
+    return f"{signing_input}.{b64url_encode(signature)}"
 
 
 def jwt_claims(
@@ -60,15 +62,7 @@ def encode_vc_jwt(
     if "proof" in credential:
         raise ValueError("a vc+jwt secures the unsecured credential: remove 'proof' first")
     credential = jwt_claims(credential, issued_at=issued_at)
-    header = {
-        "alg": JWS_ALGORITHMS[signer.algorithm],
-        "typ": "vc+jwt",
-        "cty": "vc",
-        "kid": signer.id,
-    }
-    signing_input = f"{_b64url(_json(header))}.{_b64url(_json(credential))}"
-    signature = signer.sign(signing_input.encode("ascii"))
-    return f"{signing_input}.{_b64url(signature)}"
+    return sign_compact_jws({"typ": "vc+jwt", "cty": "vc", "kid": signer.id}, credential, signer)
 
 
 def enveloped_credential(jwt: str) -> dict[str, Any]:

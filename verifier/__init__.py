@@ -1,4 +1,5 @@
-"""Standalone verifier library: proofs, JWTs, DID resolution, status lists, completeness.
+"""Standalone verifier library: proofs, JWTs, SD-JWT VCs, DID resolution, status lists
+(Bitstring and Token Status Lists), completeness.
 
 Framework-free and offline by default: the clock, the JSON-LD document loader, the fetcher
 (the only network access) and the allowed algorithms are parameters. Start with
@@ -24,7 +25,9 @@ from verifier.errors import (
     JoseError,
     JsonLdError,
     ProofError,
+    SdJwtError,
     StatusListError,
+    TokenStatusListError,
     VerifierError,
 )
 from verifier.fetch import BudgetedFetcher, FetchBudget, Fetched, Fetcher, HttpFetcher
@@ -45,6 +48,7 @@ from verifier.presentation import (
     verify_presentation,
 )
 from verifier.result import CHECK_NAMES, Check, VerificationResult
+from verifier.sd_jwt_vc import verify_sd_jwt_vc
 from verifier.status_list import (
     MIN_LIST_SIZE,
     PURPOSES,
@@ -89,8 +93,10 @@ __all__ = [
     "ProofCheck",
     "ProofError",
     "ResolvedKey",
+    "SdJwtError",
     "StatusCheck",
     "StatusListError",
+    "TokenStatusListError",
     "VerificationResult",
     "VerifierError",
     "bundled_document_loader",
@@ -115,4 +121,5 @@ __all__ = [
     "verify_jws",
     "verify_presentation",
     "verify_proof",
+    "verify_sd_jwt_vc",
 ]

@@ -65,7 +65,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Verify a W3C verifiable credential (JSON-LD with a Data Integrity proof, "
-        "vc+jwt, VC-JWT 1.1 or enveloped): proof, issuer key, validity, status, "
+        "vc+jwt, VC-JWT 1.1 or enveloped) or an SD-JWT VC (with or without a key binding "
+        "JWT): proof, issuer key, validity, status, "
         "EU micro-credential completeness and issuer trust.",
     )
     parser.add_argument("source", help="a file, an http(s) URL, or - for standard input")
@@ -90,11 +91,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--challenge", metavar="TEXT",
-        help="a presentation's proof must carry this challenge (vp+jwt: nonce)",
+        help="a presentation's proof must carry this challenge (vp+jwt and an SD-JWT VC's "
+        "key binding JWT: nonce)",
     )  # fmt: skip
     parser.add_argument(
         "--domain", metavar="TEXT",
-        help="a presentation's proof must carry this domain (vp+jwt: aud)",
+        help="a presentation's proof must carry this domain (vp+jwt and an SD-JWT VC's key "
+        "binding JWT: aud)",
     )  # fmt: skip
     parser.add_argument("--now", metavar="ISO", help="verify as of this time (ISO 8601)")
     parser.add_argument(
@@ -264,12 +267,14 @@ def main(
                     now=now,
                     clock_skew=timedelta(seconds=args.skew),
                     trusted_issuers=args.trust,
+                    audience=args.domain,
+                    nonce=args.challenge,
                 )
     except _UsageError as exc:
         parser.print_usage(sys.stderr)
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.challenge is not None or args.domain is not None:
+    if (args.challenge is not None or args.domain is not None) and result.format != "dc+sd-jwt":
         print(f"{parser.prog}: note: --challenge/--domain apply to presentations only",
               file=sys.stderr)  # fmt: skip
     if args.json:

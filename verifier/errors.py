@@ -38,6 +38,17 @@ Exception tree::
     │                          ``claims_invalid``, ``iss_mismatch``, ``envelope_unsupported``,
     │                          ``kid_missing``, ``alg_not_allowed``, ``alg_key_mismatch``,
     │                          ``signature_invalid``
+    ├── SdJwtError             an SD-JWT (VC) or its key binding that cannot be read or does
+    │                          not verify (RFC 9901; SD-JWT VC; :mod:`verifier.sd_jwt`):
+    │                          ``sd_jwt_malformed``, ``disclosure_invalid``,
+    │                          ``disclosure_duplicate``, ``disclosure_unreferenced``,
+    │                          ``sd_alg_unsupported``, ``claim_conflict``, ``typ_unsupported``,
+    │                          ``claims_invalid``, ``key_binding_missing``,
+    │                          ``key_binding_invalid``, ``cnf_missing``
+    ├── TokenStatusListError   a Token Status List token that cannot be read
+    │                          (draft-ietf-oauth-status-list; :mod:`verifier.token_status_list`):
+    │                          ``status_list_token_malformed``, ``status_list_token_mismatch``,
+    │                          ``status_list_token_expired``, ``status_index_out_of_range``
     └── CredentialFormatError  input that is not a credential in any form we read, or breaks
                                the VC data model (:mod:`verifier.verify`):
                                ``format_unrecognized``, ``data_model_invalid``,
@@ -175,6 +186,37 @@ class JoseError(VerifierError):
         "alg_not_allowed": "JWS algorithm not allowed",
         "alg_key_mismatch": "JWS algorithm does not match the key type",
         "signature_invalid": "The JWS signature does not verify",
+    }
+
+
+class SdJwtError(VerifierError):
+    """An SD-JWT or SD-JWT VC (RFC 9901; draft-ietf-oauth-sd-jwt-vc) that cannot be read, whose
+    disclosures do not match its digests, or whose key binding JWT does not verify."""
+
+    titles: ClassVar[Mapping[str, str]] = {
+        "sd_jwt_malformed": "Malformed SD-JWT",
+        "disclosure_invalid": "Invalid disclosure",
+        "disclosure_duplicate": "A disclosure or digest appears twice",
+        "disclosure_unreferenced": "A disclosure whose digest the SD-JWT does not contain",
+        "sd_alg_unsupported": "Unsupported _sd_alg",
+        "claim_conflict": "A disclosed claim name is reserved or present already",
+        "typ_unsupported": "Unsupported typ",
+        "claims_invalid": "Invalid JWT claims",
+        "key_binding_missing": "Key binding JWT required but absent",
+        "key_binding_invalid": "The key binding JWT does not verify",
+        "cnf_missing": "A key binding JWT but no cnf holder key",
+    }
+
+
+class TokenStatusListError(VerifierError):
+    """A Token Status List token (draft-ietf-oauth-status-list, sections 4-5) that cannot be
+    read or does not fit the referenced status."""
+
+    titles: ClassVar[Mapping[str, str]] = {
+        "status_list_token_malformed": "Malformed status list token",
+        "status_list_token_mismatch": "The status list token is for another URI",
+        "status_list_token_expired": "The status list token has expired",
+        "status_index_out_of_range": "Status list index outside the list",
     }
 
 

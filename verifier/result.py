@@ -6,8 +6,10 @@ it returns a :class:`VerificationResult` whose checks say what passed and why an
 Checks, in the order they are made (``name``):
 
 ``format``        the input parses as a credential: JSON-LD VC 2.0/1.1 with a Data Integrity
-                  proof, a VC-JOSE-COSE ``vc+jwt``, a legacy VC-JWT (``vc`` claim), or an
-                  ``EnvelopedVerifiableCredential``; the VC data model rules hold
+                  proof, a VC-JOSE-COSE ``vc+jwt``, a legacy VC-JWT (``vc`` claim), an
+                  ``EnvelopedVerifiableCredential``, or an SD-JWT VC (``dc+sd-jwt``, see
+                  :mod:`verifier.sd_jwt_vc` for what each check means there); the VC data
+                  model rules hold
 ``proof``         the proof or JWS signature verifies with the key of the verification method
 ``issuer_key``    that key belongs to the issuer (controller = the issuer's DID or URL, or the
                   issuer's JWK Set for a vc+jwt of a URL issuer) and is listed for

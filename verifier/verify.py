@@ -102,6 +102,8 @@ from verifier.fetch import BudgetedFetcher, FetchBudget, Fetcher
 from verifier.jsonld import DocumentLoader, bundled_document_loader, check_expands
 from verifier.related_resource import related_resource_mismatches
 from verifier.result import CHECK_NAMES, UNDETERMINED_CODES, Check, VerificationResult
+from verifier.sd_jwt import is_sd_jwt
+from verifier.sd_jwt_vc import verify_sd_jwt_vc
 from verifier.status_list import ENTRY_TYPE, PURPOSES, StatusCheck, check_status_entry
 from verifier.vc_jwt import (
     DEFAULT_ALGORITHMS,
@@ -681,8 +683,16 @@ def verify_credential(
     budget_seconds: float | None = FETCH_BUDGET_SECONDS,
     max_status_entries: int | None = MAX_STATUS_ENTRIES,
     max_depth: int | None = MAX_DEPTH,
+    audience: str | None = None,
+    nonce: str | None = None,
+    require_key_binding: bool = False,
 ) -> VerificationResult:
     """Verify ``credential`` in any form microcred reads and report every check.
+
+    An SD-JWT VC (text with ``~`` after a compact JWS, SD-JWT VC draft; a presentation of it
+    with a key binding JWT too) goes to :func:`verifier.sd_jwt_vc.verify_sd_jwt_vc`, with
+    ``audience`` and ``nonce`` (what its KB-JWT must carry; None: any) and
+    ``require_key_binding``; the other forms ignore those three.
 
     VC Data Model 2.0 section 7.1 with the checks and their order as in the module
     docstring. ``resolver`` finds issuer keys; ``fetcher`` fetches status lists (None: the
@@ -701,6 +711,13 @@ def verify_credential(
         raise ValueError("now must be timezone-aware")
     if max_fetches is not None or budget_seconds is not None:
         resolver, fetcher = _budgeted(resolver, fetcher, FetchBudget(max_fetches, budget_seconds))
+    sd_jwt = _sd_jwt_text(credential)
+    if sd_jwt is not None:
+        return verify_sd_jwt_vc(
+            sd_jwt, resolver=resolver, fetcher=fetcher, now=now, clock_skew=clock_skew,
+            algorithms=algorithms, trusted_issuers=trusted_issuers, audience=audience,
+            nonce=nonce, require_key_binding=require_key_binding, max_depth=max_depth,
+        )  # fmt: skip
     run = _Verification(
         resolver,
         fetcher,
@@ -768,6 +785,19 @@ def verify_credential(
         issuer=parsed.issuer,
         verification_method=authentication.verification_method,
     )
+
+
+def _sd_jwt_text(value: Mapping[str, Any] | str | bytes) -> str | None:
+    """The text of an SD-JWT (a compact JWS followed by ``~``), or None for other input."""
+    if isinstance(value, bytes | bytearray):
+        try:
+            value = bytes(value).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None
+    if isinstance(value, str):
+        text = value.strip().lstrip("\ufeff")
+        return text if is_sd_jwt(text) else None
+    return None
 
 
 def _nested_deeper(value: Any, limit: int) -> bool:

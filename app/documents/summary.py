@@ -317,3 +317,80 @@ def summarize(
         ),
         notes=_notes(specification, lang),
     )
+
+
+def _plain(value: Any) -> str | None:
+    return (
+        str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else None
+    )
+
+
+def summarize_sd_jwt_vc(
+    claims: Mapping[str, Any] | None,
+    lang: Language,
+    *,
+    recorded: RecordedIssuer | None = None,
+) -> CredentialSummary | None:
+    """The summary of the disclosed claims of a micro-credential SD-JWT VC
+    (:mod:`issuer.sd_jwt_vc`): what the holder did not disclose stays empty. ``recorded`` as
+    for :func:`summarize`, found by the SD-JWT VC's ``iss``."""
+    if not isinstance(claims, Mapping):
+        return None
+    body = _map(claims.get("awarding_body"))
+    names = [claims.get(k) for k in ("given_name", "family_name")]
+    issuer_name: str | None = pick_text(body.get("name"), lang)
+    country = _plain(body.get("country"))
+    found = pycountry.countries.get(alpha_3=country) if country and len(country) == 3 else None
+    issuer_country = str(found.alpha_2) if found is not None else None
+    iss = _plain(claims.get("iss"))
+    if recorded is not None:  # the caller found it by the verified iss
+        issuer_name, issuer_country = recorded.name, recorded.country
+    nbf, exp = claims.get("nbf"), claims.get("exp")
+    mode = claims.get("participation_form")
+    notes = tuple(
+        (name, text)
+        for name in ("quality_assurance", "supervision", "stackability", "further_information")
+        if (text := pick_text(claims.get(name), lang))
+    )
+    return CredentialSummary(
+        credential_id=_plain(claims.get("credential_id")),
+        learner=" ".join(n for n in names if isinstance(n, str)) or None,
+        date_of_birth=_datetime(f"{claims['birthdate']}T00:00:00Z")
+        if isinstance(claims.get("birthdate"), str)
+        else None,
+        title=pick_text(claims.get("title"), lang),
+        description=pick_text(claims.get("description"), lang),
+        issuer_name=issuer_name,
+        issuer_did=iss,
+        issuer_country=issuer_country,
+        issued=_datetime(f"{claims['awarding_date']}T00:00:00Z")
+        if isinstance(claims.get("awarding_date"), str)
+        else None,
+        valid_from=_numeric_date(nbf),
+        valid_until=_numeric_date(exp),
+        ects=_decimal(claims.get("ects")),
+        workload_hours=_hours(claims.get("workload")),
+        eqf_level=claims["eqf_level"]
+        if isinstance(claims.get("eqf_level"), int) and 1 <= claims["eqf_level"] <= 8
+        else None,
+        nqf_level=pick_text(claims.get("nqf_level"), lang),
+        learning_outcomes=tuple(
+            t
+            for o in _items(claims.get("learning_outcomes"))
+            if (t := pick_text(_map(o).get("title"), lang))
+        ),
+        grade=_plain(claims.get("grade")),
+        assessment_type=pick_text(claims.get("assessment_type"), lang),
+        participation=mode if isinstance(mode, str) and mode in PARTICIPATION_MODES else None,
+        prerequisites=pick_text(claims.get("prerequisites"), lang),
+        notes=notes,
+    )
+
+
+def _numeric_date(value: Any) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

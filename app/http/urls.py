@@ -11,13 +11,20 @@ token               random bits  where
 ==================  ===========  ==============================================
 ``public_id``       128          ``/v/<public_id>``: the verification page (QR code)
 ``wallet_token``    192          ``/wallet/<token>``: the learner's private page
-``status_list_id``  96           ``/status/<slug>/<id>``: a status list credential
+``status_list_id``  96           ``/status/<slug>/<id>``: a status list credential,
+                                 ``/status/<slug>/<id>/token``: the same list as an
+                                 IETF Token Status List (``statuslist+jwt``)
 ``offer_id``        192          ``.../openid4vci/offers/<id>``: a credential offer
 ==================  ===========  ==============================================
 
 OpenID4VCI: each institution is a credential issuer of its own, identified by
 ``<base-url>/institutions/<slug>``; its metadata sits at the well-known URLs with the issuer's
 path after the well-known part (OpenID4VCI 1.0 section 12.2.2, RFC 8414 section 3.1).
+
+SD-JWT VCs name their issuer by the same https URL, ``/institutions/<slug>``, whose JWT VC
+Issuer Metadata is at ``/.well-known/jwt-vc-issuer/institutions/<slug>`` (the well-known part
+goes between the host and the path), and their type by ``/vct/micro-credential``, where the
+type metadata is.
 
 A wallet token is never stored in clear (:mod:`app.services.wallet_tokens`).
 """
@@ -29,6 +36,8 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from verifier.did_resolution import jwt_issuer_metadata_url
+
 __all__ = [
     "API_BATCH_PATH",
     "API_BATCH_RESULTS_PATH",
@@ -39,6 +48,7 @@ __all__ = [
     "CREDENTIAL_ISSUER_METADATA_PATH",
     "DID_DOCUMENT_PATH",
     "JWKS_PATH",
+    "JWT_VC_ISSUER_PATH",
     "OFFER_ID",
     "OPENID4VCI_CREDENTIAL_PATH",
     "OPENID4VCI_NONCE_PATH",
@@ -47,6 +57,8 @@ __all__ = [
     "PUBLIC_ID",
     "STATUS_LIST_ID",
     "STATUS_LIST_PATH",
+    "TOKEN_STATUS_LIST_PATH",
+    "VCT_PATH",
     "VERIFICATION_PATH",
     "WALLET_PATH",
     "WALLET_TOKEN",
@@ -84,6 +96,10 @@ WALLET_PATH = "/wallet/{token}"
 STATUS_LIST_PATH = "/status/{slug}/{list_id}"
 DID_DOCUMENT_PATH = "/institutions/{slug}/did.json"
 JWKS_PATH = "/institutions/{slug}/jwks.json"
+INSTITUTION_PATH = "/institutions/{slug}"
+JWT_VC_ISSUER_PATH = "/.well-known/jwt-vc-issuer/institutions/{slug}"
+TOKEN_STATUS_LIST_PATH = "/status/{slug}/{list_id}/token"  # noqa: S105 - a path
+VCT_PATH = "/vct/micro-credential"
 CONTEXT_PATH = "/contexts/microcred/v1"
 API_CREDENTIAL_PATH = "/api/v1/credentials/{credential_id}"
 API_BATCH_PATH = "/api/v1/batches/{batch_id}"
@@ -101,7 +117,12 @@ AUTHENTICATED_PATHS = ("/api/v1/", "/credentials/issue", "/credentials/status")
 _MATCHERS = {
     "verification": re.compile(rf"^/v/(?P<public_id>{PUBLIC_ID.pattern})$"),
     "did_document": re.compile(rf"^/institutions/(?P<slug>{SLUG})/did\.json$"),
+    "institution": re.compile(rf"^/institutions/(?P<slug>{SLUG})$"),
     "status_list": re.compile(rf"^/status/(?P<slug>{SLUG})/(?P<list_id>{STATUS_LIST_ID.pattern})$"),
+    "token_status_list": re.compile(
+        rf"^/status/(?P<slug>{SLUG})/(?P<list_id>{STATUS_LIST_ID.pattern})/token$"
+    ),
+    "jwt_vc_issuer": re.compile(rf"^/\.well-known/jwt-vc-issuer/institutions/(?P<slug>{SLUG})$"),
     "wallet": re.compile(rf"^/wallet/(?P<token>{WALLET_TOKEN.pattern})$"),
 }
 
@@ -135,6 +156,22 @@ class PublicUrls:
 
     def status_list(self, slug: str, list_id: str) -> str:
         return self._url(STATUS_LIST_PATH, slug=slug, list_id=list_id)
+
+    def token_status_list(self, slug: str, list_id: str) -> str:
+        return self._url(TOKEN_STATUS_LIST_PATH, slug=slug, list_id=list_id)
+
+    def institution(self, slug: str) -> str:
+        """The institution's https identifier: the ``iss`` of its SD-JWT VCs."""
+        return self._url(INSTITUTION_PATH, slug=slug)
+
+    def jwt_vc_issuer(self, slug: str) -> str:
+        """Where the JWT VC Issuer Metadata of :meth:`institution` is: the well-known part
+        between the host and the path (SD-JWT VC, "JWT VC Issuer Metadata")."""
+        return jwt_issuer_metadata_url(self.institution(slug))
+
+    def vct(self) -> str:
+        """The ``vct`` of the micro-credential SD-JWT VC, where its type metadata is."""
+        return self._url(VCT_PATH)
 
     def did_document(self, slug: str) -> str:
         return self._url(DID_DOCUMENT_PATH, slug=slug)

@@ -473,6 +473,20 @@ class StatusListRepository:
         row = self.session.execute(stmt).one_or_none()
         return None if row is None else PublishedState(*row)
 
+    def suspended_indexes(self, revocation_list_id: int) -> list[int]:
+        """The revocation-list indexes of the suspended credentials of a revocation list (the
+        Token Status List of that list shows them as suspended), in order."""
+        stmt = (
+            select(Credential.revocation_index)
+            .where(
+                Credential.revocation_list_id == revocation_list_id,
+                Credential.status == "suspended",
+                Credential.revocation_index.is_not(None),
+            )
+            .order_by(Credential.revocation_index)
+        )
+        return [index for index in self.session.scalars(stmt) if index is not None]
+
     def signed_body(self, list_id: int, fmt: str) -> bytes | str | None:
         column = StatusList.signed_jwt if fmt == "jwt" else StatusList.signed_json
         return self.session.scalar(select(column).where(StatusList.id == list_id))

@@ -1,5 +1,6 @@
 """What institutions publish about their keys: the DID document (``did:web``; a ``did:key``
-document is derived from the key) and the same keys as a JWK Set."""
+document is derived from the key), the same keys as a JWK Set, and that set in the JWT VC
+Issuer Metadata of their SD-JWT VCs."""
 
 from __future__ import annotations
 
@@ -50,3 +51,8 @@ class DidDocuments:
                 jwk.update({"alg": public.jws_algorithm, "use": "sig"})
                 jwks.append(jwk)
             return {"keys": jwks}
+
+    def jwt_vc_issuer_metadata(self, slug: str, issuer: str) -> dict[str, Any]:
+        """The JWT VC Issuer Metadata of the institution's SD-JWT VCs (SD-JWT VC, "JWT VC
+        Issuer Metadata"): ``issuer`` (its https identifier) and its keys as ``jwks``."""
+        return {"issuer": issuer, "jwks": self.jwks(slug)}

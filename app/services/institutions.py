@@ -283,6 +283,19 @@ class InstitutionService:
         with self._uow(read_only=True) as uow:
             return frozenset(i.did for i in uow.institutions.ordered_by_slug())
 
+    def issuer_urls(self) -> frozenset[str]:
+        """The https identifiers of every institution (the ``iss`` of their SD-JWT VCs)."""
+        with self._uow(read_only=True) as uow:
+            return frozenset(
+                self._urls.institution(i.slug) for i in uow.institutions.ordered_by_slug()
+            )
+
+    def did_of_slug(self, slug: str) -> str | None:
+        """The DID of the institution ``slug`` (None: not one of ours)."""
+        with self._uow(read_only=True) as uow:
+            institution = uow.institutions.by_slug(slug)
+            return institution.did if institution is not None else None
+
     def recorded_issuer(self, did: str) -> RecordedIssuer | None:
         """Our record of the institution whose DID is ``did`` (None: not one of ours)."""
         with self._uow(read_only=True) as uow:

@@ -240,7 +240,7 @@ class Openid4vciService:
                 entry["cryptographic_binding_methods_supported"] = ["did:key", "did:jwk"]
                 entry["credential_signing_alg_values_supported"] = [alg]
             else:
-                entry["vct"] = self._urls.base + "/vct/micro-credential"
+                entry["vct"] = self._urls.vct()
                 entry["cryptographic_binding_methods_supported"] = ["jwk"]
                 entry["credential_signing_alg_values_supported"] = [alg]
             entry["proof_types_supported"] = proof_types

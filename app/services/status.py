@@ -17,17 +17,26 @@
 - Publication: the signed list credential is kept with the version it was signed at; a read
   that finds the list changed signs it again (once) and keeps that. Reads of an unchanged list
   cost one small query, and ``If-None-Match`` answers 304 without the body.
+- The IETF Token Status List (:meth:`StatusService.published_token`): each revocation list is
+  also served as a ``statuslist+jwt`` with 2 bits per entry, at the credential's revocation
+  index: 0 valid, 1 revoked (the revocation bit), 2 suspended (the credential's status, whose
+  own suspension bit sits in another list at another index). It reads the same state, so a
+  revocation or suspension shows in both formats at once. Its fingerprint (the list's
+  version, the suspended indexes, the signing key) is the ETag; the signed token is kept per
+  process and signed again only when the fingerprint changes or the token is half-way to its
+  ``exp`` (no column of its own: no migration).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.documents.messages import PUBLIC_REASONS
@@ -42,9 +51,16 @@ from app.services.principal import Principal
 from app.services.signing_keys import SigningKeyService
 from issuer.data_integrity import add_proof
 from issuer.status_list import bitstring_status_list_credential, permuted_index
+from issuer.token_status_list import (
+    STATUS_INVALID,
+    STATUS_SUSPENDED,
+    pack_statuses,
+    status_list_token,
+)
 from issuer.vc_jose import encode_vc_jwt
 from verifier.jsonld import DocumentLoader
 from verifier.status_list import MIN_LIST_SIZE, PURPOSES, get_bit, set_bit, status_entry
+from verifier.token_status_list import MEDIA_TYPE as TOKEN_STATUS_LIST_TYPE
 
 #: Counter values reserved per list at a time by one process (a chunk reserves at least as
 #: many as it needs at once).
@@ -91,6 +107,17 @@ _ACCEPTED_TYPES = ("application/vc", "application/vc+ld+json", "application/ld+j
 def list_format(accept: str | None) -> str:
     """``jwt`` when the client prefers the JWT form of a status list, else ``ld``."""
     return "jwt" if preferred_media_type(accept, _ACCEPTED_TYPES) == STATUS_LIST_TYPES[1] else "ld"
+
+
+#: How long a Token Status List token is valid (``exp``); it is signed again half-way.
+TOKEN_VALIDITY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class _SignedToken:
+    fingerprint: str
+    token: str
+    signed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -142,8 +169,10 @@ class StatusService:
         document_loader: DocumentLoader,
         list_size: int = MIN_LIST_SIZE,
         block_size: int = DEFAULT_BLOCK_SIZE,
+        token_ttl: int = 60,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        """``token_ttl``: the ``ttl`` (seconds) of the Token Status List tokens."""
         self._uow = uow_factory
         self._signing_keys = signing_keys
         self._urls = urls
@@ -154,6 +183,9 @@ class StatusService:
         self._clock = clock
         self._blocks: dict[tuple[int, str], _Block] = {}
         self._blocks_lock = threading.Lock()
+        self._tokens: dict[int, _SignedToken] = {}
+        self._tokens_lock = threading.Lock()
+        self._token_ttl = token_ttl
 
     # -- allocation ----------------------------------------------------------------------
 
@@ -379,6 +411,59 @@ class StatusService:
             body = self._sign(state.id, fmt)
         data = body.encode("ascii") if isinstance(body, str) else body
         return PublishedList(data, etag, media_type)
+
+    def published_token(
+        self, slug: str, public_id: str, if_none_match: str | None = None
+    ) -> PublishedList:
+        """The revocation list ``public_id`` as a signed IETF Token Status List
+        (``application/statuslist+jwt``, see the module docstring); without a body when the
+        client's ETag matches. A suspension list has no token form (404): a credential's
+        ``idx`` is its revocation index."""
+        with self._uow(read_only=True) as uow:
+            state = uow.status_lists.published_state(slug, public_id)
+            if state is None or state.purpose != "revocation":
+                raise NotFound(f"no token status list {public_id!r} of {slug!r}")
+            suspended = uow.status_lists.suspended_indexes(state.id)
+            institution = uow.institutions.by_slug(slug)
+            assert institution is not None
+            signer = self._signing_keys.active_signer(uow, institution)
+            digest = hashlib.sha256(
+                f"{state.version}|{signer.id}|{','.join(map(str, suspended))}".encode()
+            ).hexdigest()[:32]
+            etag = f'"{state.public_id}.{state.version}.token.{digest}"'
+            if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
+                return PublishedList(None, etag, TOKEN_STATUS_LIST_TYPE)
+            now = self._clock()
+            with self._tokens_lock:
+                kept = self._tokens.get(state.id)
+            if (
+                kept is not None
+                and kept.fingerprint == digest
+                and now - kept.signed_at < TOKEN_VALIDITY / 2
+            ):
+                return PublishedList(kept.token.encode("ascii"), etag, TOKEN_STATUS_LIST_TYPE)
+            status_list = uow.status_lists.get(state.id)
+            assert status_list is not None
+            size, bits = status_list.size, status_list.bits
+            issuer = self._urls.institution(slug)
+        statuses = {i: STATUS_SUSPENDED for i in suspended}
+        for byte_no, byte in enumerate(bits):
+            if byte:  # Bitstring order: index 0 is the most significant bit of byte 0
+                for bit in range(8):
+                    if byte & (0x80 >> bit):
+                        statuses[byte_no * 8 + bit] = STATUS_INVALID
+        token = status_list_token(
+            uri=self._urls.token_status_list(slug, public_id),
+            data=pack_statuses(size, statuses),
+            signer=signer,
+            issued_at=now,
+            issuer=issuer,
+            valid_for=TOKEN_VALIDITY,
+            ttl=timedelta(seconds=self._token_ttl),
+        )
+        with self._tokens_lock:
+            self._tokens[state.id] = _SignedToken(digest, token, now)
+        return PublishedList(token.encode("ascii"), etag, TOKEN_STATUS_LIST_TYPE)
 
     def _sign(self, list_id: int, fmt: str) -> bytes | str:
         with self._uow(read_only=True) as uow:

@@ -145,6 +145,18 @@ class LocalFetcher:
                 )
                 assert published.body is not None
                 return Fetched(url, 200, published.media_type, published.body)
+            if found.kind == "token_status_list":
+                published = self._status.published_token(
+                    found.params["slug"], found.params["list_id"]
+                )
+                assert published.body is not None
+                return Fetched(url, 200, published.media_type, published.body)
+            if found.kind == "jwt_vc_issuer":
+                slug = found.params["slug"]
+                metadata = self._did_documents.jwt_vc_issuer_metadata(
+                    slug, self._urls.institution(slug)
+                )
+                return Fetched(url, 200, "application/json", json.dumps(metadata).encode())
         except NotFound as exc:
             raise FetchError("fetch_failed", f"{url}: 404 {exc.detail}") from exc
         raise FetchError("fetch_failed", f"{url}: 404 not served by this service")
@@ -251,12 +263,22 @@ class VerificationService:
     def recorded_issuer(self, credential: Mapping[str, Any] | None) -> RecordedIssuer | None:
         """Our record of the credential's issuer, if the issuer is one of our institutions:
         pages show its name and country from there, never what the credential says."""
-        did = issuer_did(credential)
+        did = issuer_did(credential) or self._sd_jwt_issuer_did(credential)
         return self._institutions.recorded_issuer(did) if did else None
 
+    def _sd_jwt_issuer_did(self, claims: Mapping[str, Any] | None) -> str | None:
+        """The DID of our institution whose https identifier is an SD-JWT VC's ``iss``."""
+        iss = claims.get("iss") if isinstance(claims, Mapping) else None
+        found = self._urls.match(iss) if isinstance(iss, str) else None
+        if found is None or found.kind != "institution":
+            return None
+        return self._institutions.did_of_slug(found.params["slug"])
+
     def trusted_issuers(self) -> frozenset[str]:
-        """The platform's own institutions and the configured trusted issuer DIDs."""
-        return self._institutions.dids() | frozenset(self._extra_trusted)
+        """The platform's own institutions (their DIDs, and their https identifiers for
+        SD-JWT VCs) and the configured trusted issuer DIDs."""
+        institutions = self._institutions
+        return institutions.dids() | institutions.issuer_urls() | frozenset(self._extra_trusted)
 
     def admit(self) -> Ticket:
         """A slot for an anonymous verification, taken now; raises
@@ -283,17 +305,30 @@ class VerificationService:
                 held.release()
 
     def verify(
-        self, credential: Mapping[str, Any] | str | bytes, *, ticket: Ticket | None = None
+        self,
+        credential: Mapping[str, Any] | str | bytes,
+        *,
+        ticket: Ticket | None = None,
+        audience: str | None = None,
+        nonce: str | None = None,
     ) -> VerificationResult:
-        """Verify ``credential``; ``ticket``: the request's, if it took one already."""
+        """Verify ``credential``; ``ticket``: the request's, if it took one already;
+        ``audience`` and ``nonce``: what an SD-JWT VC presentation's key binding must carry."""
         with self._fetcher(ticket) as fetcher:
-            return self._verify(credential, fetcher)
+            return self._verify(credential, fetcher, audience=audience, nonce=nonce)
 
     def _verify(
-        self, credential: Mapping[str, Any] | str | bytes, fetcher: Fetcher
+        self,
+        credential: Mapping[str, Any] | str | bytes,
+        fetcher: Fetcher,
+        *,
+        audience: str | None = None,
+        nonce: str | None = None,
     ) -> VerificationResult:
         with self._metrics.timed(self._metrics.verification_seconds):
-            result = verify_credential(credential, **self._arguments(fetcher))
+            result = verify_credential(
+                credential, **self._arguments(fetcher), audience=audience, nonce=nonce
+            )
         self._metrics.verifications.labels(result.verdict).inc()
         return result
 

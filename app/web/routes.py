@@ -35,7 +35,7 @@ from app.documents.messages import (
     page_verdict,
 )
 from app.documents.qr import qr_png, qr_svg
-from app.documents.summary import RecordedIssuer, summarize
+from app.documents.summary import RecordedIssuer, summarize, summarize_sd_jwt_vc
 from app.errors import (
     AppError,
     BadRequest,
@@ -53,6 +53,7 @@ from app.web.rendering import page_context, page_language, render_page
 from verifier.errors import VerifierError
 from verifier.pdf import is_pdf
 from verifier.result import Check, VerificationResult
+from verifier.sd_jwt_vc import FORMAT_SD_JWT_VC
 
 __all__ = ["router"]
 
@@ -81,7 +82,10 @@ def _result_context(
 ) -> dict[str, Any]:
     verdict_code, verdict = page_verdict(result, outcome)
     raw = credential if credential is not None else result.credential
-    summary = summarize(raw, lang, recorded=issuer)
+    if result.format == FORMAT_SD_JWT_VC:
+        summary = summarize_sd_jwt_vc(raw, lang, recorded=issuer)
+    else:
+        summary = summarize(raw, lang, recorded=issuer)
     # A public page: the learner's date of birth only if the institution shows it (the wallet
     # and the PDF are the learner's and keep it).
     birth_hidden = False
@@ -101,6 +105,7 @@ def _result_context(
         "show_checks": verdict_code not in INPUT_VERDICTS,
         "summary": summary if summary is not None and summary.says_anything else None,
         "checks": _checks_for(result, verdict_code, verdict.tone),
+        "withheld": _withheld(result),
         "participation_labels": PARTICIPATION_LABELS,
         "note_labels": NOTE_LABELS,
         "raw_json": (
@@ -111,10 +116,21 @@ def _result_context(
     }
 
 
+def _withheld(result: VerificationResult) -> int:
+    """How many claims of an SD-JWT VC the holder did not disclose (0 for other formats)."""
+    form = result.check("format")
+    if result.format != FORMAT_SD_JWT_VC or form is None or not form.passed:
+        return 0
+    count = form.data.get("withheld")
+    return count if isinstance(count, int) else 0
+
+
 def _without_birth_date(raw: Mapping[str, Any] | None) -> tuple[Mapping[str, Any] | None, bool]:
     """``raw`` for display without its subjects' ``dateOfBirth``, and whether it had one."""
     if raw is None:
         return None, False
+    if "birthdate" in raw and "vct" in raw:  # an SD-JWT VC's disclosed claims
+        return {k: v for k, v in raw.items() if k != "birthdate"}, True
     subjects = raw.get("credentialSubject")
     listed = subjects if isinstance(subjects, list) else [subjects]
     if not any(isinstance(s, Mapping) and "dateOfBirth" in s for s in listed):

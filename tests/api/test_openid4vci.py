@@ -102,7 +102,10 @@ async def test_metadata_names_the_endpoints_and_three_formats(
     assert meta["nonce_endpoint"] == f"{ISSUER}/openid4vci/nonce"
     configurations = meta["credential_configurations_supported"]
     formats = {c["format"] for c in configurations.values()}
-    assert {"ldp_vc", "jwt_vc_json"} <= formats
+    assert formats == {"ldp_vc", "jwt_vc_json", "dc+sd-jwt"}
+    sd_jwt = configurations["MicroCredential_dc+sd-jwt"]
+    assert sd_jwt["vct"] == f"{BASE_URL}/vct/micro-credential"
+    assert sd_jwt["cryptographic_binding_methods_supported"] == ["jwk"]
     for configuration in configurations.values():
         assert configuration["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"]
         display = configuration["credential_metadata"]["display"]
@@ -426,3 +429,31 @@ async def test_an_edc_credential_is_bound_to_its_holder_too(
     assert "EuropeanDigitalCredential" in ldp["type"]
     r = await client.post("/credentials/verify", json={"verifiableCredential": ldp})
     assert r.json()["verdict"] == "valid", r.text
+
+
+async def test_the_sd_jwt_vc_is_bound_to_the_holders_key_and_shares_the_status(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: FixedClock
+) -> None:
+    headers, issued, access_token = await redeemed(client, admin_headers)
+    holder = Holder("P-256")
+    proof = holder.proof(ISSUER, await nonce(client), clock())
+    r = await request_credential(
+        client,
+        access_token,
+        {"credential_configuration_id": "MicroCredential_dc+sd-jwt", "proofs": {"jwt": [proof]}},
+    )
+    assert r.status_code == 200, r.text
+    sd_jwt = r.json()["credentials"][0]["credential"]
+    issuer_jwt, *disclosures = sd_jwt.split("~")
+    assert disclosures[-1] == ""  # no key binding yet: the holder adds it when presenting
+    assert jwt.get_unverified_header(issuer_jwt)["typ"] == "dc+sd-jwt"
+    payload = b64url_json(issuer_jwt.split(".")[1])
+    assert payload["iss"] == ISSUER
+    assert payload["cnf"]["jwk"] == holder.jwk
+    assert "given_name" not in payload and "birthdate" not in payload  # only as disclosures
+    r = await client.post("/credentials/verify", json={"verifiableCredential": sd_jwt})
+    assert r.json()["verdict"] == "valid", r.text
+    r = await client.post(f"/api/v1/credentials/{issued['id']}/suspend", headers=headers)
+    assert r.status_code == 200
+    r = await client.post("/credentials/verify", json={"verifiableCredential": sd_jwt})
+    assert r.json()["verdict"] == "suspended", r.text

@@ -1,7 +1,8 @@
 """Cross-implementation OpenID4VCI: OpenWallet Foundation's ``@openid4vc/openid4vci`` client,
 as a wallet, takes an offer of a live ``microcred serve`` through the pre-authorized code flow
-(with a transaction code) and receives the holder-bound credential in each format; Digital
-Bazaar's verifier and ``jose`` verify what it got, and so does ours."""
+(with a transaction code) and receives the holder-bound credential in each of the three
+formats; Digital Bazaar's verifier and ``jose`` verify the W3C ones, OWF's ``@sd-jwt/sd-jwt-vc``
+the SD-JWT VC, and so does ours."""
 
 from __future__ import annotations
 
@@ -65,11 +66,17 @@ def test_an_independent_wallet_receives_each_format(live: Live) -> None:
         # Bound to the wallet's DID: the did:jwk it made of its own JWK.
         assert ldp["credentialSubject"]["id"] == wallet["holder_did"]
         assert wallet["holder_did"] == did_jwk(wallet["holder_jwk"])
+        # The SD-JWT VC is bound to the wallet's key, and OWF's SD-JWT library verifies it
+        # (the issuer's key from its metadata, the Token Status List, the type metadata).
+        sd_jwt = credentials["MicroCredential_dc+sd-jwt"]
+        checked = harness.node_sd_jwt({"action": "verify", "token": sd_jwt}, hosts)
+        assert checked["verified"] and checked["status"] == 0, checked
+        assert checked["claims"]["cnf"]["jwk"]["x"] == wallet["holder_jwk"]["x"]
         # Digital Bazaar's verifier (Data Integrity) and jose (vc+jwt) accept both.
         results = harness.node_verify_many([ldp, jwt_vc], allow_hosts=hosts)
         assert all(r["verified"] for r in results), results
         # ... and so does ours, with the record's status.
-        for vc in (ldp, jwt_vc):
+        for vc in (ldp, jwt_vc, sd_jwt):
             r = httpx.post(
                 f"{live.url}/credentials/verify", json={"verifiableCredential": vc}, timeout=30
             )

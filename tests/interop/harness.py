@@ -15,6 +15,9 @@ imports microcred: the harness is a second opinion on what microcred produces an
 - :func:`node_sign` signs an unsigned credential with a did:key (or a given DID) key pair.
 - :func:`node_wallet` runs OpenWallet Foundation's OpenID4VCI client
   (``wallet_openid4vci.mjs``) through a credential offer's pre-authorized code flow.
+- :func:`node_sd_jwt` runs an ``sd_jwt.mjs`` job with the OpenWallet Foundation's
+  ``@sd-jwt/sd-jwt-vc``: verify an SD-JWT VC or a presentation (issuer key from the JWT VC
+  Issuer Metadata, Token Status List, vct type metadata, key binding), or present one.
 - :func:`node_sign_di` runs a ``sign_di.mjs`` job: the JCS suites, P-384, ES384, proof sets
   and chains; :func:`node_verify_di` verifies with Digital Bazaar's four suites (RDFC, JCS).
 """
@@ -34,6 +37,7 @@ __all__ = [
     "NodeHarnessError",
     "ensure_installed",
     "node_canonicalize",
+    "node_sd_jwt",
     "node_sign",
     "node_sign_di",
     "node_verify",
@@ -128,6 +132,19 @@ def node_verify_many(
         output["exit_code"] = result.returncode
         outputs.append(output)
     return outputs
+
+
+def node_sd_jwt(job: dict[str, Any], allow_hosts: Iterable[str] = ()) -> dict[str, Any]:
+    """Run one ``sd_jwt.mjs`` job (see its header); its JSON output with ``exit_code``."""
+    host_args = [arg for host in allow_hosts for arg in ("--allow-host", host)]
+    result = _run("sd_jwt.mjs", host_args, stdin=json.dumps(job))
+    if result.returncode not in (0, 1) or not result.stdout.strip():
+        raise NodeHarnessError(
+            f"sd_jwt.mjs exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+        )
+    output: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
+    output["exit_code"] = result.returncode
+    return output
 
 
 def node_verify(

@@ -35,6 +35,7 @@ from app.services.issue_requests import IssueRequest
 from app.services.mail_outbox import Notification
 from app.services.status import ACTIONS
 from app.services.wallet import FORMATS, FileFormat
+from issuer.sd_jwt import SD_JWT_VC_MEDIA_TYPE
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
 
@@ -262,6 +263,42 @@ _DOWNLOAD: dict[int | str, dict[str, Any]] = {
         "description": "The file, as an attachment named after the learner and the course",
     }
 }
+
+
+@router.get(
+    "/{credential_id}/sd-jwt",
+    response_class=Response,
+    responses={200: {"content": {SD_JWT_VC_MEDIA_TYPE: {}}, "description": "The SD-JWT VC"}},
+)
+def sd_jwt_vc(
+    credential_id: str, container: ContainerDep, principal: CurrentInstitution
+) -> Response:
+    """The credential as an SD-JWT VC (``application/dc+sd-jwt``) with every disclosure and
+    no holder binding, signed now; wallets get the holder-bound form through OpenID4VCI."""
+    token = container.sd_jwt_vc.for_institution(principal, credential_id)
+    return Response(token, media_type=SD_JWT_VC_MEDIA_TYPE, headers={"Cache-Control": "no-store"})
+
+
+class HolderKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    holder_jwk: dict[str, Any] = Field(
+        description="The holder's public JWK (Ed25519, P-256, P-384): it becomes cnf.jwk"
+    )
+
+
+@router.post(
+    "/{credential_id}/sd-jwt",
+    response_class=Response,
+    responses={200: {"content": {SD_JWT_VC_MEDIA_TYPE: {}}, "description": "The SD-JWT VC"}},
+)
+def holder_bound_sd_jwt_vc(
+    credential_id: str, body: HolderKey, container: ContainerDep, principal: CurrentInstitution
+) -> Response:
+    """The credential as an SD-JWT VC bound to ``holder_jwk`` (``cnf.jwk``): for a wallet
+    whose key the institution already has (OpenID4VCI does this with a key proof)."""
+    token = container.sd_jwt_vc.for_institution(principal, credential_id, body.holder_jwk)
+    return Response(token, media_type=SD_JWT_VC_MEDIA_TYPE, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/{credential_id}/download", response_class=Response, responses=_DOWNLOAD)

@@ -11,10 +11,20 @@ from fastapi.responses import JSONResponse, Response
 from app.api.schemas import Health
 from app.dependencies import ContainerDep
 from app.errors import NotFound
-from app.http.urls import CONTEXT_PATH, DID_DOCUMENT_PATH, JWKS_PATH, STATUS_LIST_PATH
+from app.http.urls import (
+    CONTEXT_PATH,
+    DID_DOCUMENT_PATH,
+    JWKS_PATH,
+    JWT_VC_ISSUER_PATH,
+    STATUS_LIST_PATH,
+    TOKEN_STATUS_LIST_PATH,
+    VCT_PATH,
+)
 from app.observability.metrics import CONTENT_TYPE as METRICS_TYPE
 from app.services.health import check_health
 from app.services.status import STATUS_LIST_TYPES, list_format
+from issuer.sd_jwt_vc import TYPE_METADATA_MEDIA_TYPE
+from verifier.token_status_list import MEDIA_TYPE as TOKEN_STATUS_LIST_TYPE
 
 router = APIRouter(tags=["public"])
 # Public documents are read by browsers and verifiers anywhere.
@@ -84,6 +94,55 @@ def status_list(slug: str, list_id: str, request: Request, container: ContainerD
     if published.body is None:
         return Response(status_code=304, headers=headers)
     return Response(published.body, media_type=published.media_type, headers=headers)
+
+
+@router.get(
+    TOKEN_STATUS_LIST_PATH,
+    response_class=Response,
+    responses={
+        **_content(TOKEN_STATUS_LIST_TYPE, description="The signed Token Status List"),
+        304: {"description": "Not modified (If-None-Match)"},
+    },
+)
+def token_status_list(
+    slug: str, list_id: str, request: Request, container: ContainerDep
+) -> Response:
+    """A revocation list as an IETF Token Status List (``statuslist+jwt``, 2 bits: 0 valid,
+    1 revoked, 2 suspended) for SD-JWT VCs; cacheable (ETag, max-age), 304 on
+    ``If-None-Match``."""
+    headers = {
+        "Cache-Control": f"public, max-age={container.settings.status_max_age}",
+        "Access-Control-Allow-Origin": "*",
+    }
+    published = container.status.published_token(
+        slug, list_id, request.headers.get("if-none-match")
+    )
+    headers["ETag"] = published.etag
+    if published.body is None:
+        return Response(status_code=304, headers=headers)
+    return Response(published.body, media_type=published.media_type, headers=headers)
+
+
+@router.get(
+    JWT_VC_ISSUER_PATH,
+    response_class=JSONResponse,
+    responses=_content("application/json", description="JWT VC Issuer Metadata"),
+)
+def jwt_vc_issuer(slug: str, container: ContainerDep) -> JSONResponse:
+    """The JWT VC Issuer Metadata of an institution's SD-JWT VCs (``issuer``, ``jwks``)."""
+    return JSONResponse(container.sd_jwt_vc.issuer_metadata(slug), headers=_CACHE)
+
+
+@router.get(
+    VCT_PATH,
+    response_class=JSONResponse,
+    responses=_content(TYPE_METADATA_MEDIA_TYPE, description="SD-JWT VC Type Metadata"),
+)
+def vct_micro_credential(container: ContainerDep) -> JSONResponse:
+    """The SD-JWT VC Type Metadata of the micro-credential (its ``vct``)."""
+    return JSONResponse(
+        container.sd_jwt_vc.type_metadata(), media_type=TYPE_METADATA_MEDIA_TYPE, headers=_CACHE
+    )
 
 
 @router.get(

@@ -12,6 +12,7 @@ at once when none is free), and only then a worker thread.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,6 +25,7 @@ from app.dependencies import ContainerDep
 from app.errors import BadRequest, Unprocessable
 from app.http.json_input import JsonInputError, load_json, read_body
 from app.http.problems import problem
+from verifier.sd_jwt import is_sd_jwt
 from verifier.vc_jwt import JWS_COMPACT
 
 router = APIRouter(tags=["verification"])
@@ -66,12 +68,20 @@ def _load(raw: bytes, max_depth: int, model: type[BaseModel]) -> BaseModel:
         raise RequestValidationError(errors) from exc
 
 
+def _key_binding(options: dict[str, Any]) -> dict[str, str]:
+    """What an SD-JWT VC presentation's key binding JWT must carry: ``options.challenge`` is
+    its ``nonce`` and ``options.domain`` its ``aud``, as for a presentation's proof."""
+    found = {"nonce": options.get("challenge"), "audience": options.get("domain")}
+    return {k: v for k, v in found.items() if isinstance(v, str)}
+
+
 def parsing_error(value: object, field: str) -> None:
     """Refuse a string that is not a compact JWS: in a JSON API a secured credential or
     presentation is a JSON object, and a string is only ever a compact JWS (VC Data Integrity
     1.0, section 4.4: a document that is not a map is a ``PARSING_ERROR``; VC-JOSE-COSE). JSON
     text inside a string is not read: 400 ``parsing_error`` naming the field."""
-    if isinstance(value, str) and not JWS_COMPACT.match(value.strip()):
+    if isinstance(value, str) and not (JWS_COMPACT.match(value.strip()) or is_sd_jwt(value)):
+        # (an SD-JWT VC, a compact JWS followed by "~", is a string too)
         reason = "a string must be a compact JWS; send a JSON-LD document as a JSON object"
         raise BadRequest(
             f"{field}: {reason}",
@@ -99,7 +109,10 @@ async def verify(request: Request, container: ContainerDep) -> Response:
     raw = await read_body(request.stream(), max_bytes=service.limits.max_bytes)
     body = _request(raw, service.limits.max_depth)
     with service.admit() as ticket:
-        result = await run_in_threadpool(service.verify, body.verifiableCredential, ticket=ticket)
+        result = await run_in_threadpool(
+            partial(service.verify, ticket=ticket, **_key_binding(body.options)),
+            body.verifiableCredential,
+        )
     payload = result.to_json()
     if result.verified:
         return JSONResponse(payload)
