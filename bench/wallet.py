@@ -3,9 +3,11 @@
 Prints, in one run:
 
 - in-process, interleaved in short rounds (each scenario's best round): checking a wallet's
-  key proof (``verify_key_proof``: an Ed25519 JWT) and signing the holder-bound ``ldp_vc``
-  (the stored credential with the holder's DID, ``add_proof``), each as a ratio to raw Ed25519
-  signing and to ``add_proof`` of the same credential (what an ordinary issuance signs);
+  key proof (``verify_key_proof``: an Ed25519 JWT), signing the holder-bound ``ldp_vc`` (the
+  stored credential with the holder's DID, ``add_proof``), making the SD-JWT VC of the stored
+  credential (its claims, the disclosures, the JWS) and verifying it offline (no status list),
+  each as a ratio to raw Ed25519 signing and to ``add_proof`` of the same credential (what an
+  ordinary issuance signs);
 - end to end against a live ``microcred serve`` (SQLite; PostgreSQL too with ``--postgres``):
   whole wallet flows/s (the institution's ``POST .../offer``, then what a wallet sends: the
   offer at its ``credential_offer_uri``, the token, a nonce and the credential with a fresh
@@ -23,7 +25,7 @@ import argparse
 import asyncio
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -45,8 +47,12 @@ from harness import (
 import keys
 from app.services.openid4vci import PRE_AUTHORIZED_GRANT, holder_bound_document
 from issuer.data_integrity import add_proof
+from issuer.sd_jwt import issue_sd_jwt_vc, sd_jwt_vc_claims
+from issuer.sd_jwt_vc import SELECTIVELY_DISCLOSABLE, micro_credential_claims
+from verifier.did_resolution import DidResolver
 from verifier.jsonld import bundled_document_loader
 from verifier.key_proof import verify_key_proof
+from verifier.sd_jwt_vc import verify_sd_jwt_vc
 
 CONFIGURATION = "MicroCredential_ldp_vc"
 AUDIENCE = "http://127.0.0.1:8000/institutions/ts-lj"
@@ -77,6 +83,27 @@ def in_process(rounds: int, seconds: float) -> None:
     message = b"x" * 64
     did = keys.did_key(keys.PublicKey(keys.ED25519, holder.public_key().public_bytes_raw()))
 
+    registered = sd_jwt_vc_claims(
+        issuer=issuer, vct="http://127.0.0.1:8000/vct/micro-credential", issued_at=now,
+        holder_jwk=keys.public_jwk(
+            keys.PublicKey(keys.ED25519, holder.public_key().public_bytes_raw())
+        ),
+    )  # fmt: skip
+
+    def sd_jwt_vc() -> str:
+        claims = micro_credential_claims(json.loads(signed))
+        return issue_sd_jwt_vc(registered, claims, SELECTIVELY_DISCLOSABLE, signer)
+
+    token = sd_jwt_vc()
+    resolver = DidResolver()
+
+    def sd_jwt_vc_verified() -> None:
+        result = verify_sd_jwt_vc(
+            token, resolver=resolver, fetcher=None, now=datetime.now(UTC),
+            clock_skew=timedelta(minutes=5), algorithms=("EdDSA",),
+        )  # fmt: skip
+        assert next(c for c in result.checks if c.name == "proof").passed, result
+
     rates = best_rates(
         {
             "raw Ed25519 signing": lambda: raw_key.sign(message),
@@ -89,6 +116,8 @@ def in_process(rounds: int, seconds: float) -> None:
             "holder-bound ldp_vc signed": lambda: add_proof(
                 holder_bound_document(signed, did), signer, created=now, loader=loader
             ),
+            "SD-JWT VC signed (claims + disclosures)": sd_jwt_vc,
+            "SD-JWT VC verified (offline, no status)": sd_jwt_vc_verified,
         },
         rounds,
         seconds,
