@@ -52,6 +52,7 @@ from verifier.did_resolution import DidResolver, ResolvedKey
 from verifier.errors import CredentialFormatError, DidResolutionError, JoseError, VerifierError
 from verifier.fetch import FetchBudget, Fetcher
 from verifier.jsonld import DocumentLoader, bundled_document_loader
+from verifier.nesting import nested_deeper
 from verifier.result import Check, VerificationResult
 from verifier.vc_jwt import (
     DEFAULT_ALGORITHMS,
@@ -527,7 +528,7 @@ def verify_presentation(
     credentials = _credentials(parsed.presentation)
     if not problems and len(credentials) > max_credentials:
         problems = [("verifiableCredential", f"more than {max_credentials} credentials")]
-    if not problems and max_depth is not None and _deeper(parsed.presentation, max_depth + 1):
+    if not problems and max_depth is not None and nested_deeper(parsed.presentation, max_depth + 1):
         problems = [("verifiableCredential", f"nested deeper than {max_depth} levels")]
     if problems:
         reasons = "; ".join(f"{where} {reason}" for where, reason in problems)
@@ -584,14 +585,3 @@ def verify_presentation(
         holder=parsed.holder,
         verification_method=run.keys[0].id if run.keys else None,
     )
-
-
-def _deeper(value: Any, limit: int) -> bool:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = item.values() if isinstance(item, Mapping) else item
-        stack.extend((c, depth + 1) for c in children if isinstance(c, Mapping | list))
-    return False

@@ -62,6 +62,7 @@ from verifier.errors import (
     VerifierError,
 )
 from verifier.fetch import Fetcher
+from verifier.nesting import nested_deeper
 from verifier.result import CHECK_NAMES, Check, VerificationResult
 from verifier.sd_jwt import (
     ProcessedClaims,
@@ -99,18 +100,6 @@ ANNEX_I_CLAIMS: dict[str, tuple[str, ...]] = {
     "participation_form": ("participation_form",),
     "quality_assurance": ("quality_assurance",),
 }
-
-
-def _deeper(value: Any, limit: int) -> bool:
-    """Whether ``value`` nests arrays or objects more than ``limit`` levels (no recursion)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = item.values() if isinstance(item, Mapping) else item
-        stack.extend((c, depth + 1) for c in children if isinstance(c, Mapping | list))
-    return False
 
 
 def _skipped(name: str, detail: str) -> Check:
@@ -294,7 +283,7 @@ def verify_sd_jwt_vc(
     try:
         sd_jwt: SdJwt = split_sd_jwt(text)
         if max_depth is not None and any(
-            _deeper(value, max_depth)
+            nested_deeper(value, max_depth)
             for value in (sd_jwt.jws.payload, *(d.value for d in sd_jwt.disclosures))
         ):
             raise CredentialFormatError(

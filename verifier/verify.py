@@ -100,6 +100,7 @@ from verifier.errors import (
 )
 from verifier.fetch import BudgetedFetcher, FetchBudget, Fetcher
 from verifier.jsonld import DocumentLoader, bundled_document_loader, check_expands
+from verifier.nesting import nested_deeper
 from verifier.related_resource import related_resource_mismatches
 from verifier.result import CHECK_NAMES, UNDETERMINED_CODES, Check, VerificationResult
 from verifier.sd_jwt import is_sd_jwt
@@ -731,7 +732,7 @@ def verify_credential(
         parsed = parse_credential(credential)
     except VerifierError as exc:
         return _unreadable(_failed("format", exc))
-    if max_depth is not None and _nested_deeper(parsed.credential, max_depth):
+    if max_depth is not None and nested_deeper(parsed.credential, max_depth):
         # The result leaves the credential out: whoever shows or serializes it would recurse.
         detail = f"arrays and objects nested deeper than {max_depth} levels"
         too_deep = Check("format", "failed", "nesting_too_deep", detail)
@@ -798,19 +799,6 @@ def _sd_jwt_text(value: Mapping[str, Any] | str | bytes) -> str | None:
         text = value.strip().lstrip("\ufeff")
         return text if is_sd_jwt(text) else None
     return None
-
-
-def _nested_deeper(value: Any, limit: int) -> bool:
-    """Whether ``value`` has arrays or objects more than ``limit`` levels deep (without
-    recursion: the point is to refuse what recursion would choke on)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = item.values() if isinstance(item, Mapping) else item
-        stack.extend((c, depth + 1) for c in children if isinstance(c, Mapping | list))
-    return False
 
 
 def _budgeted(
