@@ -32,6 +32,7 @@ from app.observability.logs import configure_logging
 from app.observability.metrics import MULTIPROC_ENV
 from app.persistence.db import is_up_to_date, make_engine, sealed_key_count, upgrade
 from app.services.institutions import NewInstitution
+from app.services.principal import Principal
 from app.services.signing_keys import SealedKeysDoNotOpen
 from app.settings import (
     Secrets,
@@ -539,25 +540,29 @@ def issue_batch(
         sys.exit(1)
 
 
+def _acting_for(container: Container, slug: str | None) -> Principal:
+    """The command line acting for an institution: ``slug``, or the only one there is."""
+    if slug is None:
+        institutions = container.institutions.list_institutions()
+        if len(institutions) != 1:
+            raise click.UsageError("name the institution with --institution SLUG")
+        slug = institutions[0].slug
+    with container.uow(read_only=True) as uow:
+        institution = uow.institutions.by_slug(slug)
+        if institution is None:
+            raise click.ClickException(f"no institution {slug!r}")
+        return Principal.acting_for(institution.id, slug, "cli")
+
+
 def _issue_batch_local(
     slug: str | None, achievement_id: str, text: str, is_ndjson: bool
 ) -> tuple[int, int, list[dict[str, Any]], list[list[str]]]:
     from app.services.batches import default_worker_id, results_table
-    from app.services.principal import Principal
     from app.services.roster import parse_csv, parse_ndjson
 
     container = _container()
     try:
-        institutions = container.institutions.list_institutions()
-        if slug is None:
-            if len(institutions) != 1:
-                raise click.UsageError("name the institution with --institution SLUG")
-            slug = institutions[0].slug
-        with container.uow(read_only=True) as uow:
-            institution = uow.institutions.by_slug(slug)
-            if institution is None:
-                raise click.ClickException(f"no institution {slug!r}")
-            principal = Principal.acting_for(institution.id, slug, "cli")
+        principal = _acting_for(container, slug)
         parsed = parse_ndjson(text) if is_ndjson else parse_csv(text)
         info = container.batches.create(principal, achievement_id, parsed)
         worker_id = default_worker_id()
@@ -644,20 +649,9 @@ def offer(credential_id: str, slug: str | None, tx_code: bool, qr: bool) -> None
     scan with a wallet app, and (with --tx-code) the code to send the learner separately."""
     import segno
 
-    from app.services.principal import Principal
-
     container = _container()
     try:
-        institutions = container.institutions.list_institutions()
-        if slug is None:
-            if len(institutions) != 1:
-                raise click.UsageError("name the institution with --institution SLUG")
-            slug = institutions[0].slug
-        with container.uow(read_only=True) as uow:
-            institution = uow.institutions.by_slug(slug)
-            if institution is None:
-                raise click.ClickException(f"no institution {slug!r}")
-            principal = Principal.acting_for(institution.id, slug, "cli")
+        principal = _acting_for(container, slug)
         created = container.openid4vci.create_offer(
             principal, credential_id, tx_code=tx_code, source="cli"
         )

@@ -55,10 +55,10 @@ from app.documents.i18n import DEFAULT_LANGUAGE, language
 from app.documents.mail import LearnerMail, compose
 from app.documents.summary import pick_text
 from app.http.urls import PublicUrls
-from app.observability.logs import redacted
 from app.observability.metrics import Metrics
 from app.persistence.models import Credential, MailOutbox, utcnow
 from app.persistence.uow import UnitOfWork, UowFactory
+from app.services.batch_worker import run_loop, start_loop_thread
 from app.services.wallet_tokens import WalletTokens
 from app.settings import SmtpServer
 
@@ -374,31 +374,14 @@ class MailSender:
 def run_mail_worker(
     sender: MailSender, worker: str, stop: threading.Event, *, poll_seconds: float = 5.0
 ) -> None:
-    """Send until ``stop`` is set; an unexpected error is logged (its type and traceback, not
-    its message, which may quote a learner) and the loop goes on (the claim's lease runs out
-    and the message is tried again)."""
-    log.info("mail worker %s started", worker)
-    while not stop.is_set():
-        try:
-            worked = sender.work_once(worker)
-        except Exception as exc:
-            log.error("mail worker %s: unexpected error", worker, exc_info=redacted(exc))
-            worked = 0
-        if not worked:
-            stop.wait(poll_seconds)
-    log.info("mail worker %s stopped", worker)
+    """Send until ``stop`` is set (:func:`app.services.batch_worker.run_loop`)."""
+    run_loop("mail", lambda: sender.work_once(worker), worker, stop, poll_seconds=poll_seconds)
 
 
 def start_mail_worker_thread(
     sender: MailSender, worker: str, *, poll_seconds: float = 5.0
 ) -> tuple[threading.Thread, threading.Event]:
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=run_mail_worker,
-        args=(sender, worker, stop),
-        kwargs={"poll_seconds": poll_seconds},
-        name=f"mail-worker-{worker}",
-        daemon=True,
+    """:func:`run_mail_worker` in a daemon thread."""
+    return start_loop_thread(
+        "mail", lambda: sender.work_once(worker), worker, poll_seconds=poll_seconds
     )
-    thread.start()
-    return thread, stop

@@ -368,15 +368,8 @@ class Openid4vciService:
         if not OFFER_ID.valid(offer_id):
             raise NotFound("no open credential offer at this address")
         with self._uow(read_only=True) as uow:
-            offer = uow.offers.by_offer_hash(_digest(offer_id))
-            institution = None if offer is None else uow.institutions.by_id(offer.institution_id)
-            if (
-                offer is None
-                or institution is None
-                or institution.slug != slug
-                or offer.state != "offered"
-                or offer.expires_at <= self._clock()
-            ):
+            offer = _of_issuer(uow, slug, uow.offers.by_offer_hash(_digest(offer_id)))
+            if offer is None or offer.state != "offered" or offer.expires_at <= self._clock():
                 raise NotFound("no open credential offer at this address")
             tx_code_required = offer.tx_code_hash is not None
         grant: dict[str, Any] = {"pre-authorized_code": self._code(offer_id)}
@@ -404,9 +397,8 @@ class Openid4vciService:
             raise OAuthError("invalid_request", "pre-authorized_code is missing")
         now = self._clock()
         with self._uow() as uow:
-            offer = uow.offers.by_code_hash(_digest(code))
-            institution = None if offer is None else uow.institutions.by_id(offer.institution_id)
-            if offer is None or institution is None or institution.slug != slug:
+            offer = _of_issuer(uow, slug, uow.offers.by_code_hash(_digest(code)))
+            if offer is None:
                 raise OAuthError("invalid_grant", "the pre-authorized code is not known here")
             if offer.state != "offered":
                 raise OAuthError(
@@ -483,15 +475,8 @@ class Openid4vciService:
         token = _bearer(authorization)
         now = self._clock()
         with self._uow() as uow:
-            offer = uow.offers.by_token_hash(_digest(token))
-            institution = None if offer is None else uow.institutions.by_id(offer.institution_id)
-            if (
-                offer is None
-                or institution is None
-                or institution.slug != slug
-                or offer.token_expires_at is None
-                or offer.token_expires_at <= now
-            ):
+            offer = _of_issuer(uow, slug, uow.offers.by_token_hash(_digest(token)))
+            if offer is None or offer.token_expires_at is None or offer.token_expires_at <= now:
                 raise OAuthError(
                     "invalid_token",
                     "the access token is unknown or expired",
@@ -529,6 +514,8 @@ class Openid4vciService:
                 stored = artefact.encode("ascii")
                 bound_to = json.dumps(holder.jwk, sort_keys=True)
             else:
+                institution = uow.institutions.by_id(row.institution_id)
+                assert institution is not None
                 signer = self._signing_keys.active_signer(uow, institution)
                 document = holder_bound_document(row.credential_json, holder.did)
                 if fmt == "ldp_vc":
@@ -598,6 +585,15 @@ class Openid4vciService:
     def _code(self, offer_id: str) -> str:
         """The pre-authorized code of an offer: a MAC of its id (nothing to store or seal)."""
         return _b64url(hmac.new(self._key, b"code\x00" + offer_id.encode(), "sha256").digest())
+
+
+def _of_issuer(uow: UnitOfWork, slug: str, offer: CredentialOffer | None) -> CredentialOffer | None:
+    """``offer`` when it is one of the credential issuer ``slug``'s (an offer, code or token
+    of another institution is unknown here); None otherwise."""
+    if offer is None:
+        return None
+    institution = uow.institutions.by_id(offer.institution_id)
+    return offer if institution is not None and institution.slug == slug else None
 
 
 def _bearer(authorization: str | None) -> str:
