@@ -29,7 +29,6 @@ token are stored. Errors are :class:`OAuthError` (OAuth 2.0 error responses, RFC
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -63,6 +62,7 @@ from app.services.signing_keys import KEY_TYPES, SigningKeyService
 from issuer.data_integrity import add_proof
 from issuer.vc_jose import JWS_ALGORITHMS, encode_vc_jwt
 from keys import ED25519, P256, P384
+from verifier.base64url import b64url_decode, b64url_encode
 from verifier.jsonld import DocumentLoader
 from verifier.key_proof import KEY_PROOF_ALGORITHMS, KeyProofError, verify_key_proof
 
@@ -157,14 +157,6 @@ def describe_offer(offer: CredentialOffer | None, now: datetime) -> dict[str, An
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def offer_uri(credential_offer_uri: str) -> str:
@@ -447,16 +439,15 @@ class Openid4vciService:
     def _new_nonce(self, slug: str) -> str:
         expires = int((self._clock() + self._nonce_ttl).timestamp())
         raw = expires.to_bytes(8, "big") + secrets.token_bytes(16)
-        return _b64url(raw + self._nonce_mac(slug, raw))
+        return b64url_encode(raw + self._nonce_mac(slug, raw))
 
     def _nonce_mac(self, slug: str, raw: bytes) -> bytes:
-        return hmac.new(self._key, b"nonce\x00" + slug.encode() + b"\x00" + raw, "sha256").digest()[
-            :16
-        ]
+        message = b"nonce\x00" + slug.encode() + b"\x00" + raw
+        return hmac.new(self._key, message, "sha256").digest()[:16]
 
     def nonce_valid(self, slug: str, nonce: str) -> bool:
         try:
-            data = _b64url_decode(nonce)
+            data = b64url_decode(nonce)
         except ValueError:
             return False
         if len(data) != 40:
@@ -584,7 +575,9 @@ class Openid4vciService:
 
     def _code(self, offer_id: str) -> str:
         """The pre-authorized code of an offer: a MAC of its id (nothing to store or seal)."""
-        return _b64url(hmac.new(self._key, b"code\x00" + offer_id.encode(), "sha256").digest())
+        return b64url_encode(
+            hmac.new(self._key, b"code\x00" + offer_id.encode(), "sha256").digest()
+        )
 
 
 def _of_issuer(uow: UnitOfWork, slug: str, offer: CredentialOffer | None) -> CredentialOffer | None:
