@@ -104,7 +104,6 @@ CONTEXT_PATH = "/contexts/microcred/v1"
 API_CREDENTIAL_PATH = "/api/v1/credentials/{credential_id}"
 API_BATCH_PATH = "/api/v1/batches/{batch_id}"
 API_BATCH_RESULTS_PATH = "/api/v1/batches/{batch_id}/results"
-CREDENTIAL_ISSUER_PATH = "/institutions/{slug}"
 CREDENTIAL_ISSUER_METADATA_PATH = "/.well-known/openid-credential-issuer/institutions/{slug}"
 AUTHORIZATION_SERVER_METADATA_PATH = "/.well-known/oauth-authorization-server/institutions/{slug}"
 OPENID4VCI_TOKEN_PATH = "/institutions/{slug}/openid4vci/token"  # noqa: S105 (a path)
@@ -161,7 +160,8 @@ class PublicUrls:
         return self._url(TOKEN_STATUS_LIST_PATH, slug=slug, list_id=list_id)
 
     def institution(self, slug: str) -> str:
-        """The institution's https identifier: the ``iss`` of its SD-JWT VCs."""
+        """The institution's https identifier: the ``iss`` of its SD-JWT VCs and its
+        OpenID4VCI credential issuer identifier."""
         return self._url(INSTITUTION_PATH, slug=slug)
 
     def jwt_vc_issuer(self, slug: str) -> str:
@@ -175,10 +175,6 @@ class PublicUrls:
 
     def did_document(self, slug: str) -> str:
         return self._url(DID_DOCUMENT_PATH, slug=slug)
-
-    def credential_issuer(self, slug: str) -> str:
-        """The OpenID4VCI credential issuer identifier of an institution."""
-        return self._url(CREDENTIAL_ISSUER_PATH, slug=slug)
 
     def credential_issuer_metadata(self, slug: str) -> str:
         return self._url(CREDENTIAL_ISSUER_METADATA_PATH, slug=slug)

@@ -278,16 +278,13 @@ class InstitutionService:
         with self._uow(read_only=True) as uow:
             return [self._info(uow, i) for i in uow.institutions.ordered_by_slug()]
 
-    def dids(self) -> frozenset[str]:
-        """The DIDs of every institution of this platform."""
-        with self._uow(read_only=True) as uow:
-            return frozenset(i.did for i in uow.institutions.ordered_by_slug())
-
-    def issuer_urls(self) -> frozenset[str]:
-        """The https identifiers of every institution (the ``iss`` of their SD-JWT VCs)."""
+    def identifiers(self) -> frozenset[str]:
+        """Every institution's DID and https identifier (the ``iss`` of its SD-JWT VCs)."""
         with self._uow(read_only=True) as uow:
             return frozenset(
-                self._urls.institution(i.slug) for i in uow.institutions.ordered_by_slug()
+                identifier
+                for i in uow.institutions.ordered_by_slug()
+                for identifier in (i.did, self._urls.institution(i.slug))
             )
 
     def did_of_slug(self, slug: str) -> str | None:

@@ -213,7 +213,7 @@ class Openid4vciService:
             institution = self._institution(uow, slug)
             key_type = KEY_TYPES[institution.key_type]
             name, language = institution.name, institution.language
-        issuer = self._urls.credential_issuer(slug)
+        issuer = self._urls.institution(slug)
         alg = JWS_ALGORITHMS[key_type]
         proof_types = {"jwt": {"proof_signing_alg_values_supported": list(KEY_PROOF_ALGORITHMS)}}
         display = _display(name)
@@ -254,7 +254,7 @@ class Openid4vciService:
         with self._uow(read_only=True) as uow:
             self._institution(uow, slug)
         return {
-            "issuer": self._urls.credential_issuer(slug),
+            "issuer": self._urls.institution(slug),
             "token_endpoint": self._urls.openid4vci("token", slug),
             "grant_types_supported": [PRE_AUTHORIZED_GRANT],
             "response_types_supported": [],
@@ -372,7 +372,7 @@ class Openid4vciService:
                 "description": "The code your institution sent you separately",
             }
         return {
-            "credential_issuer": self._urls.credential_issuer(slug),
+            "credential_issuer": self._urls.institution(slug),
             "credential_configuration_ids": list(self.configurations),
             "grants": {PRE_AUTHORIZED_GRANT: grant},
         }
@@ -478,7 +478,7 @@ class Openid4vciService:
             try:
                 holder = verify_key_proof(
                     _proof_jwt(request),
-                    audience=self._urls.credential_issuer(slug),
+                    audience=self._urls.institution(slug),
                     nonce_valid=lambda nonce: self.nonce_valid(slug, nonce),
                     now=now,
                 )

@@ -277,8 +277,7 @@ class VerificationService:
     def trusted_issuers(self) -> frozenset[str]:
         """The platform's own institutions (their DIDs, and their https identifiers for
         SD-JWT VCs) and the configured trusted issuer DIDs."""
-        institutions = self._institutions
-        return institutions.dids() | institutions.issuer_urls() | frozenset(self._extra_trusted)
+        return self._institutions.identifiers() | frozenset(self._extra_trusted)
 
     def admit(self) -> Ticket:
         """A slot for an anonymous verification, taken now; raises

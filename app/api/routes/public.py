@@ -22,7 +22,7 @@ from app.http.urls import (
 )
 from app.observability.metrics import CONTENT_TYPE as METRICS_TYPE
 from app.services.health import check_health
-from app.services.status import STATUS_LIST_TYPES, list_format
+from app.services.status import STATUS_LIST_TYPES, PublishedList, list_format
 from issuer.sd_jwt_vc import TYPE_METADATA_MEDIA_TYPE
 from verifier.token_status_list import MEDIA_TYPE as TOKEN_STATUS_LIST_TYPE
 
@@ -90,6 +90,11 @@ def status_list(slug: str, list_id: str, request: Request, container: ContainerD
         slug, list_id, list_format(request.headers.get("accept")),
         request.headers.get("if-none-match"),
     )  # fmt: skip
+    return _published_response(published, headers)
+
+
+def _published_response(published: PublishedList, headers: dict[str, str]) -> Response:
+    """A signed status list, or 304 when the client's ETag still matches."""
     headers["ETag"] = published.etag
     if published.body is None:
         return Response(status_code=304, headers=headers)
@@ -117,10 +122,7 @@ def token_status_list(
     published = container.status.published_token(
         slug, list_id, request.headers.get("if-none-match")
     )
-    headers["ETag"] = published.etag
-    if published.body is None:
-        return Response(status_code=304, headers=headers)
-    return Response(published.body, media_type=published.media_type, headers=headers)
+    return _published_response(published, headers)
 
 
 @router.get(
