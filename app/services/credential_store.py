@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -43,6 +43,9 @@ __all__ = [
 
 log = logging.getLogger("microcred.issuance")
 
+if TYPE_CHECKING:  # the offer service imports issuance, which imports this module
+    from app.services.openid4vci import OfferState
+
 
 @dataclass(frozen=True)
 class IssuedCredential:
@@ -64,7 +67,7 @@ class IssuedCredential:
     jwt: str | None
     events: tuple[dict[str, Any], ...] = ()
     #: The latest OpenID4VCI offer (:func:`app.services.openid4vci.describe_offer`), if any.
-    offer: dict[str, Any] | None = None
+    offer: OfferState | None = None
 
     #: The learner's e-mail about it (None: no message), when it was read
     #: (``with_notification``): the API's reads show it, an issuance's answer does not.

@@ -71,6 +71,7 @@ __all__ = [
     "PRE_AUTHORIZED_GRANT",
     "OAuthError",
     "OfferCreated",
+    "OfferState",
     "Openid4vciService",
     "SdJwtVcSigner",
     "describe_offer",
@@ -135,24 +136,50 @@ class OfferCreated:
     configuration_ids: tuple[str, ...]
 
 
-def describe_offer(offer: CredentialOffer | None, now: datetime) -> dict[str, Any] | None:
-    """What the API shows of a credential's latest offer, never a secret: ``state``
-    (``offered``, ``expired``, ``redeemed``, ``superseded``, ``failed``), who made it, when it
-    closes, whether it needs a transaction code, and how many credentials it delivered."""
+@dataclass(frozen=True)
+class OfferState:
+    """What is shown of a credential's latest offer, never a secret: ``state`` (``offered``,
+    ``expired``, ``redeemed``, ``superseded``, ``failed``), who made it, when it closes,
+    whether it needs a transaction code, and how many credentials it delivered."""
+
+    state: str
+    source: str
+    created_at: datetime
+    expires_at: datetime
+    tx_code_required: bool
+    redeemed_at: datetime | None
+    delivered: int
+
+    def as_json(self) -> dict[str, Any]:
+        """The API's ``offer`` member."""
+        return {
+            "state": self.state,
+            "source": self.source,
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "tx_code_required": self.tx_code_required,
+            "redeemed_at": self.redeemed_at.isoformat() if self.redeemed_at else None,
+            "delivered": self.delivered,
+        }
+
+
+def describe_offer(offer: CredentialOffer | None, now: datetime) -> OfferState | None:
+    """The :class:`OfferState` of ``offer`` at ``now`` (an open offer past its time is
+    ``expired``); None for no offer."""
     if offer is None:
         return None
     state = offer.state
     if state == "offered" and offer.expires_at <= now:
         state = "expired"
-    return {
-        "state": state,
-        "source": offer.source,
-        "created_at": offer.created_at.isoformat(),
-        "expires_at": offer.expires_at.isoformat(),
-        "tx_code_required": offer.tx_code_hash is not None,
-        "redeemed_at": offer.redeemed_at.isoformat() if offer.redeemed_at else None,
-        "delivered": offer.delivered,
-    }
+    return OfferState(
+        state=state,
+        source=offer.source,
+        created_at=offer.created_at,
+        expires_at=offer.expires_at,
+        tx_code_required=offer.tx_code_hash is not None,
+        redeemed_at=offer.redeemed_at,
+        delivered=offer.delivered,
+    )
 
 
 def _digest(value: str) -> str:

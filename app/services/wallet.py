@@ -29,7 +29,12 @@ from app.http.urls import WALLET_TOKEN, PublicUrls
 from app.persistence.models import Credential, utcnow
 from app.persistence.uow import UnitOfWork, UowFactory
 from app.services.lookups import require_credential
-from app.services.openid4vci import OfferCreated, Openid4vciService, describe_offer
+from app.services.openid4vci import (
+    OfferCreated,
+    OfferState,
+    Openid4vciService,
+    describe_offer,
+)
 from app.services.principal import Principal
 from app.services.verification import PublicState, VerificationService
 from app.services.wallet_tokens import WalletTokens, wallet_token_digest
@@ -86,7 +91,7 @@ class WalletView:
     #: The revocation or suspension as recorded (date, public reason and note).
     state: PublicState | None = None
     #: The latest OpenID4VCI offer (:func:`app.services.openid4vci.describe_offer`).
-    offer: dict[str, Any] | None = None
+    offer: OfferState | None = None
     #: The e-mail that brought the link, once sent: to whom (masked) and when.
     mail_sent: SentMail | None = None
 

@@ -9,7 +9,6 @@ render.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -145,7 +144,7 @@ def _wallet(
             if fmt != "jwt" or view.record.jwt
         ],
         "offer_action": f"{base}/offer?lang={lang.tag}",
-        "offer": _offer_state(view.offer),
+        "offer": view.offer,
         "new_offer": None
         if created is None
         else {
@@ -155,17 +154,6 @@ def _wallet(
         },
     }
     return render_page("wallet.html", lang, context)
-
-
-def _offer_state(offer: dict[str, Any] | None) -> dict[str, Any] | None:
-    """What the page says of the latest offer: delivered (when), or open (until when)."""
-    if offer is None:
-        return None
-    if offer["delivered"]:
-        return {"delivered": True, "at": datetime.fromisoformat(offer["redeemed_at"])}
-    if offer["state"] == "offered":
-        return {"delivered": False, "until": datetime.fromisoformat(offer["expires_at"])}
-    return None
 
 
 def _file(token: str, fmt: FileFormat, request: Request, container: ContainerDep) -> Response:

@@ -55,7 +55,8 @@ def test_the_mail_sender_gets_an_offer_of_an_active_credential_only(
     [uri] = parse_qs(urlsplit(link).query)["credential_offer_uri"]
     offer_id = unquote(uri).rsplit("/", 1)[1]
     assert committed.openid4vci.credential_offer("ts-lj", offer_id)["credential_issuer"]
-    assert committed.credentials.get(principal, issued.id).offer["source"] == "mail"  # type: ignore[index]
+    offer = committed.credentials.get(principal, issued.id).offer
+    assert offer is not None and offer.source == "mail"
     committed.status.change(principal, issued.id, "revoke", None)
     with committed.uow() as uow:
         assert committed.openid4vci.for_mail(uow, issued.id) is None

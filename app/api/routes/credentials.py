@@ -90,7 +90,7 @@ def credential_body(issued: IssuedCredential) -> bytes:
     }
     if issued.events:
         head["events"] = list(issued.events)
-        head["offer"] = issued.offer
+        head["offer"] = issued.offer.as_json() if issued.offer else None
     if issued.with_notification:
         head["notification"] = notification_json(issued.notification)
     encoded = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode()
